@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kvs internal interfaces. Locking, in one place:
+ *  - every configuration change runs under RTNL (genl handlers take it);
+ *  - the datapath runs under RCU (rx_handler, softirq) and never takes RTNL;
+ *  - fdb writers (learning in softirq, ageing, netlink) take sw->fdb_lock
+ *    with _bh; fdb readers use RCU only;
+ *  - objects reachable from the datapath are freed after an RCU grace period.
+ */
+#ifndef _KVS_H
+#define _KVS_H
+
+#include <linux/etherdevice.h>
+#include <linux/netdevice.h>
+#include <linux/ratelimit.h>
+#include <linux/rhashtable.h>
+#include <linux/u64_stats_sync.h>
+#include <linux/workqueue.h>
+#include <linux/xarray.h>
+#include <net/netlink.h>
+#include "../uapi/linux/kvs.h"
+
+struct kvs_switch;
+struct kvs_network;
+struct kvs_port;
+
+/* stats.c: per-CPU counters of one port */
+struct kvs_pcpu_stats {
+	u64_stats_t rx_packets;
+	u64_stats_t rx_bytes;
+	u64_stats_t tx_packets;
+	u64_stats_t tx_bytes;
+	u64_stats_t drops[__KVS_DROP_MAX];
+	struct u64_stats_sync syncp;
+};
+
+/* A consistent sum over CPUs, what netlink reports */
+struct kvs_stats {
+	u64 rx_packets;
+	u64 rx_bytes;
+	u64 tx_packets;
+	u64 tx_bytes;
+	u64 drops[__KVS_DROP_MAX];
+};
+
+/* The MACs a VM port may send from; replaced as a whole under RTNL */
+struct kvs_maclist {
+	struct rcu_head rcu;
+	unsigned int count;
+	u8 addr[][ETH_ALEN];
+};
+
+/* Settings of a VM port, as parsed from netlink. has_* say what was given. */
+struct kvs_port_cfg {
+	bool has_macs;
+	bool has_learning;
+	bool has_max_macs;
+	bool has_bum_limit;
+	bool learning;
+	u32 max_macs;
+	u32 bum_limit;
+	unsigned int mac_count;
+	u8 macs[KVS_PORT_MACS_MAX][ETH_ALEN];
+};
+
+struct kvs_port {
+	struct net_device *dev;
+	netdevice_tracker dev_tracker;
+	struct kvs_switch *sw;
+	struct kvs_network *network;	/* NULL for the fabric port */
+	enum kvs_port_type type;
+	struct list_head sw_node;	/* sw->ports, RTNL */
+	struct list_head net_node;	/* network->ports, RCU readers */
+	struct kvs_maclist __rcu *macs;	/* NULL: any source MAC allowed */
+	bool learning;
+	u32 max_macs;			/* 0: no limit */
+	u32 bum_limit;			/* 0: no limit (not enforced yet) */
+	atomic_t learned;		/* learned fdb entries pointing here */
+	struct ratelimit_state event_rs;	/* POLICY_DROP notifications */
+	struct kvs_pcpu_stats __percpu *stats;
+	struct rcu_head rcu;
+};
+
+struct kvs_network {
+	u32 id;
+	char label[KVS_LABEL_MAX];
+	struct kvs_switch *sw;
+	struct list_head ports;		/* VM ports, RCU for flooding */
+	u32 port_count;			/* RTNL */
+	struct rcu_head rcu;
+};
+
+/* fdb.c */
+struct kvs_fdb_key {
+	u32 net_id;
+	u8 addr[ETH_ALEN];
+	u16 pad;			/* zero: the key is hashed as bytes */
+};
+
+struct kvs_fdb_entry {
+	struct rhash_head rhnode;
+	struct kvs_fdb_key key;
+	struct hlist_node list_node;	/* sw->fdb_list, for dumps */
+	struct kvs_port __rcu *port;	/* local destination, or NULL */
+	__be32 remote_ip4;		/* remote VTEP (fabric issue) */
+	u32 flags;			/* KVS_FDB_F_* */
+	unsigned long updated;		/* jiffies, written only on change */
+	struct rcu_head rcu;
+};
+
+struct kvs_switch {
+	struct net_device *dev;
+	struct list_head node;		/* kvs_pernet->switches, RTNL */
+	struct list_head ports;		/* all ports, RTNL */
+	struct xarray networks;		/* id -> kvs_network, RCU readers */
+	struct kvs_port __rcu *fabric;	/* at most one */
+	struct rhashtable fdb;
+	struct hlist_head fdb_list;	/* RCU readers, fdb_lock writers */
+	spinlock_t fdb_lock;
+	unsigned int fdb_count;		/* fdb_lock */
+	unsigned long ageing_time;	/* jiffies, 0: never */
+	struct delayed_work gc_work;
+	atomic_t generation;		/* bumped on every change, for dumps */
+};
+
+struct kvs_pernet {
+	struct list_head switches;	/* RTNL */
+};
+
+extern unsigned int kvs_pernet_id;
+
+/* switch.c: the switch netdev, networks */
+int kvs_switch_init(void);
+void kvs_switch_exit(void);
+struct kvs_switch *kvs_switch_by_name(struct net *net, const char *name);
+struct kvs_switch *kvs_switch_by_ifindex(struct net *net, int ifindex);
+struct kvs_switch *kvs_switch_from_dev(const struct net_device *dev);
+int kvs_switch_create(struct net *net, const char *name, u32 ageing_secs,
+		      struct netlink_ext_ack *extack);
+void kvs_switch_destroy(struct kvs_switch *sw);
+void kvs_switch_set_ageing(struct kvs_switch *sw, u32 secs);
+u32 kvs_switch_ageing_secs(const struct kvs_switch *sw);
+void kvs_switch_changed(struct kvs_switch *sw);	/* bump generation */
+void kvs_switch_stats(struct kvs_switch *sw, struct kvs_stats *sum);
+
+struct kvs_network *kvs_network_find(struct kvs_switch *sw, u32 id);
+int kvs_network_create(struct kvs_switch *sw, u32 id, const char *label,
+		       struct netlink_ext_ack *extack);
+void kvs_network_destroy(struct kvs_network *network);
+
+/* port.c: attach, detach, lifetime via the netdevice notifier */
+int kvs_port_init(void);
+void kvs_port_exit(void);
+struct kvs_port *kvs_port_from_dev(const struct net_device *dev); /* RTNL */
+struct kvs_port *kvs_port_from_dev_rcu(const struct net_device *dev);
+int kvs_port_attach_vm(struct kvs_switch *sw, struct net_device *dev,
+		       struct kvs_network *network,
+		       const struct kvs_port_cfg *cfg,
+		       struct netlink_ext_ack *extack);
+int kvs_port_configure(struct kvs_port *port, const struct kvs_port_cfg *cfg,
+		       struct netlink_ext_ack *extack);
+void kvs_port_detach(struct kvs_port *port);
+
+/* fdb.c */
+int kvs_fdb_init(void);
+void kvs_fdb_exit(void);
+int kvs_fdb_switch_init(struct kvs_switch *sw);
+void kvs_fdb_switch_destroy(struct kvs_switch *sw);
+struct kvs_fdb_entry *kvs_fdb_lookup(struct kvs_switch *sw, u32 net_id,
+				     const u8 *addr);	/* RCU */
+int kvs_fdb_add_static(struct kvs_switch *sw, struct kvs_network *network,
+		       const u8 *addr, struct kvs_port *port,
+		       struct netlink_ext_ack *extack);
+int kvs_fdb_delete(struct kvs_switch *sw, u32 net_id, const u8 *addr,
+		   struct netlink_ext_ack *extack);
+void kvs_fdb_flush_port(struct kvs_port *port);	/* every entry to it */
+void kvs_fdb_flush_network(struct kvs_switch *sw, u32 net_id);
+/* datapath: learn src on port; returns 0 or the drop reason + 1 */
+int kvs_fdb_learn(struct kvs_port *port, const u8 *addr);
+
+/* input.c: rx_handler and the forwarding decision */
+rx_handler_result_t kvs_handle_frame(struct sk_buff **pskb);
+
+/* forward.c: delivery */
+void kvs_forward_unicast(struct kvs_port *from, struct kvs_port *to,
+			 struct sk_buff *skb);
+void kvs_forward_flood(struct kvs_port *from, struct sk_buff *skb);
+
+/* stats.c */
+struct kvs_pcpu_stats __percpu *kvs_stats_alloc(void);
+void kvs_stats_free(struct kvs_pcpu_stats __percpu *stats);
+void kvs_stats_rx(struct kvs_port *port, unsigned int len);
+void kvs_stats_tx(struct kvs_port *port, unsigned int len);
+void kvs_stats_drop(struct kvs_port *port, enum kvs_drop_reason reason);
+void kvs_stats_read(const struct kvs_port *port, struct kvs_stats *sum);
+
+/* netlink.c: the genl family and event notifications */
+int kvs_genl_init(void);
+void kvs_genl_exit(void);
+void kvs_notify_switch(struct kvs_switch *sw, u8 cmd);
+void kvs_notify_network(struct kvs_network *network, u8 cmd);
+void kvs_notify_port(struct kvs_port *port, u8 cmd);
+void kvs_notify_fdb(struct kvs_switch *sw, const struct kvs_fdb_entry *f,
+		    u8 cmd, gfp_t gfp);
+void kvs_notify_policy_drop(struct kvs_port *port, const u8 *src,
+			    enum kvs_drop_reason reason);	/* atomic ok */
+
+#endif /* _KVS_H */

@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * kvs: kernel-level virtual switch, generic netlink ABI.
+ *
+ * Objects and their keys:
+ *   switch   KVS_ATTR_SWITCH_NAME or KVS_ATTR_SWITCH_IFINDEX
+ *   network  switch + KVS_ATTR_NET_ID
+ *   port     KVS_ATTR_PORT_NAME or KVS_ATTR_PORT_IFINDEX
+ *   fdb      switch + KVS_ATTR_NET_ID + KVS_ATTR_MAC
+ *
+ * Every request is validated strictly: an attribute that a command does not
+ * take is refused, as are out-of-range values. Changes need CAP_NET_ADMIN in
+ * the user namespace owning the request's network namespace.
+ */
+#ifndef _UAPI_LINUX_KVS_H
+#define _UAPI_LINUX_KVS_H
+
+#include <linux/types.h>
+
+#define KVS_GENL_NAME		"kvs"
+#define KVS_GENL_VERSION	1
+#define KVS_GENL_MCGRP_EVENTS	"events"
+
+#define KVS_NET_ID_MIN		1
+#define KVS_NET_ID_MAX		0xffffff	/* 24 bits: the VXLAN VNI */
+#define KVS_VLAN_ID_MAX		4094		/* networks usable on a vlan fabric */
+#define KVS_LABEL_MAX		32		/* network label, with the NUL */
+#define KVS_PORT_MACS_MAX	64		/* configured MACs of one port */
+#define KVS_AGEING_TIME_MAX	1000000		/* seconds */
+#define KVS_AGEING_TIME_DEFAULT	300		/* seconds */
+#define KVS_VXLAN_DSTPORT	4789
+
+/**
+ * enum kvs_cmd - generic netlink commands of the kvs family
+ *
+ * The *_NEW, *_DEL and *_SET commands need CAP_NET_ADMIN. *_GET commands
+ * answer one object (doit) or all of them (dump, optionally filtered by
+ * KVS_ATTR_SWITCH_* and KVS_ATTR_NET_ID). The same commands are sent to the
+ * "events" multicast group when objects appear or go away:
+ * KVS_CMD_PORT_NEW/DEL (attached/detached), KVS_CMD_FDB_NEW/DEL (learned or
+ * added / aged or removed), KVS_CMD_SWITCH_NEW/DEL, KVS_CMD_NET_NEW/DEL and
+ * KVS_CMD_POLICY_DROP (a frame refused by policy, rate limited per port).
+ *
+ * @KVS_CMD_SWITCH_NEW: create a switch: SWITCH_NAME, optional AGEING_TIME
+ * @KVS_CMD_SWITCH_DEL: delete a switch with its networks, ports and fdb
+ * @KVS_CMD_SWITCH_GET: get or dump switches
+ * @KVS_CMD_SWITCH_SET: change AGEING_TIME of a switch
+ * @KVS_CMD_NET_NEW: add network NET_ID to a switch, optional NET_LABEL
+ * @KVS_CMD_NET_DEL: delete a network, detaching its ports
+ * @KVS_CMD_NET_GET: get or dump networks
+ * @KVS_CMD_PORT_NEW: attach PORT_NAME/PORT_IFINDEX to a switch, as a VM port
+ *	(NET_ID, optional PORT_MACS, PORT_LEARNING, PORT_MAX_MACS,
+ *	PORT_BUM_LIMIT) or as the fabric port (PORT_TYPE = KVS_PORT_FABRIC and
+ *	PORT_FABRIC)
+ * @KVS_CMD_PORT_DEL: detach a port
+ * @KVS_CMD_PORT_GET: get or dump ports, with their counters
+ * @KVS_CMD_PORT_SET: change PORT_MACS, PORT_LEARNING, PORT_MAX_MACS or
+ *	PORT_BUM_LIMIT of a VM port
+ * @KVS_CMD_FDB_NEW: add a static entry: MAC in NET_ID to PORT_* (a VM port
+ *	of that network) or to FDB_REMOTE_IP4/IP6 (a VTEP behind the fabric)
+ * @KVS_CMD_FDB_DEL: delete an entry, static or learned
+ * @KVS_CMD_FDB_GET: dump entries
+ * @KVS_CMD_STATS_GET: counters of a switch (totals) or of a port (doit), or
+ *	of every port (dump); replies carry KVS_ATTR_STATS
+ * @KVS_CMD_POLICY_DROP: notification only: PORT_*, NET_ID, MAC (source of
+ *	the refused frame) and DROP_REASON
+ */
+enum kvs_cmd {
+	KVS_CMD_UNSPEC,
+	KVS_CMD_SWITCH_NEW,
+	KVS_CMD_SWITCH_DEL,
+	KVS_CMD_SWITCH_GET,
+	KVS_CMD_SWITCH_SET,
+	KVS_CMD_NET_NEW,
+	KVS_CMD_NET_DEL,
+	KVS_CMD_NET_GET,
+	KVS_CMD_PORT_NEW,
+	KVS_CMD_PORT_DEL,
+	KVS_CMD_PORT_GET,
+	KVS_CMD_PORT_SET,
+	KVS_CMD_FDB_NEW,
+	KVS_CMD_FDB_DEL,
+	KVS_CMD_FDB_GET,
+	KVS_CMD_STATS_GET,
+	KVS_CMD_POLICY_DROP,
+	__KVS_CMD_MAX
+};
+#define KVS_CMD_MAX (__KVS_CMD_MAX - 1)
+
+/**
+ * enum kvs_port_type - role of a port
+ * @KVS_PORT_VM: a VM or container port, member of exactly one network
+ * @KVS_PORT_FABRIC: the uplink, carries every network encapsulated
+ */
+enum kvs_port_type {
+	KVS_PORT_UNSPEC,
+	KVS_PORT_VM,
+	KVS_PORT_FABRIC,
+	__KVS_PORT_MAX
+};
+#define KVS_PORT_MAX (__KVS_PORT_MAX - 1)
+
+/**
+ * enum kvs_encap - how the fabric port carries networks
+ * @KVS_ENCAP_VXLAN: VXLAN over UDP, VNI = network id
+ * @KVS_ENCAP_VLAN: 802.1Q tag, VID = network id (1..4094)
+ */
+enum kvs_encap {
+	KVS_ENCAP_UNSPEC,
+	KVS_ENCAP_VXLAN,
+	KVS_ENCAP_VLAN,
+	__KVS_ENCAP_MAX
+};
+#define KVS_ENCAP_MAX (__KVS_ENCAP_MAX - 1)
+
+/* KVS_ATTR_FDB_FLAGS bits */
+#define KVS_FDB_F_STATIC	(1U << 0)	/* configured, never ages */
+#define KVS_FDB_F_REMOTE	(1U << 1)	/* behind the fabric, at a VTEP */
+
+/**
+ * enum kvs_drop_reason - why a frame was dropped; one counter each
+ * @KVS_DROP_NO_ROUTE: nowhere to send it (no other port, hairpin)
+ * @KVS_DROP_ISOLATION: it would have crossed networks
+ * @KVS_DROP_SPOOFED_SRC: source MAC not allowed on that port (not one of
+ *	its configured MACs, another port's static MAC, multicast or zero)
+ * @KVS_DROP_MAC_LIMIT: new source MAC beyond the port's max-macs
+ * @KVS_DROP_STORM_LIMIT: broadcast/multicast/unknown beyond bum-limit
+ * @KVS_DROP_BAD_ENCAP: malformed encapsulation from the fabric
+ * @KVS_DROP_UNKNOWN_VNI: fabric frame for a VNI/VID with no network
+ * @KVS_DROP_MTU: larger than the egress device allows
+ * @KVS_DROP_NO_MEMORY: allocation (clone, headroom) failed
+ * @KVS_DROP_MALFORMED: not a valid Ethernet frame (runt, bad header)
+ */
+enum kvs_drop_reason {
+	KVS_DROP_NO_ROUTE,
+	KVS_DROP_ISOLATION,
+	KVS_DROP_SPOOFED_SRC,
+	KVS_DROP_MAC_LIMIT,
+	KVS_DROP_STORM_LIMIT,
+	KVS_DROP_BAD_ENCAP,
+	KVS_DROP_UNKNOWN_VNI,
+	KVS_DROP_MTU,
+	KVS_DROP_NO_MEMORY,
+	KVS_DROP_MALFORMED,
+	__KVS_DROP_MAX
+};
+#define KVS_DROP_MAX (__KVS_DROP_MAX - 1)
+
+/**
+ * enum kvs_attr - top-level attributes
+ * @KVS_ATTR_PAD: alignment padding for u64 values
+ * @KVS_ATTR_SWITCH_IFINDEX: u32, switch netdev ifindex (key, in replies)
+ * @KVS_ATTR_SWITCH_NAME: string, switch netdev name (key)
+ * @KVS_ATTR_AGEING_TIME: u32, seconds a learned entry lives unseen,
+ *	0 disables ageing (SWITCH_NEW, SWITCH_SET, replies)
+ * @KVS_ATTR_NET_ID: u32, network id KVS_NET_ID_MIN..KVS_NET_ID_MAX
+ * @KVS_ATTR_NET_LABEL: string, free label of a network (NET_NEW, replies)
+ * @KVS_ATTR_NET_PORTS: u32, number of VM ports in a network (replies)
+ * @KVS_ATTR_PORT_IFINDEX: u32, port netdev ifindex (key)
+ * @KVS_ATTR_PORT_NAME: string, port netdev name (key)
+ * @KVS_ATTR_PORT_TYPE: u8, enum kvs_port_type (PORT_NEW, replies;
+ *	KVS_PORT_VM when absent)
+ * @KVS_ATTR_PORT_MACS: nest of KVS_MACS_ATTR_ADDR, the MACs a VM port may
+ *	send from; each also becomes a static fdb entry. An empty nest in
+ *	PORT_SET clears the list (PORT_NEW, PORT_SET, replies)
+ * @KVS_ATTR_PORT_LEARNING: u8 0/1, learn source MACs (default 1)
+ * @KVS_ATTR_PORT_MAX_MACS: u32, learned MACs allowed, 0 = no limit
+ * @KVS_ATTR_PORT_BUM_LIMIT: u32, broadcast/unknown/multicast frames per
+ *	second the port may send, 0 = no limit
+ * @KVS_ATTR_PORT_LEARNED: u32, MACs currently learned on the port (replies)
+ * @KVS_ATTR_PORT_FABRIC: nest of enum kvs_fabric_attr (fabric ports)
+ * @KVS_ATTR_MAC: binary, 6 bytes (FDB_*, POLICY_DROP)
+ * @KVS_ATTR_FDB_FLAGS: u32, KVS_FDB_F_* (replies)
+ * @KVS_ATTR_FDB_AGE: u32, milliseconds since the entry was last
+ *	refreshed (replies)
+ * @KVS_ATTR_FDB_REMOTE_IP4: be32, remote VTEP (FDB_NEW, FDB_DEL, replies)
+ * @KVS_ATTR_FDB_REMOTE_IP6: binary 16 bytes, remote VTEP
+ * @KVS_ATTR_STATS: nest of enum kvs_stats_attr (replies)
+ * @KVS_ATTR_DROP_REASON: u32, enum kvs_drop_reason (POLICY_DROP)
+ */
+enum kvs_attr {
+	KVS_ATTR_UNSPEC,
+	KVS_ATTR_PAD,
+	KVS_ATTR_SWITCH_IFINDEX,
+	KVS_ATTR_SWITCH_NAME,
+	KVS_ATTR_AGEING_TIME,
+	KVS_ATTR_NET_ID,
+	KVS_ATTR_NET_LABEL,
+	KVS_ATTR_NET_PORTS,
+	KVS_ATTR_PORT_IFINDEX,
+	KVS_ATTR_PORT_NAME,
+	KVS_ATTR_PORT_TYPE,
+	KVS_ATTR_PORT_MACS,
+	KVS_ATTR_PORT_LEARNING,
+	KVS_ATTR_PORT_MAX_MACS,
+	KVS_ATTR_PORT_BUM_LIMIT,
+	KVS_ATTR_PORT_LEARNED,
+	KVS_ATTR_PORT_FABRIC,
+	KVS_ATTR_MAC,
+	KVS_ATTR_FDB_FLAGS,
+	KVS_ATTR_FDB_AGE,
+	KVS_ATTR_FDB_REMOTE_IP4,
+	KVS_ATTR_FDB_REMOTE_IP6,
+	KVS_ATTR_STATS,
+	KVS_ATTR_DROP_REASON,
+	__KVS_ATTR_MAX
+};
+#define KVS_ATTR_MAX (__KVS_ATTR_MAX - 1)
+
+/**
+ * enum kvs_macs_attr - KVS_ATTR_PORT_MACS nest
+ * @KVS_MACS_ATTR_ADDR: binary, 6 bytes, repeated up to KVS_PORT_MACS_MAX
+ */
+enum kvs_macs_attr {
+	KVS_MACS_ATTR_UNSPEC,
+	KVS_MACS_ATTR_ADDR,
+	__KVS_MACS_ATTR_MAX
+};
+#define KVS_MACS_ATTR_MAX (__KVS_MACS_ATTR_MAX - 1)
+
+/**
+ * enum kvs_fabric_attr - KVS_ATTR_PORT_FABRIC nest
+ * @KVS_FABRIC_ATTR_ENCAP: u8, enum kvs_encap (required)
+ * @KVS_FABRIC_ATTR_LOCAL_IP4: be32, local VTEP address (vxlan)
+ * @KVS_FABRIC_ATTR_LOCAL_IP6: binary 16 bytes, local VTEP address (vxlan)
+ * @KVS_FABRIC_ATTR_REMOTE_IP4: be32, default VTEP for unknown MACs (vxlan)
+ * @KVS_FABRIC_ATTR_REMOTE_IP6: binary 16 bytes, default VTEP (vxlan)
+ * @KVS_FABRIC_ATTR_DSTPORT: u16, UDP port, host order (vxlan, default 4789)
+ */
+enum kvs_fabric_attr {
+	KVS_FABRIC_ATTR_UNSPEC,
+	KVS_FABRIC_ATTR_ENCAP,
+	KVS_FABRIC_ATTR_LOCAL_IP4,
+	KVS_FABRIC_ATTR_LOCAL_IP6,
+	KVS_FABRIC_ATTR_REMOTE_IP4,
+	KVS_FABRIC_ATTR_REMOTE_IP6,
+	KVS_FABRIC_ATTR_DSTPORT,
+	__KVS_FABRIC_ATTR_MAX
+};
+#define KVS_FABRIC_ATTR_MAX (__KVS_FABRIC_ATTR_MAX - 1)
+
+/**
+ * enum kvs_stats_attr - KVS_ATTR_STATS nest, all u64
+ * @KVS_STATS_RX_PACKETS: frames the switch took from the port
+ * @KVS_STATS_RX_BYTES: their bytes
+ * @KVS_STATS_TX_PACKETS: frames the switch sent out of the port
+ * @KVS_STATS_TX_BYTES: their bytes
+ * @KVS_STATS_DROP_NO_ROUTE: first drop counter; the counter for reason R
+ *	is KVS_STATS_DROP_NO_ROUTE + R (see KVS_STATS_DROP())
+ */
+enum kvs_stats_attr {
+	KVS_STATS_UNSPEC,
+	KVS_STATS_PAD,
+	KVS_STATS_RX_PACKETS,
+	KVS_STATS_RX_BYTES,
+	KVS_STATS_TX_PACKETS,
+	KVS_STATS_TX_BYTES,
+	KVS_STATS_DROP_NO_ROUTE,
+	KVS_STATS_DROP_ISOLATION,
+	KVS_STATS_DROP_SPOOFED_SRC,
+	KVS_STATS_DROP_MAC_LIMIT,
+	KVS_STATS_DROP_STORM_LIMIT,
+	KVS_STATS_DROP_BAD_ENCAP,
+	KVS_STATS_DROP_UNKNOWN_VNI,
+	KVS_STATS_DROP_MTU,
+	KVS_STATS_DROP_NO_MEMORY,
+	KVS_STATS_DROP_MALFORMED,
+	__KVS_STATS_MAX
+};
+#define KVS_STATS_MAX (__KVS_STATS_MAX - 1)
+#define KVS_STATS_DROP(reason) (KVS_STATS_DROP_NO_ROUTE + (reason))
+
+#endif /* _UAPI_LINUX_KVS_H */
