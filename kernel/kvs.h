@@ -20,6 +20,10 @@
 #include <net/netlink.h>
 #include "../uapi/linux/kvs.h"
 
+#ifndef KVS_VERSION
+#define KVS_VERSION "0.1"
+#endif
+
 struct kvs_switch;
 struct kvs_network;
 struct kvs_port;
@@ -91,6 +95,22 @@ struct kvs_network {
 };
 
 /* fdb.c */
+
+/*
+ * Internal KVS_FDB_F_* bit, never reported: the static entry exists because
+ * the MAC is in its port's `mac` list, so only PORT_SET may remove it.
+ */
+#define KVS_FDB_F_PORT_MAC	BIT(31)
+
+/* What netlink may report of an entry's flags */
+static inline u32 kvs_fdb_flags_uapi(u32 flags)
+{
+	return flags & (KVS_FDB_F_STATIC | KVS_FDB_F_REMOTE);
+}
+
+/* Entries of one switch, learned and static together */
+#define KVS_FDB_MAX_ENTRIES	(1024U * 1024U)
+
 struct kvs_fdb_key {
 	u32 net_id;
 	u8 addr[ETH_ALEN];
@@ -121,6 +141,7 @@ struct kvs_switch {
 	unsigned long ageing_time;	/* jiffies, 0: never */
 	struct delayed_work gc_work;
 	atomic_t generation;		/* bumped on every change, for dumps */
+	bool live;			/* registered, not torn down; RTNL */
 };
 
 struct kvs_pernet {
@@ -141,6 +162,7 @@ void kvs_switch_destroy(struct kvs_switch *sw);
 void kvs_switch_set_ageing(struct kvs_switch *sw, u32 secs);
 u32 kvs_switch_ageing_secs(const struct kvs_switch *sw);
 void kvs_switch_changed(struct kvs_switch *sw);	/* bump generation */
+void kvs_switch_teardown(struct kvs_switch *sw);	/* RTNL, idempotent */
 void kvs_switch_stats(struct kvs_switch *sw, struct kvs_stats *sum);
 
 struct kvs_network *kvs_network_find(struct kvs_switch *sw, u32 id);
@@ -175,6 +197,17 @@ int kvs_fdb_delete(struct kvs_switch *sw, u32 net_id, const u8 *addr,
 		   struct netlink_ext_ack *extack);
 void kvs_fdb_flush_port(struct kvs_port *port);	/* every entry to it */
 void kvs_fdb_flush_network(struct kvs_switch *sw, u32 net_id);
+void kvs_fdb_flush_switch(struct kvs_switch *sw);
+void kvs_fdb_gc_kick(struct kvs_switch *sw);	/* RTNL: ageing changed */
+/*
+ * A port's `mac` list: make @addr a static entry of @port (the previous
+ * flags of the entry, 0 if there was none or it was learned, go to
+ * *@old_flags), and undo or remove it again with those flags (0: remove).
+ */
+int kvs_fdb_add_port_mac(struct kvs_port *port, const u8 *addr,
+			 u32 *old_flags, struct netlink_ext_ack *extack);
+void kvs_fdb_del_port_mac(struct kvs_port *port, const u8 *addr,
+			  u32 old_flags);
 /* datapath: learn src on port; returns 0 or the drop reason + 1 */
 int kvs_fdb_learn(struct kvs_port *port, const u8 *addr);
 
@@ -185,6 +218,8 @@ rx_handler_result_t kvs_handle_frame(struct sk_buff **pskb);
 void kvs_forward_unicast(struct kvs_port *from, struct kvs_port *to,
 			 struct sk_buff *skb);
 void kvs_forward_flood(struct kvs_port *from, struct sk_buff *skb);
+void kvs_forward_drop(struct kvs_port *from, struct sk_buff *skb,
+		      enum kvs_drop_reason reason);
 
 /* stats.c */
 struct kvs_pcpu_stats __percpu *kvs_stats_alloc(void);

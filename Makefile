@@ -1,0 +1,179 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# kvs: the kernel module (kvs.ko, built by Kbuild) and the kvs tool (userspace/).
+#
+#   make [KERNELRELEASE=6.1.0-NN-amd64 | KERNELDIR=/path/to/tree]   kvs.ko and the tool
+#   make check      everything the CI runs: builds, checkpatch, sparse, selftests in a VM
+#   make demo       two isolated networks on one switch, in a VM (or here if kvs can load)
+#   make help       all targets
+#
+# Caches (the initramfs, the checkpatch script) go to $(KVS_CACHE); nothing else is
+# written outside the tree except by the install targets.
+
+KVS_CACHE ?= /var/cache/kvs
+export KVS_CACHE
+
+# The kernel to build for: the running one when it has headers, else the newest kernel in
+# /lib/modules that has them (this is the usual case on the build VMs, whose kernel has no
+# module support at all).
+RUNNING_KERNEL := $(shell uname -r)
+NEWEST_KERNEL := $(shell for k in $$(ls /lib/modules 2>/dev/null | sort -rV); do \
+	[ -e /lib/modules/$$k/build/Makefile ] && echo $$k && break; done)
+KERNELRELEASE ?= $(if $(wildcard /lib/modules/$(RUNNING_KERNEL)/build/Makefile),$(RUNNING_KERNEL),$(NEWEST_KERNEL))
+KERNELDIR ?= /lib/modules/$(KERNELRELEASE)/build
+ifeq ($(origin KERNELRELEASE),file)
+ifneq ($(KERNELRELEASE),$(RUNNING_KERNEL))
+ifneq ($(KERNELRELEASE),)
+$(info kvs: building for $(KERNELRELEASE) (running kernel has no headers))
+endif
+endif
+endif
+
+# The version: "git describe" of this tree (0.1-gHASH before the first v* tag), else the
+# .version file "make dkms-install" leaves in /usr/src/kvs-VERSION, else 0.1. Passed to
+# Kbuild and to userspace/ as KVS_VERSION.
+KVS_BASE_VERSION := 0.1
+ifeq ($(origin KVS_VERSION),undefined)
+KVS_VERSION := $(shell \
+	if [ "$$(git -C '$(CURDIR)' rev-parse --show-toplevel 2>/dev/null)" = "$$(cd '$(CURDIR)' && pwd -P)" ]; then \
+		v=$$(git -C '$(CURDIR)' describe --always --dirty --tags --match 'v[0-9]*' 2>/dev/null); \
+		case $$v in (v[0-9]*) echo "$${v\#v}" ;; (?*) echo "$(KVS_BASE_VERSION)-g$$v" ;; esac; \
+	elif [ -s '$(CURDIR)/.version' ]; then cat '$(CURDIR)/.version'; \
+	else echo $(KVS_BASE_VERSION); fi)
+endif
+
+KBUILD := $(MAKE) -C $(KERNELDIR) M=$(CURDIR) KVS_VERSION=$(KVS_VERSION)
+DKMS_SRC := /usr/src/kvs-$(KVS_VERSION)
+CHECKPATCH_SOURCES := $(sort $(wildcard $(CURDIR)/kernel/*.[ch] $(CURDIR)/uapi/linux/*.h))
+
+# Debian 12 packages for building, checking and the test VM ("make deps" installs them).
+DEPS := build-essential gcc make bc flex bison libelf-dev kmod cpio xz-utils zstd git perl \
+	pkg-config libnl-3-dev libnl-genl-3-dev libnl-route-3-dev libjson-c-dev \
+	linux-image-amd64 linux-headers-amd64 linux-source-6.1 sparse dkms \
+	qemu-system-x86 busybox-static iproute2 iputils-ping tcpdump ethtool procps \
+	python3 python3-scapy jq
+
+all: module tools
+
+module: kernel-headers
+	$(KBUILD) W=1 modules
+
+tools:
+	$(MAKE) -C userspace KVS_VERSION=$(KVS_VERSION)
+
+kernel-headers:
+	@test -n "$(KERNELRELEASE)" -a -e "$(KERNELDIR)/Makefile" || { \
+		echo "kvs: no kernel headers for '$(KERNELRELEASE)' in $(KERNELDIR):" \
+		     "apt-get install linux-headers-amd64 (or run make deps)" >&2; exit 1; }
+
+# Installs into /lib/modules/$(KERNELRELEASE)/extra (or under $(DESTDIR)) and the tool
+# and its man page via userspace/.
+install: all
+	$(KBUILD) INSTALL_MOD_DIR=extra $(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
+	$(if $(DESTDIR),,depmod -a $(KERNELRELEASE))
+	$(MAKE) -C userspace KVS_VERSION=$(KVS_VERSION) install
+
+# Registers this tree with DKMS as kvs/$(KVS_VERSION), after removing any other kvs
+# version, and builds and installs it for $(KERNELRELEASE).
+dkms-install: dkms-uninstall kernel-headers
+	install -d $(DKMS_SRC)
+	cd $(CURDIR) && find Kbuild Makefile dkms.conf kernel uapi -type f \
+		\( -name '*.[ch]' ! -name '*.mod.c' -o -name Kbuild -o -name Makefile -o -name dkms.conf \) \
+		-exec cp --parents {} $(DKMS_SRC)/ \;
+	sed -i 's/^PACKAGE_VERSION=.*/PACKAGE_VERSION="$(KVS_VERSION)"/' $(DKMS_SRC)/dkms.conf
+	echo '$(KVS_VERSION)' >$(DKMS_SRC)/.version
+	dkms add kvs/$(KVS_VERSION)
+	dkms build kvs/$(KVS_VERSION) -k $(KERNELRELEASE)
+	dkms install kvs/$(KVS_VERSION) -k $(KERNELRELEASE)
+
+dkms-uninstall:
+	@for v in $$(dkms status kvs 2>/dev/null | sed -n 's|^kvs/\([^,:]*\).*|\1|p' | sort -u); do \
+		echo "dkms remove kvs/$$v --all"; dkms remove kvs/$$v --all || exit 1; \
+	done
+	rm -rf /usr/src/kvs-*
+
+# checkpatch --strict on kernel/ and uapi/: the script comes from linux-source-6.1,
+# extracted once (just scripts/) into $(KVS_CACHE).
+CHECKPATCH ?= $(firstword $(wildcard /usr/src/linux-source-6.1/scripts/checkpatch.pl) \
+	$(KVS_CACHE)/linux-source-6.1/scripts/checkpatch.pl)
+
+$(KVS_CACHE)/linux-source-6.1/scripts/checkpatch.pl:
+	@test -f /usr/src/linux-source-6.1.tar.xz || { \
+		echo "kvs: /usr/src/linux-source-6.1.tar.xz missing: apt-get install linux-source-6.1" >&2; \
+		exit 1; }
+	mkdir -p $(KVS_CACHE)
+	tar -xf /usr/src/linux-source-6.1.tar.xz -C $(KVS_CACHE) linux-source-6.1/scripts
+
+style: $(CHECKPATCH)
+	@out=$$(cd $(CURDIR) && $(CHECKPATCH) --no-tree --strict --show-types --terse --no-summary \
+		-f $(CHECKPATCH_SOURCES:$(CURDIR)/%=%) 2>&1); \
+	if [ -n "$$out" ]; then printf '%s\n' "$$out"; \
+		echo "kvs: checkpatch: $$(printf '%s\n' "$$out" | wc -l) findings"; exit 1; fi; \
+	echo "kvs: checkpatch --strict: no findings in $(words $(CHECKPATCH_SOURCES)) files"
+
+# sparse on every source file (C=2); any warning fails.
+sparse: kernel-headers
+	@out=$$($(KBUILD) C=2 modules 2>&1); rc=$$?; printf '%s\n' "$$out"; \
+	n=$$(printf '%s\n' "$$out" | grep -cE '(warning|error):'); \
+	if [ $$rc -ne 0 ] || [ $$n -ne 0 ]; then echo "kvs: sparse: $$n warnings (exit $$rc)"; exit 1; fi
+
+# Packages: installs what is missing (as root, or with sudo), non-interactively.
+deps:
+	@command -v dpkg-query >/dev/null || { echo "kvs: not a Debian system; make sure these are installed: $(DEPS)"; exit 0; }; \
+	missing=$$(for p in $(DEPS); do \
+		dpkg-query -W -f='$${db:Status-Status}\n' $$p 2>/dev/null | grep -qx installed || echo $$p; done); \
+	[ -z "$$missing" ] && exit 0; \
+	sudo=; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	echo "kvs: installing" $$missing; \
+	$$sudo apt-get update -q && \
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing
+
+# The whole suite: see selftests/vm/check.sh. deps runs first, in its own make, so that a
+# kernel it installs is the one this make picks.
+check: deps
+	@$(MAKE) --no-print-directory check-only
+
+check-only:
+	@KERNELRELEASE='$(KERNELRELEASE)' KERNELDIR='$(KERNELDIR)' KVS_VERSION='$(KVS_VERSION)' \
+		$(CURDIR)/selftests/vm/check.sh
+
+# The demo needs a kernel that loads modules: the running one if it can (as root), else a
+# VM booting $(KERNELRELEASE).
+demo: deps
+	@$(MAKE) --no-print-directory demo-only
+
+demo-only: all
+	@if [ -e /proc/modules ] && [ "$(KERNELRELEASE)" = "$(RUNNING_KERNEL)" ]; then \
+		set -e; \
+		if ! grep -q '^kvs ' /proc/modules; then \
+			for d in $$(modinfo -F depends kvs.ko | tr , ' '); do modprobe $$d; done; \
+			insmod kvs.ko dyndbg=+p; \
+		fi; \
+		PATH=$(CURDIR)/userspace/kvs:$$PATH $(CURDIR)/selftests/vm/demo.sh; \
+	else \
+		$(CURDIR)/selftests/vm/run.sh -k $(KERNELRELEASE) -- selftests/vm/demo.sh; \
+	fi
+
+clean:
+	-test -e $(KERNELDIR)/Makefile && $(KBUILD) clean
+	$(MAKE) -C userspace clean
+	-test -e selftests/Makefile && $(MAKE) -C selftests clean
+
+help:
+	@echo "kvs $(KVS_VERSION), for kernel $(KERNELRELEASE) ($(KERNELDIR))"
+	@echo "  all           kvs.ko (module) and the kvs tool (tools)"
+	@echo "  module        kvs.ko, with W=1"
+	@echo "  tools         userspace/kvs/kvs"
+	@echo "  install       kvs.ko into /lib/modules/KERNELRELEASE/extra, depmod, the tool and man page"
+	@echo "  dkms-install  register with DKMS as kvs/$(KVS_VERSION), build and install"
+	@echo "  dkms-uninstall  remove every kvs version from DKMS"
+	@echo "  style         checkpatch --strict on kernel/ and uapi/"
+	@echo "  sparse        sparse (C=2), failing on any warning"
+	@echo "  deps          apt-get install what building and testing need"
+	@echo "  check         builds, style, sparse, then the selftests in a VM; ends with 'N passed, M failed'"
+	@echo "  demo          two isolated networks on one switch (in a VM unless kvs loads here)"
+	@echo "  clean"
+	@echo "Variables: KERNELRELEASE, KERNELDIR, KVS_VERSION, KVS_CACHE, DESTDIR"
+
+.PHONY: all module tools kernel-headers install dkms-install dkms-uninstall style sparse deps \
+	check check-only demo demo-only clean help

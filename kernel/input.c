@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kvs: the rx_handler of VM ports, and the forwarding decision.
+ *
+ * Runs in softirq under RCU (__netif_receive_skb_core). skb->data points
+ * past the Ethernet header; eth_hdr() is valid. Every frame that reaches
+ * the switch is consumed: forwarded, or dropped and counted.
+ *
+ * The decision is one function, kvs_classify(), that only looks: it takes
+ * a frame and answers what to do with it, so that a batch of frames can be
+ * classified in one pass later.
+ */
+
+#include <linux/etherdevice.h>
+#include <linux/netdevice.h>
+#include <linux/skbuff.h>
+
+#include "kvs.h"
+
+enum kvs_action {
+	KVS_ACT_DROP,
+	KVS_ACT_UNICAST,
+	KVS_ACT_FLOOD,
+};
+
+struct kvs_decision {
+	enum kvs_action action;
+	enum kvs_drop_reason reason;	/* KVS_ACT_DROP */
+	struct kvs_port *to;		/* KVS_ACT_UNICAST */
+};
+
+/* Where a frame from @port with destination @dst goes; RCU */
+static void kvs_classify(struct kvs_port *port, const u8 *dst,
+			 struct kvs_decision *d)
+{
+	struct kvs_fdb_entry *f;
+	struct kvs_port *to;
+
+	if (is_multicast_ether_addr(dst)) {
+		d->action = KVS_ACT_FLOOD;	/* broadcast included */
+		return;
+	}
+
+	f = kvs_fdb_lookup(port->sw, port->network->id, dst);
+	if (!f) {
+		d->action = KVS_ACT_FLOOD;	/* unknown unicast */
+		return;
+	}
+
+	to = rcu_dereference(f->port);
+	d->action = KVS_ACT_DROP;
+	if (unlikely(!to))
+		d->reason = KVS_DROP_NO_ROUTE;	/* remote VTEP: no fabric yet */
+	else if (to == port)
+		d->reason = KVS_DROP_NO_ROUTE;	/* hairpin */
+	else if (unlikely(to->network != port->network))
+		d->reason = KVS_DROP_ISOLATION;	/* cannot happen: the key */
+	else
+		d->action = KVS_ACT_UNICAST;
+	d->to = to;
+}
+
+static bool kvs_src_listed(const struct kvs_maclist *macs, const u8 *src)
+{
+	unsigned int i;
+
+	for (i = 0; i < macs->count; i++)
+		if (ether_addr_equal(macs->addr[i], src))
+			return true;
+	return false;
+}
+
+/* Source checks and learning, in design.md's order: 0 or reason + 1 */
+static int kvs_check_source(struct kvs_port *port, const u8 *src)
+{
+	const struct kvs_maclist *macs;
+
+	if (unlikely(!is_valid_ether_addr(src)))
+		return KVS_DROP_SPOOFED_SRC + 1;	/* multicast or zero */
+
+	macs = rcu_dereference(port->macs);
+	if (macs && !kvs_src_listed(macs, src))
+		return KVS_DROP_SPOOFED_SRC + 1;
+
+	/* static on another port, learning, max-macs */
+	return kvs_fdb_learn(port, src);
+}
+
+/* A frame refused by policy: listeners hear of it, rate limited */
+static void kvs_policy_drop(struct kvs_port *port, struct sk_buff *skb,
+			    enum kvs_drop_reason reason)
+{
+	kvs_notify_policy_drop(port, eth_hdr(skb)->h_source, reason);
+	kvs_forward_drop(port, skb, reason);
+}
+
+rx_handler_result_t kvs_handle_frame(struct sk_buff **pskb)
+{
+	struct sk_buff *skb = *pskb;
+	struct kvs_decision d;
+	struct kvs_port *port;
+	struct kvs_switch *sw;
+	unsigned int len;
+	int reason;
+
+	/* our own frames looped back by the stack are not for switching */
+	if (unlikely(skb->pkt_type == PACKET_LOOPBACK))
+		return RX_HANDLER_PASS;
+
+	port = rcu_dereference(skb->dev->rx_handler_data);
+	if (unlikely(!port)) {
+		/* being detached: never let a VM's frame reach the host */
+		kfree_skb(skb);
+		return RX_HANDLER_CONSUMED;
+	}
+	sw = port->sw;
+
+	/* every frame the port hands over counts, as an Ethernet frame */
+	len = skb->len + ETH_HLEN;
+	kvs_stats_rx(port, len);
+	dev_sw_netstats_rx_add(sw->dev, len);
+
+	skb = skb_share_check(skb, GFP_ATOMIC);
+	if (unlikely(!skb)) {
+		kvs_stats_drop(port, KVS_DROP_NO_MEMORY);
+		dev_core_stats_rx_dropped_inc(sw->dev);
+		return RX_HANDLER_CONSUMED;
+	}
+
+	/* a switch switches only while it is up, as a bridge does */
+	if (unlikely(!netif_running(sw->dev))) {
+		kvs_forward_drop(port, skb, KVS_DROP_NO_ROUTE);
+		return RX_HANDLER_CONSUMED;
+	}
+
+	if (unlikely(!skb_mac_header_was_set(skb) ||
+		     skb_mac_header_len(skb) < ETH_HLEN)) {
+		kvs_forward_drop(port, skb, KVS_DROP_MALFORMED);
+		return RX_HANDLER_CONSUMED;
+	}
+
+	reason = kvs_check_source(port, eth_hdr(skb)->h_source);
+	if (unlikely(reason)) {
+		kvs_policy_drop(port, skb, reason - 1);
+		return RX_HANDLER_CONSUMED;
+	}
+
+	kvs_classify(port, eth_hdr(skb)->h_dest, &d);
+	switch (d.action) {
+	case KVS_ACT_UNICAST:
+		kvs_forward_unicast(port, d.to, skb);
+		break;
+	case KVS_ACT_FLOOD:
+		kvs_forward_flood(port, skb);
+		break;
+	default:
+		kvs_forward_drop(port, skb, d.reason);
+		break;
+	}
+	return RX_HANDLER_CONSUMED;
+}

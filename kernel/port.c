@@ -1,0 +1,432 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kvs: ports. Attaching takes over the device's rx_handler and makes the
+ * switch its master; a port lives until it is detached by request, by its
+ * network or switch going away, or by its device being unregistered (the
+ * netdevice notifier below).
+ *
+ * A port is reachable from the datapath through dev->rx_handler_data, the
+ * network's port list and fdb entries; it is freed, and its device
+ * reference dropped, only after an RCU grace period that follows its
+ * removal from all three.
+ */
+
+#include <linux/if_arp.h>
+#include <linux/netdevice.h>
+#include <linux/rtnetlink.h>
+#include <linux/slab.h>
+
+#include "kvs.h"
+#include "compat.h"
+
+struct kvs_port *kvs_port_from_dev(const struct net_device *dev)
+{
+	if (rtnl_dereference(dev->rx_handler) != kvs_handle_frame)
+		return NULL;
+	return rtnl_dereference(dev->rx_handler_data);
+}
+
+struct kvs_port *kvs_port_from_dev_rcu(const struct net_device *dev)
+{
+	if (rcu_dereference(dev->rx_handler) != kvs_handle_frame)
+		return NULL;
+	return rcu_dereference(dev->rx_handler_data);
+}
+
+static void kvs_port_free_rcu(struct rcu_head *head)
+{
+	struct kvs_port *port = container_of(head, struct kvs_port, rcu);
+
+	kfree(rcu_dereference_protected(port->macs, true));
+	kvs_stats_free(port->stats);
+	netdev_put(port->dev, &port->dev_tracker);
+	kfree(port);
+}
+
+/* Say who owns @dev already; the message names the kind of master */
+static int kvs_port_master_busy(struct net_device *dev,
+				struct netlink_ext_ack *extack)
+{
+	struct net_device *master = netdev_master_upper_dev_get(dev);
+
+	if (!master)
+		return 0;
+
+	if (kvs_switch_from_dev(master))
+		kvs_set_master_msg(extack,
+				   "device is already a port of another kvs switch",
+				   master);
+	else if (netif_is_bridge_master(master))
+		kvs_set_master_msg(extack,
+				   "device is already a port of a bridge",
+				   master);
+	else if (netif_is_bond_master(master))
+		kvs_set_master_msg(extack,
+				   "device is already a port of a bond",
+				   master);
+	else if (netif_is_team_master(master))
+		kvs_set_master_msg(extack,
+				   "device is already a port of a team",
+				   master);
+	else if (netif_is_ovs_master(master))
+		kvs_set_master_msg(extack,
+				   "device is already a port of openvswitch",
+				   master);
+	else if (netif_is_l3_master(master))
+		kvs_set_master_msg(extack,
+				   "device is already a port of a vrf",
+				   master);
+	else
+		kvs_set_master_msg(extack, "device already has a master",
+				   master);
+	return -EBUSY;
+}
+
+/* The refusals of design.md, in its order */
+static int kvs_port_check_dev(struct kvs_switch *sw, struct net_device *dev,
+			      struct netlink_ext_ack *extack)
+{
+	struct kvs_port *port;
+	int err;
+
+	if (dev->flags & IFF_LOOPBACK) {
+		NL_SET_ERR_MSG(extack, "a loopback device cannot be a port");
+		return -EINVAL;
+	}
+	if (dev->type != ARPHRD_ETHER || dev->addr_len != ETH_ALEN ||
+	    !is_valid_ether_addr(dev->dev_addr)) {
+		NL_SET_ERR_MSG(extack, "only Ethernet devices can be ports");
+		return -EINVAL;
+	}
+	if (dev == sw->dev) {
+		NL_SET_ERR_MSG(extack, "a switch cannot be its own port");
+		return -ELOOP;
+	}
+	if (kvs_switch_from_dev(dev)) {
+		NL_SET_ERR_MSG(extack, "a kvs switch cannot be a port");
+		return -ELOOP;
+	}
+	if (!net_eq(dev_net(dev), dev_net(sw->dev))) {
+		NL_SET_ERR_MSG(extack,
+			       "device is not in the switch's namespace");
+		return -ENODEV;
+	}
+
+	/* before the master check: the master of a port is its switch */
+	port = kvs_port_from_dev(dev);
+	if (port) {
+		if (port->sw == sw)
+			NL_SET_ERR_MSG(extack,
+				       "device is already a port of this switch");
+		else
+			NL_SET_ERR_MSG(extack,
+				       "device is already a port of another kvs switch");
+		return -EBUSY;
+	}
+
+	err = kvs_port_master_busy(dev, extack);
+	if (err)
+		return err;
+
+	if (netdev_is_rx_handler_busy(dev)) {
+		NL_SET_ERR_MSG(extack,
+			       "device already has an rx handler (macvlan, ipvlan, ...)");
+		return -EBUSY;
+	}
+	if (dev->priv_flags & IFF_DONT_BRIDGE) {
+		NL_SET_ERR_MSG(extack, "device does not allow bridging");
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+/* netlink.c parses the same rules; checked again for other callers */
+static int kvs_port_check_cfg(const struct kvs_port_cfg *cfg,
+			      struct netlink_ext_ack *extack)
+{
+	unsigned int i, j;
+
+	if (cfg->has_bum_limit && cfg->bum_limit) {
+		NL_SET_ERR_MSG(extack, "bum-limit is not supported yet");
+		return -EOPNOTSUPP;
+	}
+	if (!cfg->has_macs)
+		return 0;
+	if (cfg->mac_count > KVS_PORT_MACS_MAX) {
+		NL_SET_ERR_MSG(extack, "too many MACs (at most 64)");
+		return -EINVAL;
+	}
+	for (i = 0; i < cfg->mac_count; i++) {
+		if (!is_valid_ether_addr(cfg->macs[i])) {
+			NL_SET_ERR_MSG(extack, "MAC must be unicast");
+			return -EINVAL;
+		}
+		for (j = 0; j < i; j++) {
+			if (ether_addr_equal(cfg->macs[i], cfg->macs[j])) {
+				NL_SET_ERR_MSG(extack, "duplicate MAC");
+				return -EINVAL;
+			}
+		}
+	}
+	return 0;
+}
+
+static bool kvs_maclist_has(const struct kvs_maclist *macs, const u8 *addr)
+{
+	unsigned int i;
+
+	if (!macs)
+		return false;
+	for (i = 0; i < macs->count; i++)
+		if (ether_addr_equal(macs->addr[i], addr))
+			return true;
+	return false;
+}
+
+/*
+ * Replace the `mac` list of @port with the one in @cfg: the new MACs become
+ * static entries first (all or none: EEXIST when one is static on another
+ * port), then the list is published, then the entries of MACs that left
+ * it go. RTNL.
+ */
+static int kvs_port_set_macs(struct kvs_port *port,
+			     const struct kvs_port_cfg *cfg,
+			     struct netlink_ext_ack *extack)
+{
+	struct kvs_maclist *old = rtnl_dereference(port->macs);
+	u32 old_flags[KVS_PORT_MACS_MAX];
+	DECLARE_BITMAP(added, KVS_PORT_MACS_MAX);
+	struct kvs_maclist *new = NULL;
+	unsigned int i;
+	int err;
+
+	bitmap_zero(added, KVS_PORT_MACS_MAX);
+
+	if (cfg->mac_count) {
+		new = kmalloc(struct_size(new, addr, cfg->mac_count),
+			      GFP_KERNEL);
+		if (!new)
+			return -ENOMEM;
+		new->count = cfg->mac_count;
+		memcpy(new->addr, cfg->macs, cfg->mac_count * ETH_ALEN);
+	}
+
+	for (i = 0; i < cfg->mac_count; i++) {
+		if (kvs_maclist_has(old, new->addr[i]))
+			continue;
+		err = kvs_fdb_add_port_mac(port, new->addr[i], &old_flags[i],
+					   extack);
+		if (err)
+			goto err_undo;
+		__set_bit(i, added);
+	}
+
+	rcu_assign_pointer(port->macs, new);
+
+	if (old) {
+		for (i = 0; i < old->count; i++)
+			if (!kvs_maclist_has(new, old->addr[i]))
+				kvs_fdb_del_port_mac(port, old->addr[i], 0);
+		kfree_rcu(old, rcu);
+	}
+	return 0;
+
+err_undo:
+	for_each_set_bit(i, added, KVS_PORT_MACS_MAX)
+		kvs_fdb_del_port_mac(port, new->addr[i], old_flags[i]);
+	kfree(new);
+	return err;
+}
+
+int kvs_port_attach_vm(struct kvs_switch *sw, struct net_device *dev,
+		       struct kvs_network *network,
+		       const struct kvs_port_cfg *cfg,
+		       struct netlink_ext_ack *extack)
+{
+	struct kvs_port *port;
+	int err;
+
+	ASSERT_RTNL();
+
+	err = kvs_port_check_dev(sw, dev, extack);
+	if (err)
+		return err;
+	if (!network || network->sw != sw) {
+		NL_SET_ERR_MSG(extack, "no such network on this switch");
+		return -ENOENT;
+	}
+	err = kvs_port_check_cfg(cfg, extack);
+	if (err)
+		return err;
+
+	port = kzalloc(sizeof(*port), GFP_KERNEL);
+	if (!port)
+		return -ENOMEM;
+	port->stats = kvs_stats_alloc();
+	if (!port->stats) {
+		kfree(port);
+		return -ENOMEM;
+	}
+
+	port->dev = dev;
+	port->sw = sw;
+	port->network = network;
+	port->type = KVS_PORT_VM;
+	port->learning = cfg->has_learning ? cfg->learning : true;
+	port->max_macs = cfg->has_max_macs ? cfg->max_macs : 0;
+	atomic_set(&port->learned, 0);
+	INIT_LIST_HEAD(&port->sw_node);
+	INIT_LIST_HEAD(&port->net_node);
+	/* POLICY_DROP events: 5 a second; never print "suppressed" lines */
+	ratelimit_state_init(&port->event_rs, HZ, 5);
+	ratelimit_set_flags(&port->event_rs, RATELIMIT_MSG_ON_RELEASE);
+	netdev_hold(dev, &port->dev_tracker, GFP_KERNEL);
+
+	/* first: the likely refusal (EEXIST) leaves the device untouched */
+	if (cfg->has_macs) {
+		err = kvs_port_set_macs(port, cfg, extack);
+		if (err)
+			goto err_free;
+	}
+
+	err = netdev_rx_handler_register(dev, kvs_handle_frame, port);
+	if (err) {
+		if (err == -EBUSY)
+			NL_SET_ERR_MSG(extack,
+				       "device already has an rx handler (macvlan, ipvlan, ...)");
+		else
+			NL_SET_ERR_MSG(extack,
+				       "device does not accept an rx handler");
+		goto err_flush;
+	}
+
+	err = netdev_master_upper_dev_link(dev, sw->dev, NULL, NULL, extack);
+	if (err)
+		goto err_rx_handler;
+
+	/* frames for the MACs behind the port must reach the switch */
+	err = dev_set_promiscuity(dev, 1);
+	if (err) {
+		NL_SET_ERR_MSG(extack, "cannot make the device promiscuous");
+		goto err_unlink;
+	}
+	/* LRO merges frames that cannot be forwarded as they are */
+	dev_disable_lro(dev);
+
+	list_add_tail_rcu(&port->net_node, &network->ports);
+	list_add_tail_rcu(&port->sw_node, &sw->ports);
+	network->port_count++;
+
+	kvs_switch_changed(sw);
+	kvs_notify_port(port, KVS_CMD_PORT_NEW);
+	pr_debug("port %s attached\n", dev->name);
+	return 0;
+
+err_unlink:
+	netdev_upper_dev_unlink(dev, sw->dev);
+err_rx_handler:
+	netdev_rx_handler_unregister(dev);
+err_flush:
+	/* the static entries, and what was learned in between */
+	kvs_fdb_flush_port(port);
+err_free:
+	/* fdb readers may still hold the port: free it after them */
+	call_rcu(&port->rcu, kvs_port_free_rcu);
+	return err;
+}
+
+int kvs_port_configure(struct kvs_port *port, const struct kvs_port_cfg *cfg,
+		       struct netlink_ext_ack *extack)
+{
+	int err;
+
+	ASSERT_RTNL();
+
+	err = kvs_port_check_cfg(cfg, extack);
+	if (err)
+		return err;
+
+	/* the only step that can fail comes first: all or nothing */
+	if (cfg->has_macs) {
+		err = kvs_port_set_macs(port, cfg, extack);
+		if (err)
+			return err;
+	}
+	if (cfg->has_learning)
+		WRITE_ONCE(port->learning, cfg->learning);
+	/* lowering max-macs keeps what is learned; it ages out */
+	if (cfg->has_max_macs)
+		WRITE_ONCE(port->max_macs, cfg->max_macs);
+	if (cfg->has_bum_limit)
+		WRITE_ONCE(port->bum_limit, cfg->bum_limit);
+
+	kvs_switch_changed(port->sw);
+	return 0;
+}
+
+void kvs_port_detach(struct kvs_port *port)
+{
+	struct kvs_switch *sw = port->sw;
+	struct net_device *dev = port->dev;
+
+	ASSERT_RTNL();
+
+	list_del_rcu(&port->net_node);
+	list_del_rcu(&port->sw_node);
+	if (port->network)
+		port->network->port_count--;
+
+	/* waits for the frames in flight: nothing learns on the port after */
+	netdev_rx_handler_unregister(dev);
+	kvs_fdb_flush_port(port);
+
+	netdev_upper_dev_unlink(dev, sw->dev);
+	dev_set_promiscuity(dev, -1);
+
+	kvs_switch_changed(sw);
+	kvs_notify_port(port, KVS_CMD_PORT_DEL);
+	pr_debug("port %s detached\n", dev->name);
+
+	/* a reader that found the port in the fdb may still send on dev */
+	call_rcu(&port->rcu, kvs_port_free_rcu);
+}
+
+static int kvs_netdev_event(struct notifier_block *nb, unsigned long event,
+			    void *ptr)
+{
+	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
+	struct kvs_switch *sw;
+	struct kvs_port *port;
+
+	switch (event) {
+	case NETDEV_UNREGISTER:
+		/* deleted, or moving to another netns */
+		port = kvs_port_from_dev(dev);
+		if (port)
+			kvs_port_detach(port);
+		sw = kvs_switch_from_dev(dev);
+		if (sw)
+			kvs_switch_teardown(sw);
+		break;
+	case NETDEV_PRE_TYPE_CHANGE:
+		/* a port stays an Ethernet device */
+		if (kvs_port_from_dev(dev))
+			return notifier_from_errno(-EBUSY);
+		break;
+	}
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block kvs_netdev_notifier = {
+	.notifier_call = kvs_netdev_event,
+};
+
+int kvs_port_init(void)
+{
+	return register_netdevice_notifier(&kvs_netdev_notifier);
+}
+
+void kvs_port_exit(void)
+{
+	unregister_netdevice_notifier(&kvs_netdev_notifier);
+}

@@ -1,0 +1,426 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kvs: the switch netdev (rtnl_link kind "kvs") and its networks.
+ *
+ * The switch device is not a host port: what is sent on it is dropped, and
+ * its counters are the switch totals. Every way a switch goes away (ip link
+ * del, KVS_CMD_SWITCH_DEL, its netns exiting, rmmod) goes through
+ * kvs_dellink(), which detaches the ports and frees the networks and the
+ * fdb before the device is unregistered. What the datapath may still read
+ * (the fdb table) is freed with the device, in the priv destructor.
+ */
+
+#include <linux/ethtool.h>
+#include <linux/etherdevice.h>
+#include <linux/rtnetlink.h>
+#include <net/netns/generic.h>
+#include <net/rtnetlink.h>
+
+#include "kvs.h"
+#include "compat.h"
+
+static struct rtnl_link_ops kvs_link_ops;
+static const struct net_device_ops kvs_netdev_ops;
+
+void kvs_switch_changed(struct kvs_switch *sw)
+{
+	atomic_inc(&sw->generation);
+}
+
+static unsigned long kvs_secs_to_jiffies(u32 secs)
+{
+	return (unsigned long)secs * HZ;
+}
+
+void kvs_switch_set_ageing(struct kvs_switch *sw, u32 secs)
+{
+	ASSERT_RTNL();
+	WRITE_ONCE(sw->ageing_time, kvs_secs_to_jiffies(secs));
+	kvs_fdb_gc_kick(sw);
+	kvs_switch_changed(sw);
+}
+
+u32 kvs_switch_ageing_secs(const struct kvs_switch *sw)
+{
+	return READ_ONCE(sw->ageing_time) / HZ;
+}
+
+struct kvs_switch *kvs_switch_from_dev(const struct net_device *dev)
+{
+	if (dev->netdev_ops != &kvs_netdev_ops)
+		return NULL;
+	return netdev_priv(dev);
+}
+
+struct kvs_switch *kvs_switch_by_name(struct net *net, const char *name)
+{
+	struct net_device *dev;
+
+	ASSERT_RTNL();
+	dev = __dev_get_by_name(net, name);
+	return dev ? kvs_switch_from_dev(dev) : NULL;
+}
+
+struct kvs_switch *kvs_switch_by_ifindex(struct net *net, int ifindex)
+{
+	struct net_device *dev;
+
+	ASSERT_RTNL();
+	dev = __dev_get_by_index(net, ifindex);
+	return dev ? kvs_switch_from_dev(dev) : NULL;
+}
+
+/* Totals of the ports attached now; RTNL or RCU */
+void kvs_switch_stats(struct kvs_switch *sw, struct kvs_stats *sum)
+{
+	struct kvs_port *port;
+	struct kvs_stats one;
+	int i;
+
+	memset(sum, 0, sizeof(*sum));
+
+	rcu_read_lock();
+	list_for_each_entry_rcu(port, &sw->ports, sw_node) {
+		kvs_stats_read(port, &one);
+		sum->rx_packets += one.rx_packets;
+		sum->rx_bytes += one.rx_bytes;
+		sum->tx_packets += one.tx_packets;
+		sum->tx_bytes += one.tx_bytes;
+		for (i = 0; i < __KVS_DROP_MAX; i++)
+			sum->drops[i] += one.drops[i];
+	}
+	rcu_read_unlock();
+}
+
+/* ---- networks ---- */
+
+/* RTNL or RCU */
+struct kvs_network *kvs_network_find(struct kvs_switch *sw, u32 id)
+{
+	return xa_load(&sw->networks, id);
+}
+
+int kvs_network_create(struct kvs_switch *sw, u32 id, const char *label,
+		       struct netlink_ext_ack *extack)
+{
+	struct kvs_network *network;
+	int err;
+
+	ASSERT_RTNL();
+
+	if (id < KVS_NET_ID_MIN || id > KVS_NET_ID_MAX) {
+		NL_SET_ERR_MSG(extack, "network id out of range");
+		return -ERANGE;
+	}
+
+	network = kzalloc(sizeof(*network), GFP_KERNEL);
+	if (!network)
+		return -ENOMEM;
+
+	if (label && strscpy(network->label, label,
+			     sizeof(network->label)) < 0) {
+		NL_SET_ERR_MSG(extack, "network label too long");
+		kfree(network);
+		return -EINVAL;
+	}
+	network->id = id;
+	network->sw = sw;
+	INIT_LIST_HEAD(&network->ports);
+
+	err = xa_insert(&sw->networks, id, network, GFP_KERNEL);
+	if (err) {
+		kfree(network);
+		if (err == -EBUSY) {
+			NL_SET_ERR_MSG(extack,
+				       "network already exists on this switch");
+			return -EEXIST;
+		}
+		return err;
+	}
+
+	kvs_switch_changed(sw);
+	kvs_notify_network(network, KVS_CMD_NET_NEW);
+	return 0;
+}
+
+void kvs_network_destroy(struct kvs_network *network)
+{
+	struct kvs_switch *sw = network->sw;
+	struct kvs_port *port, *tmp;
+
+	ASSERT_RTNL();
+
+	list_for_each_entry_safe(port, tmp, &network->ports, net_node)
+		kvs_port_detach(port);
+	/* the ports took their entries; this catches any left (remote) */
+	kvs_fdb_flush_network(sw, network->id);
+
+	xa_erase(&sw->networks, network->id);
+	kvs_switch_changed(sw);
+	kvs_notify_network(network, KVS_CMD_NET_DEL);
+	kfree_rcu(network, rcu);
+}
+
+/* ---- the switch netdev ---- */
+
+static netdev_tx_t kvs_switch_xmit(struct sk_buff *skb,
+				   struct net_device *dev)
+{
+	/* not a host port: nothing sent here goes anywhere */
+	dev_core_stats_tx_dropped_inc(dev);
+	dev_kfree_skb_any(skb);
+	return NETDEV_TX_OK;
+}
+
+/* The name is final here (register_netdevice() resolved it) */
+static int kvs_switch_dev_init(struct net_device *dev)
+{
+	struct kvs_switch *sw = netdev_priv(dev);
+	int err;
+
+	err = kvs_fdb_switch_init(sw);
+	if (err)
+		return err;
+
+	/* paired with "destroyed" in kvs_switch_free(), run iff this was */
+	pr_debug("switch %s created\n", dev->name);
+	return 0;
+}
+
+/* Last reference gone, ports and networks long detached */
+static void kvs_switch_free(struct net_device *dev)
+{
+	struct kvs_switch *sw = netdev_priv(dev);
+
+	WARN_ON_ONCE(!list_empty(&sw->ports));
+	WARN_ON_ONCE(!xa_empty(&sw->networks));
+
+	kvs_fdb_switch_destroy(sw);
+	xa_destroy(&sw->networks);
+	pr_debug("switch %s destroyed\n", dev->name);
+}
+
+/* `ip link set DEV master SW` cannot say which network: refuse it */
+static int kvs_switch_add_slave(struct net_device *dev,
+				struct net_device *port_dev,
+				struct netlink_ext_ack *extack)
+{
+	NL_SET_ERR_MSG(extack,
+		       "a kvs port needs a network: use `kvs port add`");
+	return -EOPNOTSUPP;
+}
+
+/* `ip link set DEV nomaster` */
+static int kvs_switch_del_slave(struct net_device *dev,
+				struct net_device *port_dev)
+{
+	struct kvs_port *port = kvs_port_from_dev(port_dev);
+
+	if (!port || port->sw != netdev_priv(dev))
+		return -EINVAL;
+
+	kvs_port_detach(port);
+	return 0;
+}
+
+static void kvs_switch_get_drvinfo(struct net_device *dev,
+				   struct ethtool_drvinfo *info)
+{
+	strscpy(info->driver, KBUILD_MODNAME, sizeof(info->driver));
+	strscpy(info->version, KVS_VERSION, sizeof(info->version));
+}
+
+static const struct ethtool_ops kvs_ethtool_ops = {
+	.get_drvinfo	= kvs_switch_get_drvinfo,
+	.get_link	= ethtool_op_get_link,
+};
+
+static const struct net_device_ops kvs_netdev_ops = {
+	.ndo_init		= kvs_switch_dev_init,
+	.ndo_start_xmit		= kvs_switch_xmit,
+	.ndo_get_stats64	= dev_get_tstats64,
+	.ndo_set_mac_address	= eth_mac_addr,
+	.ndo_validate_addr	= eth_validate_addr,
+	.ndo_add_slave		= kvs_switch_add_slave,
+	.ndo_del_slave		= kvs_switch_del_slave,
+};
+
+static void kvs_switch_setup(struct net_device *dev)
+{
+	struct kvs_switch *sw = netdev_priv(dev);
+
+	ether_setup(dev);
+	dev->netdev_ops = &kvs_netdev_ops;
+	dev->ethtool_ops = &kvs_ethtool_ops;
+	dev->needs_free_netdev = true;
+	dev->priv_destructor = kvs_switch_free;
+	dev->priv_flags |= IFF_NO_QUEUE;
+	/* the core allocates and frees dev->tstats: rx/tx totals */
+	dev->pcpu_stat_type = NETDEV_PCPU_STAT_TSTATS;
+	dev->max_mtu = ETH_MAX_MTU;
+	kvs_dev_set_lltx(dev);
+	kvs_dev_set_netns_local(dev);
+	eth_hw_addr_random(dev);
+
+	sw->dev = dev;
+	INIT_LIST_HEAD(&sw->node);
+	INIT_LIST_HEAD(&sw->ports);
+	xa_init(&sw->networks);
+	RCU_INIT_POINTER(sw->fabric, NULL);
+	sw->ageing_time = kvs_secs_to_jiffies(KVS_AGEING_TIME_DEFAULT);
+	atomic_set(&sw->generation, 0);
+}
+
+static int kvs_switch_validate(struct nlattr *tb[], struct nlattr *data[],
+			       struct netlink_ext_ack *extack)
+{
+	if (tb[IFLA_ADDRESS]) {
+		if (nla_len(tb[IFLA_ADDRESS]) != ETH_ALEN) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[IFLA_ADDRESS],
+					    "invalid link address");
+			return -EINVAL;
+		}
+		if (!is_valid_ether_addr(nla_data(tb[IFLA_ADDRESS]))) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[IFLA_ADDRESS],
+					    "link address must be unicast");
+			return -EADDRNOTAVAIL;
+		}
+	}
+	return 0;
+}
+
+/* Both ways of creating a switch end here, under RTNL */
+static int kvs_switch_register(struct net_device *dev,
+			       struct netlink_ext_ack *extack)
+{
+	struct kvs_pernet *pn = net_generic(dev_net(dev), kvs_pernet_id);
+	struct kvs_switch *sw = netdev_priv(dev);
+	int err;
+
+	err = register_netdevice(dev);
+	if (err) {
+		if (err == -EEXIST)
+			NL_SET_ERR_MSG(extack,
+				       "a device with this name already exists");
+		return err;
+	}
+
+	list_add_tail(&sw->node, &pn->switches);
+	sw->live = true;
+	kvs_fdb_gc_kick(sw);
+	kvs_switch_changed(sw);
+	kvs_notify_switch(sw, KVS_CMD_SWITCH_NEW);
+	return 0;
+}
+
+/* ip link add NAME type kvs */
+static int kvs_newlink(struct net *src_net, struct net_device *dev,
+		       struct nlattr *tb[], struct nlattr *data[],
+		       struct netlink_ext_ack *extack)
+{
+	return kvs_switch_register(dev, extack);
+}
+
+/*
+ * Everything but the device and what the datapath may still be reading:
+ * RTNL, so the switch is never seen half torn down. Also called for the
+ * switch device's NETDEV_UNREGISTER, as a safety net: then it finds
+ * nothing left to do.
+ */
+void kvs_switch_teardown(struct kvs_switch *sw)
+{
+	struct kvs_network *network;
+	struct kvs_port *port, *tmp;
+	unsigned long id;
+
+	ASSERT_RTNL();
+
+	if (!sw->live)
+		return;
+	sw->live = false;
+
+	list_for_each_entry_safe(port, tmp, &sw->ports, sw_node)
+		kvs_port_detach(port);
+	xa_for_each(&sw->networks, id, network)
+		kvs_network_destroy(network);
+
+	/* the gc work does not take RTNL: waiting for it here is safe */
+	cancel_delayed_work_sync(&sw->gc_work);
+	kvs_fdb_flush_switch(sw);
+
+	list_del_init(&sw->node);
+	kvs_switch_changed(sw);
+	kvs_notify_switch(sw, KVS_CMD_SWITCH_DEL);
+}
+
+static void kvs_dellink(struct net_device *dev, struct list_head *head)
+{
+	kvs_switch_teardown(netdev_priv(dev));
+	unregister_netdevice_queue(dev, head);
+}
+
+static struct rtnl_link_ops kvs_link_ops __read_mostly = {
+	.kind		= "kvs",
+	.priv_size	= sizeof(struct kvs_switch),
+	.setup		= kvs_switch_setup,
+	.validate	= kvs_switch_validate,
+	.newlink	= kvs_newlink,
+	.dellink	= kvs_dellink,
+};
+
+/* KVS_CMD_SWITCH_NEW: like ip link add, and the switch comes up */
+int kvs_switch_create(struct net *net, const char *name, u32 ageing_secs,
+		      struct netlink_ext_ack *extack)
+{
+	struct net_device *dev;
+	struct kvs_switch *sw;
+	int err;
+
+	ASSERT_RTNL();
+
+	if (ageing_secs > KVS_AGEING_TIME_MAX) {
+		NL_SET_ERR_MSG(extack, "ageing time out of range");
+		return -ERANGE;
+	}
+
+	dev = alloc_netdev(sizeof(*sw), name, NET_NAME_USER,
+			   kvs_switch_setup);
+	if (!dev)
+		return -ENOMEM;
+
+	dev_net_set(dev, net);
+	dev->rtnl_link_ops = &kvs_link_ops;
+	sw = netdev_priv(dev);
+	sw->ageing_time = kvs_secs_to_jiffies(ageing_secs);
+
+	err = kvs_switch_register(dev, extack);
+	if (err) {
+		free_netdev(dev);
+		return err;
+	}
+
+	err = dev_change_flags(dev, dev->flags | IFF_UP, extack);
+	if (err) {
+		kvs_switch_destroy(sw);
+		return err;
+	}
+	return 0;
+}
+
+/* KVS_CMD_SWITCH_DEL */
+void kvs_switch_destroy(struct kvs_switch *sw)
+{
+	ASSERT_RTNL();
+	kvs_dellink(sw->dev, NULL);
+}
+
+int kvs_switch_init(void)
+{
+	return rtnl_link_register(&kvs_link_ops);
+}
+
+/* Deletes every switch of every netns through kvs_dellink() */
+void kvs_switch_exit(void)
+{
+	rtnl_link_unregister(&kvs_link_ops);
+}

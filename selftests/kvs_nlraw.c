@@ -1,0 +1,1160 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kvs_nlraw - send malformed generic netlink requests to the kvs family and
+ * check that each one is refused with the right errno and an extack message,
+ * and that none of them changes the switch state.
+ *
+ *   kvs_nlraw [-s SWITCH] [-n NET_ID] [-p PORT] [-d FREE_DEV]
+ *
+ * SWITCH is an existing switch, NET_ID an existing network on it, PORT a VM
+ * port of that network, FREE_DEV an Ethernet device that is not attached.
+ * With them, requests carry valid keys and only the attribute under test is
+ * wrong, so the answer tells whether the kernel checked that attribute (and
+ * not merely failed to find an object). Tests that need a missing argument
+ * are reported as skipped.
+ *
+ * Output is TAP; the exit status is 1 when a test failed, 4 when the kvs
+ * family is not registered (module not loaded).
+ */
+#include <errno.h>
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "../uapi/linux/kvs.h"
+
+#define KSFT_SKIP	4
+#define BUF_SIZE	16384
+#define RX_SIZE		65536
+#define ATTR_UNKNOWN	200
+
+struct msg {
+	struct nlmsghdr *nlh;
+	struct nlattr *nest[4];
+	int depth;
+	union {
+		char buf[BUF_SIZE];
+		struct nlmsghdr align;
+	};
+};
+
+struct answer {
+	int err;		/* 0 or -errno from NLMSG_ERROR */
+	int replies;		/* family messages received before it */
+	bool got_ack;		/* an NLMSG_ERROR or NLMSG_DONE came */
+	char extack[256];	/* NLMSGERR_ATTR_MSG, "" if none */
+};
+
+static int nl_fd;
+static uint16_t family_id;
+static uint32_t seq_no = 1000;
+static int tests_run, tests_failed, tests_skipped;
+
+static const char *sw_name, *port_name, *free_dev;
+static uint32_t net_id;
+static char own_switch[16];	/* IFNAMSIZ */
+
+/* ---- TAP ---------------------------------------------------------------- */
+
+static void tap_result(bool ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	tests_run++;
+	if (!ok)
+		tests_failed++;
+	printf("%s %d - ", ok ? "ok" : "not ok", tests_run);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+}
+
+static void tap_skip(const char *desc, const char *why)
+{
+	tests_run++;
+	tests_skipped++;
+	printf("ok %d - %s # SKIP %s\n", tests_run, desc, why);
+}
+
+/* ---- message building --------------------------------------------------- */
+
+static void msg_init(struct msg *m, uint8_t cmd, uint16_t flags)
+{
+	struct genlmsghdr *g;
+
+	memset(m, 0, sizeof(*m));
+	m->nlh = &m->align;
+	m->nlh->nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN);
+	m->nlh->nlmsg_type = family_id;
+	m->nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
+	m->nlh->nlmsg_seq = ++seq_no;
+	g = NLMSG_DATA(m->nlh);
+	g->cmd = cmd;
+	g->version = KVS_GENL_VERSION;
+}
+
+/* any type, any length: the point is to be able to send wrong ones */
+static void put_raw(struct msg *m, uint16_t type, const void *data, size_t len)
+{
+	struct nlattr *nla = (struct nlattr *)((char *)m->nlh + NLMSG_ALIGN(m->nlh->nlmsg_len));
+	size_t total = NLA_HDRLEN + len;
+
+	if (NLMSG_ALIGN(m->nlh->nlmsg_len) + NLA_ALIGN(total) > BUF_SIZE - 64) {
+		fprintf(stderr, "kvs_nlraw: message too large\n");
+		exit(2);
+	}
+	nla->nla_type = type;
+	nla->nla_len = total;
+	if (len)
+		memcpy((char *)nla + NLA_HDRLEN, data, len);
+	memset((char *)nla + total, 0, NLA_ALIGN(total) - total);
+	m->nlh->nlmsg_len = NLMSG_ALIGN(m->nlh->nlmsg_len) + NLA_ALIGN(total);
+}
+
+static void put_u8(struct msg *m, uint16_t type, uint8_t v)
+{
+	put_raw(m, type, &v, sizeof(v));
+}
+
+static void put_u16(struct msg *m, uint16_t type, uint16_t v)
+{
+	put_raw(m, type, &v, sizeof(v));
+}
+
+static void put_u32(struct msg *m, uint16_t type, uint32_t v)
+{
+	put_raw(m, type, &v, sizeof(v));
+}
+
+static void put_str(struct msg *m, uint16_t type, const char *s)
+{
+	put_raw(m, type, s, strlen(s) + 1);
+}
+
+static void nest_start(struct msg *m, uint16_t type)
+{
+	m->nest[m->depth++] = (struct nlattr *)((char *)m->nlh + NLMSG_ALIGN(m->nlh->nlmsg_len));
+	put_raw(m, type | NLA_F_NESTED, NULL, 0);
+}
+
+static void nest_end(struct msg *m)
+{
+	struct nlattr *nla = m->nest[--m->depth];
+
+	nla->nla_len = (char *)m->nlh + m->nlh->nlmsg_len - (char *)nla;
+}
+
+static void put_mac(struct msg *m, uint16_t type, unsigned int last)
+{
+	unsigned char mac[6] = { 0x02, 0x6b, 0x76, 0x73, (last >> 8) & 0xff, last & 0xff };
+
+	put_raw(m, type, mac, sizeof(mac));
+}
+
+/* the keys, as the valid part of a request */
+static void put_switch(struct msg *m)
+{
+	put_str(m, KVS_ATTR_SWITCH_NAME, sw_name);
+}
+
+static void put_port(struct msg *m)
+{
+	put_str(m, KVS_ATTR_PORT_NAME, port_name);
+}
+
+static void put_free_dev(struct msg *m)
+{
+	put_str(m, KVS_ATTR_PORT_NAME, free_dev);
+}
+
+/* ---- transport ---------------------------------------------------------- */
+
+static void parse_error(struct nlmsghdr *nlh, struct answer *a)
+{
+	struct nlmsgerr *e = NLMSG_DATA(nlh);
+	size_t off, end = nlh->nlmsg_len;
+
+	a->err = e->error;
+	a->got_ack = true;
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
+	off = NLMSG_HDRLEN + sizeof(*e);
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		off += NLMSG_ALIGN(e->msg.nlmsg_len) - NLMSG_HDRLEN;
+	while (off + NLA_HDRLEN <= end) {
+		struct nlattr *nla = (struct nlattr *)((char *)nlh + off);
+
+		if (nla->nla_len < NLA_HDRLEN || off + nla->nla_len > end)
+			break;
+		if ((nla->nla_type & NLA_TYPE_MASK) == NLMSGERR_ATTR_MSG) {
+			size_t n = nla->nla_len - NLA_HDRLEN;
+
+			if (n >= sizeof(a->extack))
+				n = sizeof(a->extack) - 1;
+			memcpy(a->extack, (char *)nla + NLA_HDRLEN, n);
+			a->extack[n] = '\0';
+		}
+		off += NLA_ALIGN(nla->nla_len);
+	}
+}
+
+/*
+ * Receive until the ack (NLMSG_ERROR) or the end of a dump for @seq.
+ * Returns false if nothing came within @timeout_ms.
+ */
+static bool receive(uint32_t seq, struct answer *a, int timeout_ms,
+		    int (*cb)(struct nlmsghdr *, void *), void *arg)
+{
+	static union {
+		char buf[RX_SIZE];
+		struct nlmsghdr align;
+	} rx;
+
+	for (;;) {
+		struct pollfd pfd = { .fd = nl_fd, .events = POLLIN };
+		struct nlmsghdr *nlh;
+		ssize_t n;
+
+		if (poll(&pfd, 1, timeout_ms) <= 0)
+			return false;
+		n = recv(nl_fd, rx.buf, sizeof(rx.buf), 0);
+		if (n < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			perror("kvs_nlraw: recv");
+			exit(2);
+		}
+		for (nlh = &rx.align; NLMSG_OK(nlh, (size_t)n); nlh = NLMSG_NEXT(nlh, n)) {
+			if (nlh->nlmsg_seq != seq)
+				continue;	/* a late answer to an earlier request */
+			if (nlh->nlmsg_type == NLMSG_ERROR) {
+				parse_error(nlh, a);
+				return true;
+			}
+			if (nlh->nlmsg_type == NLMSG_DONE) {
+				int *e = NLMSG_DATA(nlh);
+
+				a->got_ack = true;
+				if (nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(int)))
+					a->err = *e;
+				return true;
+			}
+			a->replies++;
+			if (cb)
+				cb(nlh, arg);
+		}
+	}
+}
+
+static void send_bytes(const void *data, size_t len)
+{
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+
+	if (sendto(nl_fd, data, len, 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0) {
+		perror("kvs_nlraw: sendto");
+		exit(2);
+	}
+}
+
+static struct answer transact_cb(struct msg *m, int (*cb)(struct nlmsghdr *, void *), void *arg)
+{
+	struct answer a = { 0 };
+
+	send_bytes(m->nlh, m->nlh->nlmsg_len);
+	if (!receive(m->nlh->nlmsg_seq, &a, 3000, cb, arg)) {
+		a.err = -ETIMEDOUT;
+		snprintf(a.extack, sizeof(a.extack), "(no answer)");
+	}
+	return a;
+}
+
+static struct answer transact(struct msg *m)
+{
+	return transact_cb(m, NULL, NULL);
+}
+
+/* ---- expectations ------------------------------------------------------- */
+
+static const char *errname(int err)
+{
+	static char other[32];
+
+	switch (-err) {
+	case 0: return "success";
+	case EINVAL: return "EINVAL";
+	case ERANGE: return "ERANGE";
+	case EOPNOTSUPP: return "EOPNOTSUPP";
+	case EPERM: return "EPERM";
+	case ENOENT: return "ENOENT";
+	case ENODEV: return "ENODEV";
+	case EEXIST: return "EEXIST";
+	case EBUSY: return "EBUSY";
+	case E2BIG: return "E2BIG";
+	case ENOSPC: return "ENOSPC";
+	case EMSGSIZE: return "EMSGSIZE";
+	case ETIMEDOUT: return "ETIMEDOUT (no answer)";
+	}
+	snprintf(other, sizeof(other), "errno %d", -err);
+	return other;
+}
+
+/* e1/e2: accepted errnos (negative); 0 in e1 means "any error" */
+static bool expect(const char *desc, struct msg *m, int e1, int e2, bool need_extack)
+{
+	struct answer a = transact(m);
+	bool errno_ok, ok;
+
+	if (e1 == 0)
+		errno_ok = a.err < 0 && a.err != -ETIMEDOUT;
+	else
+		errno_ok = a.err == e1 || (e2 && a.err == e2);
+	ok = errno_ok && (!need_extack || a.extack[0]);
+	tap_result(ok, "%s", desc);
+	if (!ok || a.extack[0]) {
+		printf("#   answer %s%s%s%s\n", errname(a.err),
+		       a.extack[0] ? ", extack \"" : ", no extack message",
+		       a.extack, a.extack[0] ? "\"" : "");
+		if (!errno_ok)
+			printf("#   expected %s%s%s\n", e1 ? errname(e1) : "an error",
+			       e2 ? " or " : "", e2 ? errname(e2) : "");
+	}
+	return ok;
+}
+
+#define EXPECT_EINVAL(desc, m)	expect(desc, m, -EINVAL, 0, true)
+#define EXPECT_BAD(desc, m)	expect(desc, m, -EINVAL, -ERANGE, true)
+
+static bool need(const char *desc, bool sw, bool net, bool port, bool dev)
+{
+	if (sw && !sw_name) {
+		tap_skip(desc, "no switch given (-s)");
+		return false;
+	}
+	if (net && !net_id) {
+		tap_skip(desc, "no network given (-n)");
+		return false;
+	}
+	if (port && !port_name) {
+		tap_skip(desc, "no port given (-p)");
+		return false;
+	}
+	if (dev && !free_dev) {
+		tap_skip(desc, "no free device given (-d)");
+		return false;
+	}
+	return true;
+}
+
+/* ---- family, dumps ------------------------------------------------------ */
+
+struct family_info {
+	uint16_t id;
+	uint32_t version;
+	bool events_group;
+};
+
+static void parse_mcgrps(struct nlattr *grps, struct family_info *fi)
+{
+	int rem = grps->nla_len - NLA_HDRLEN;
+	struct nlattr *grp = (struct nlattr *)((char *)grps + NLA_HDRLEN);
+
+	for (; rem >= NLA_HDRLEN && grp->nla_len >= NLA_HDRLEN && grp->nla_len <= rem;
+	     rem -= NLA_ALIGN(grp->nla_len),
+	     grp = (struct nlattr *)((char *)grp + NLA_ALIGN(grp->nla_len))) {
+		int rem2 = grp->nla_len - NLA_HDRLEN;
+		struct nlattr *a = (struct nlattr *)((char *)grp + NLA_HDRLEN);
+
+		for (; rem2 >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN && a->nla_len <= rem2;
+		     rem2 -= NLA_ALIGN(a->nla_len),
+		     a = (struct nlattr *)((char *)a + NLA_ALIGN(a->nla_len)))
+			if ((a->nla_type & NLA_TYPE_MASK) == CTRL_ATTR_MCAST_GRP_NAME &&
+			    !strcmp((char *)a + NLA_HDRLEN, KVS_GENL_MCGRP_EVENTS))
+				fi->events_group = true;
+	}
+}
+
+static int family_cb(struct nlmsghdr *nlh, void *arg)
+{
+	struct family_info *fi = arg;
+	int rem = nlh->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN);
+	struct nlattr *a = (struct nlattr *)((char *)NLMSG_DATA(nlh) + GENL_HDRLEN);
+
+	if (nlh->nlmsg_type != GENL_ID_CTRL)
+		return 0;
+	for (; rem >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN && a->nla_len <= rem;
+	     rem -= NLA_ALIGN(a->nla_len),
+	     a = (struct nlattr *)((char *)a + NLA_ALIGN(a->nla_len))) {
+		void *data = (char *)a + NLA_HDRLEN;
+
+		switch (a->nla_type & NLA_TYPE_MASK) {
+		case CTRL_ATTR_FAMILY_ID:
+			memcpy(&fi->id, data, sizeof(fi->id));
+			break;
+		case CTRL_ATTR_VERSION:
+			memcpy(&fi->version, data, sizeof(fi->version));
+			break;
+		case CTRL_ATTR_MCAST_GROUPS:
+			parse_mcgrps(a, fi);
+			break;
+		}
+	}
+	return 0;
+}
+
+static bool resolve_family(struct family_info *fi)
+{
+	struct msg m;
+	struct answer a;
+
+	family_id = GENL_ID_CTRL;
+	msg_init(&m, CTRL_CMD_GETFAMILY, 0);
+	put_str(&m, CTRL_ATTR_FAMILY_NAME, KVS_GENL_NAME);
+	a = transact_cb(&m, family_cb, fi);
+	if (a.err || !fi->id) {
+		printf("# family \"%s\" not found: %s %s\n", KVS_GENL_NAME, errname(a.err), a.extack);
+		return false;
+	}
+	family_id = fi->id;
+	return true;
+}
+
+static int count_cb(struct nlmsghdr *nlh, void *arg)
+{
+	if (nlh->nlmsg_type == family_id)
+		(*(int *)arg)++;
+	return 0;
+}
+
+/* number of objects a dump of @cmd returns, -1 on error */
+static int dump_count(uint8_t cmd)
+{
+	struct answer a;
+	struct msg m;
+	int n = 0;
+
+	msg_init(&m, cmd, NLM_F_DUMP);
+	a = transact_cb(&m, count_cb, &n);
+	if (a.err) {
+		printf("# dump of command %u failed: %s %s\n", cmd, errname(a.err), a.extack);
+		return -1;
+	}
+	return n;
+}
+
+struct state {
+	int switches, nets, ports, fdb;
+};
+
+static struct state snapshot(void)
+{
+	struct state s = {
+		.switches = dump_count(KVS_CMD_SWITCH_GET),
+		.nets = dump_count(KVS_CMD_NET_GET),
+		.ports = dump_count(KVS_CMD_PORT_GET),
+		.fdb = dump_count(KVS_CMD_FDB_GET),
+	};
+	return s;
+}
+
+/* ---- the tests ---------------------------------------------------------- */
+
+static void test_missing(void)
+{
+	struct msg m;
+
+	msg_init(&m, KVS_CMD_SWITCH_NEW, 0);
+	EXPECT_EINVAL("SWITCH_NEW without attributes: EINVAL", &m);
+
+	msg_init(&m, KVS_CMD_SWITCH_NEW, 0);
+	put_u32(&m, KVS_ATTR_AGEING_TIME, 10);
+	EXPECT_EINVAL("SWITCH_NEW without SWITCH_NAME: EINVAL", &m);
+
+	msg_init(&m, KVS_CMD_SWITCH_DEL, 0);
+	EXPECT_EINVAL("SWITCH_DEL without a switch key: EINVAL", &m);
+
+	msg_init(&m, KVS_CMD_SWITCH_SET, 0);
+	put_u32(&m, KVS_ATTR_AGEING_TIME, 10);
+	EXPECT_EINVAL("SWITCH_SET without a switch key: EINVAL", &m);
+
+	msg_init(&m, KVS_CMD_SWITCH_GET, 0);
+	EXPECT_EINVAL("SWITCH_GET (doit) without a switch key: EINVAL", &m);
+
+	if (need("NET_NEW without NET_ID: EINVAL", 1, 0, 0, 0)) {
+		msg_init(&m, KVS_CMD_NET_NEW, 0);
+		put_switch(&m);
+		EXPECT_EINVAL("NET_NEW without NET_ID: EINVAL", &m);
+	}
+
+	msg_init(&m, KVS_CMD_NET_NEW, 0);
+	put_u32(&m, KVS_ATTR_NET_ID, 4242);
+	EXPECT_EINVAL("NET_NEW without a switch key: EINVAL", &m);
+
+	if (need("NET_DEL without NET_ID: EINVAL", 1, 0, 0, 0)) {
+		msg_init(&m, KVS_CMD_NET_DEL, 0);
+		put_switch(&m);
+		EXPECT_EINVAL("NET_DEL without NET_ID: EINVAL", &m);
+	}
+
+	if (need("NET_DEL without a switch key: EINVAL", 0, 1, 0, 0)) {
+		msg_init(&m, KVS_CMD_NET_DEL, 0);
+		put_u32(&m, KVS_ATTR_NET_ID, net_id);
+		EXPECT_EINVAL("NET_DEL without a switch key: EINVAL", &m);
+	}
+
+	if (need("NET_GET (doit) without NET_ID: EINVAL", 1, 0, 0, 0)) {
+		msg_init(&m, KVS_CMD_NET_GET, 0);
+		put_switch(&m);
+		EXPECT_EINVAL("NET_GET (doit) without NET_ID: EINVAL", &m);
+	}
+
+	if (need("PORT_NEW without a port key: EINVAL", 1, 1, 0, 0)) {
+		msg_init(&m, KVS_CMD_PORT_NEW, 0);
+		put_switch(&m);
+		put_u32(&m, KVS_ATTR_NET_ID, net_id);
+		EXPECT_EINVAL("PORT_NEW without a port key: EINVAL", &m);
+	}
+
+	if (need("PORT_NEW without a switch key: EINVAL", 0, 1, 0, 1)) {
+		msg_init(&m, KVS_CMD_PORT_NEW, 0);
+		put_free_dev(&m);
+		put_u32(&m, KVS_ATTR_NET_ID, net_id);
+		EXPECT_EINVAL("PORT_NEW without a switch key: EINVAL", &m);
+	}
+
+	if (need("PORT_NEW (VM port) without NET_ID: EINVAL", 1, 0, 0, 1)) {
+		msg_init(&m, KVS_CMD_PORT_NEW, 0);
+		put_free_dev(&m);
+		put_switch(&m);
+		EXPECT_EINVAL("PORT_NEW (VM port) without NET_ID: EINVAL", &m);
+	}
+
+	msg_init(&m, KVS_CMD_PORT_DEL, 0);
+	EXPECT_EINVAL("PORT_DEL without a port key: EINVAL", &m);
+
+	msg_init(&m, KVS_CMD_PORT_SET, 0);
+	put_u8(&m, KVS_ATTR_PORT_LEARNING, 0);
+	EXPECT_EINVAL("PORT_SET without a port key: EINVAL", &m);
+
+	msg_init(&m, KVS_CMD_PORT_GET, 0);
+	EXPECT_EINVAL("PORT_GET (doit) without a port key: EINVAL", &m);
+
+	if (need("FDB_NEW without MAC: EINVAL", 1, 1, 1, 0)) {
+		msg_init(&m, KVS_CMD_FDB_NEW, 0);
+		put_switch(&m);
+		put_u32(&m, KVS_ATTR_NET_ID, net_id);
+		put_port(&m);
+		EXPECT_EINVAL("FDB_NEW without MAC: EINVAL", &m);
+
+		msg_init(&m, KVS_CMD_FDB_NEW, 0);
+		put_switch(&m);
+		put_mac(&m, KVS_ATTR_MAC, 1);
+		put_port(&m);
+		EXPECT_EINVAL("FDB_NEW without NET_ID: EINVAL", &m);
+
+		msg_init(&m, KVS_CMD_FDB_NEW, 0);
+		put_u32(&m, KVS_ATTR_NET_ID, net_id);
+		put_mac(&m, KVS_ATTR_MAC, 1);
+		put_port(&m);
+		EXPECT_EINVAL("FDB_NEW without a switch key: EINVAL", &m);
+
+		msg_init(&m, KVS_CMD_FDB_NEW, 0);
+		put_switch(&m);
+		put_u32(&m, KVS_ATTR_NET_ID, net_id);
+		put_mac(&m, KVS_ATTR_MAC, 1);
+		EXPECT_EINVAL("FDB_NEW without a port or remote: EINVAL", &m);
+
+		msg_init(&m, KVS_CMD_FDB_DEL, 0);
+		put_switch(&m);
+		put_u32(&m, KVS_ATTR_NET_ID, net_id);
+		EXPECT_EINVAL("FDB_DEL without MAC: EINVAL", &m);
+	}
+
+	msg_init(&m, KVS_CMD_STATS_GET, 0);
+	EXPECT_EINVAL("STATS_GET (doit) without a switch or port key: EINVAL", &m);
+}
+
+static void test_unknown_attrs(void)
+{
+	struct msg m;
+	uint8_t cmd;
+	char desc[128];
+
+	/* the unknown attribute alone, then after valid keys */
+	for (cmd = KVS_CMD_SWITCH_NEW; cmd <= KVS_CMD_STATS_GET; cmd++) {
+		snprintf(desc, sizeof(desc), "command %u with attribute type %d: EINVAL",
+			 cmd, ATTR_UNKNOWN);
+		msg_init(&m, cmd, 0);
+		put_u32(&m, ATTR_UNKNOWN, 1);
+		EXPECT_EINVAL(desc, &m);
+	}
+
+	msg_init(&m, KVS_CMD_SWITCH_GET, NLM_F_DUMP);
+	put_u32(&m, ATTR_UNKNOWN, 1);
+	EXPECT_EINVAL("SWITCH_GET dump with attribute type 200: EINVAL", &m);
+
+	msg_init(&m, KVS_CMD_FDB_GET, NLM_F_DUMP);
+	put_u32(&m, ATTR_UNKNOWN, 1);
+	EXPECT_EINVAL("FDB_GET dump with attribute type 200: EINVAL", &m);
+
+	msg_init(&m, KVS_CMD_SWITCH_NEW, 0);
+	put_str(&m, KVS_ATTR_SWITCH_NAME, own_switch);
+	put_u32(&m, __KVS_ATTR_MAX, 1);
+	EXPECT_EINVAL("SWITCH_NEW with attribute type KVS_ATTR_MAX + 1: EINVAL", &m);
+
+	msg_init(&m, KVS_CMD_SWITCH_NEW, 0);
+	put_str(&m, KVS_ATTR_SWITCH_NAME, own_switch);
+	put_u32(&m, KVS_ATTR_UNSPEC, 1);
+	EXPECT_EINVAL("SWITCH_NEW with attribute type 0 (UNSPEC): EINVAL", &m);
+
+	/* attributes that exist but that the command does not take */
+	msg_init(&m, KVS_CMD_SWITCH_NEW, 0);
+	put_str(&m, KVS_ATTR_SWITCH_NAME, own_switch);
+	put_mac(&m, KVS_ATTR_MAC, 2);
+	EXPECT_EINVAL("SWITCH_NEW with MAC (not taken): EINVAL", &m);
+
+	msg_init(&m, KVS_CMD_SWITCH_NEW, 0);
+	put_str(&m, KVS_ATTR_SWITCH_NAME, own_switch);
+	put_u32(&m, KVS_ATTR_NET_PORTS, 1);
+	EXPECT_EINVAL("SWITCH_NEW with NET_PORTS (reply only): EINVAL", &m);
+
+	if (need("SWITCH_SET with PORT_LEARNING (not taken): EINVAL", 1, 0, 0, 0)) {
+		msg_init(&m, KVS_CMD_SWITCH_SET, 0);
+		put_switch(&m);
+		put_u8(&m, KVS_ATTR_PORT_LEARNING, 1);
+		EXPECT_EINVAL("SWITCH_SET with PORT_LEARNING (not taken): EINVAL", &m);
+
+		msg_init(&m, KVS_CMD_NET_NEW, 0);
+		put_switch(&m);
+		put_u32(&m, KVS_ATTR_NET_ID, 4242);
+		put_u32(&m, KVS_ATTR_PORT_MAX_MACS, 1);
+		EXPECT_EINVAL("NET_NEW with PORT_MAX_MACS (not taken): EINVAL", &m);
+	}
+
+	if (need("PORT_NEW with AGEING_TIME (not taken): EINVAL", 1, 1, 0, 1)) {
+		msg_init(&m, KVS_CMD_PORT_NEW, 0);
+		put_free_dev(&m);
+		put_switch(&m);
+		put_u32(&m, KVS_ATTR_NET_ID, net_id);
+		put_u32(&m, KVS_ATTR_AGEING_TIME, 5);
+		EXPECT_EINVAL("PORT_NEW with AGEING_TIME (not taken): EINVAL", &m);
+	}
+
+	if (need("PORT_SET with NET_ID (not taken): EINVAL", 0, 1, 1, 0)) {
+		msg_init(&m, KVS_CMD_PORT_SET, 0);
+		put_port(&m);
+		put_u32(&m, KVS_ATTR_NET_ID, net_id);
+		EXPECT_EINVAL("PORT_SET with NET_ID (not taken): EINVAL", &m);
+
+		msg_init(&m, KVS_CMD_PORT_SET, 0);
+		put_port(&m);
+		put_u32(&m, KVS_ATTR_PORT_LEARNED, 3);
+		EXPECT_EINVAL("PORT_SET with PORT_LEARNED (reply only): EINVAL", &m);
+
+		msg_init(&m, KVS_CMD_PORT_DEL, 0);
+		put_port(&m);
+		put_mac(&m, KVS_ATTR_MAC, 3);
+		EXPECT_EINVAL("PORT_DEL with MAC (not taken): EINVAL", &m);
+
+		msg_init(&m, KVS_CMD_STATS_GET, 0);
+		put_port(&m);
+		nest_start(&m, KVS_ATTR_STATS);
+		put_raw(&m, KVS_STATS_RX_PACKETS, "\0\0\0\0\0\0\0\0", 8);
+		nest_end(&m);
+		EXPECT_EINVAL("STATS_GET with STATS (reply only): EINVAL", &m);
+	}
+
+	if (need("FDB_NEW with FDB_FLAGS (reply only): EINVAL", 1, 1, 1, 0)) {
+		msg_init(&m, KVS_CMD_FDB_NEW, 0);
+		put_switch(&m);
+		put_u32(&m, KVS_ATTR_NET_ID, net_id);
+		put_mac(&m, KVS_ATTR_MAC, 4);
+		put_port(&m);
+		put_u32(&m, KVS_ATTR_FDB_FLAGS, KVS_FDB_F_STATIC);
+		EXPECT_EINVAL("FDB_NEW with FDB_FLAGS (reply only): EINVAL", &m);
+
+		msg_init(&m, KVS_CMD_FDB_NEW, 0);
+		put_switch(&m);
+		put_u32(&m, KVS_ATTR_NET_ID, net_id);
+		put_mac(&m, KVS_ATTR_MAC, 4);
+		put_port(&m);
+		put_u32(&m, KVS_ATTR_AGEING_TIME, 5);
+		EXPECT_EINVAL("FDB_NEW with AGEING_TIME (not taken): EINVAL", &m);
+	}
+}
+
+static void test_lengths(void)
+{
+	char longname[64];
+	struct msg m;
+
+	memset(longname, 'k', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+
+	msg_init(&m, KVS_CMD_SWITCH_NEW, 0);
+	put_raw(&m, KVS_ATTR_SWITCH_NAME, own_switch, strlen(own_switch));
+	EXPECT_BAD("SWITCH_NEW with SWITCH_NAME not NUL-terminated: EINVAL/ERANGE", &m);
+
+	msg_init(&m, KVS_CMD_SWITCH_NEW, 0);
+	put_str(&m, KVS_ATTR_SWITCH_NAME, longname);
+	EXPECT_BAD("SWITCH_NEW with a 63-byte SWITCH_NAME: EINVAL/ERANGE", &m);
+
+	msg_init(&m, KVS_CMD_SWITCH_NEW, 0);
+	put_str(&m, KVS_ATTR_SWITCH_NAME, "kvsname16charsxx");
+	EXPECT_BAD("SWITCH_NEW with a 16-byte SWITCH_NAME (IFNAMSIZ without NUL): EINVAL/ERANGE", &m);
+
+	msg_init(&m, KVS_CMD_SWITCH_NEW, 0);
+	put_str(&m, KVS_ATTR_SWITCH_NAME, "");
+	expect("SWITCH_NEW with an empty SWITCH_NAME: an error", &m, 0, 0, true);
+
+	msg_init(&m, KVS_CMD_SWITCH_NEW, 0);
+	put_str(&m, KVS_ATTR_SWITCH_NAME, own_switch);
+	put_u16(&m, KVS_ATTR_AGEING_TIME, 10);
+	EXPECT_BAD("SWITCH_NEW with a 2-byte AGEING_TIME: EINVAL/ERANGE", &m);
+
+	msg_init(&m, KVS_CMD_SWITCH_GET, 0);
+	put_u16(&m, KVS_ATTR_SWITCH_IFINDEX, 1);
+	EXPECT_BAD("SWITCH_GET with a 2-byte SWITCH_IFINDEX: EINVAL/ERANGE", &m);
+
+	msg_init(&m, KVS_CMD_PORT_GET, 0);
+	put_raw(&m, KVS_ATTR_PORT_NAME, "lo", 2);
+	EXPECT_BAD("PORT_GET with PORT_NAME not NUL-terminated: EINVAL/ERANGE", &m);
+
+	if (need("NET_NEW with a 2-byte NET_ID: EINVAL/ERANGE", 1, 0, 0, 0)) {
+		uint64_t big = 4242;
+
+		msg_init(&m, KVS_CMD_NET_NEW, 0);
+		put_switch(&m);
+		put_u16(&m, KVS_ATTR_NET_ID, 4242);
+		EXPECT_BAD("NET_NEW with a 2-byte NET_ID: EINVAL/ERANGE", &m);
+
+		msg_init(&m, KVS_CMD_NET_NEW, 0);
+		put_switch(&m);
+		put_raw(&m, KVS_ATTR_NET_ID, &big, sizeof(big));
+		EXPECT_BAD("NET_NEW with an 8-byte NET_ID: EINVAL/ERANGE", &m);
+
+		msg_init(&m, KVS_CMD_NET_NEW, 0);
+		put_switch(&m);
+		put_u32(&m, KVS_ATTR_NET_ID, 4242);
+		put_str(&m, KVS_ATTR_NET_LABEL, longname);
+		EXPECT_BAD("NET_NEW with a 63-byte NET_LABEL: EINVAL/ERANGE", &m);
+
+		msg_init(&m, KVS_CMD_NET_NEW, 0);
+		put_switch(&m);
+		put_u32(&m, KVS_ATTR_NET_ID, 4242);
+		put_str(&m, KVS_ATTR_NET_LABEL, "label-of-32-bytes-is-one-too-lon");
+		EXPECT_BAD("NET_NEW with a 32-byte NET_LABEL (KVS_LABEL_MAX without NUL): EINVAL/ERANGE", &m);
+
+		msg_init(&m, KVS_CMD_SWITCH_SET, 0);
+		put_switch(&m);
+		put_u16(&m, KVS_ATTR_AGEING_TIME, 10);
+		EXPECT_BAD("SWITCH_SET with a 2-byte AGEING_TIME: EINVAL/ERANGE", &m);
+	}
+
+	if (need("PORT_SET with a 4-byte PORT_LEARNING: EINVAL/ERANGE", 0, 0, 1, 0)) {
+		unsigned char mac5[5] = { 2, 0, 0, 0, 5 };
+
+		msg_init(&m, KVS_CMD_PORT_SET, 0);
+		put_port(&m);
+		put_u32(&m, KVS_ATTR_PORT_LEARNING, 1);
+		EXPECT_BAD("PORT_SET with a 4-byte PORT_LEARNING: EINVAL/ERANGE", &m);
+
+		msg_init(&m, KVS_CMD_PORT_SET, 0);
+		put_port(&m);
+		put_u16(&m, KVS_ATTR_PORT_MAX_MACS, 1);
+		EXPECT_BAD("PORT_SET with a 2-byte PORT_MAX_MACS: EINVAL/ERANGE", &m);
+
+		msg_init(&m, KVS_CMD_PORT_SET, 0);
+		put_port(&m);
+		nest_start(&m, KVS_ATTR_PORT_MACS);
+		put_raw(&m, KVS_MACS_ATTR_ADDR, mac5, sizeof(mac5));
+		nest_end(&m);
+		EXPECT_BAD("PORT_SET with a 5-byte MACS_ATTR_ADDR in PORT_MACS: EINVAL/ERANGE", &m);
+	}
+
+	if (need("FDB_NEW with a 5-byte MAC: EINVAL/ERANGE", 1, 1, 1, 0)) {
+		unsigned char mac7[7] = { 2, 0, 0, 0, 0, 7, 7 };
+
+		msg_init(&m, KVS_CMD_FDB_NEW, 0);
+		put_switch(&m);
+		put_u32(&m, KVS_ATTR_NET_ID, net_id);
+		put_raw(&m, KVS_ATTR_MAC, mac7, 5);
+		put_port(&m);
+		EXPECT_BAD("FDB_NEW with a 5-byte MAC: EINVAL/ERANGE", &m);
+
+		msg_init(&m, KVS_CMD_FDB_NEW, 0);
+		put_switch(&m);
+		put_u32(&m, KVS_ATTR_NET_ID, net_id);
+		put_raw(&m, KVS_ATTR_MAC, mac7, 7);
+		put_port(&m);
+		EXPECT_BAD("FDB_NEW with a 7-byte MAC: EINVAL/ERANGE", &m);
+
+		msg_init(&m, KVS_CMD_FDB_DEL, 0);
+		put_switch(&m);
+		put_u32(&m, KVS_ATTR_NET_ID, net_id);
+		put_raw(&m, KVS_ATTR_MAC, mac7, 0);
+		EXPECT_BAD("FDB_DEL with an empty MAC: EINVAL/ERANGE", &m);
+	}
+}
+
+static void test_ranges(void)
+{
+	struct msg m;
+
+	msg_init(&m, KVS_CMD_SWITCH_NEW, 0);
+	put_str(&m, KVS_ATTR_SWITCH_NAME, own_switch);
+	put_u32(&m, KVS_ATTR_AGEING_TIME, KVS_AGEING_TIME_MAX + 1);
+	EXPECT_BAD("SWITCH_NEW with AGEING_TIME 1000001: ERANGE/EINVAL", &m);
+
+	msg_init(&m, KVS_CMD_SWITCH_NEW, 0);
+	put_str(&m, KVS_ATTR_SWITCH_NAME, own_switch);
+	put_u32(&m, KVS_ATTR_AGEING_TIME, 0xffffffff);
+	EXPECT_BAD("SWITCH_NEW with AGEING_TIME 0xffffffff: ERANGE/EINVAL", &m);
+
+	if (!need("NET_NEW with NET_ID 0: ERANGE/EINVAL", 1, 0, 0, 0))
+		return;
+
+	msg_init(&m, KVS_CMD_SWITCH_SET, 0);
+	put_switch(&m);
+	put_u32(&m, KVS_ATTR_AGEING_TIME, KVS_AGEING_TIME_MAX + 1);
+	EXPECT_BAD("SWITCH_SET with AGEING_TIME 1000001: ERANGE/EINVAL", &m);
+
+	msg_init(&m, KVS_CMD_NET_NEW, 0);
+	put_switch(&m);
+	put_u32(&m, KVS_ATTR_NET_ID, 0);
+	EXPECT_BAD("NET_NEW with NET_ID 0: ERANGE/EINVAL", &m);
+
+	msg_init(&m, KVS_CMD_NET_NEW, 0);
+	put_switch(&m);
+	put_u32(&m, KVS_ATTR_NET_ID, KVS_NET_ID_MAX + 1);
+	EXPECT_BAD("NET_NEW with NET_ID 0x1000000: ERANGE/EINVAL", &m);
+
+	msg_init(&m, KVS_CMD_NET_NEW, 0);
+	put_switch(&m);
+	put_u32(&m, KVS_ATTR_NET_ID, 0xffffffff);
+	EXPECT_BAD("NET_NEW with NET_ID 0xffffffff: ERANGE/EINVAL", &m);
+
+	msg_init(&m, KVS_CMD_NET_DEL, 0);
+	put_switch(&m);
+	put_u32(&m, KVS_ATTR_NET_ID, 0);
+	EXPECT_BAD("NET_DEL with NET_ID 0: ERANGE/EINVAL", &m);
+
+	if (need("PORT_NEW with PORT_TYPE 3: ERANGE/EINVAL", 1, 1, 0, 1)) {
+		msg_init(&m, KVS_CMD_PORT_NEW, 0);
+		put_free_dev(&m);
+		put_switch(&m);
+		put_u32(&m, KVS_ATTR_NET_ID, net_id);
+		put_u8(&m, KVS_ATTR_PORT_TYPE, KVS_PORT_MAX + 1);
+		EXPECT_BAD("PORT_NEW with PORT_TYPE 3: ERANGE/EINVAL", &m);
+
+		msg_init(&m, KVS_CMD_PORT_NEW, 0);
+		put_free_dev(&m);
+		put_switch(&m);
+		put_u32(&m, KVS_ATTR_NET_ID, net_id);
+		put_u8(&m, KVS_ATTR_PORT_LEARNING, 2);
+		EXPECT_BAD("PORT_NEW with PORT_LEARNING 2: ERANGE/EINVAL", &m);
+	}
+
+	if (need("PORT_SET with PORT_LEARNING 2: ERANGE/EINVAL", 0, 0, 1, 0)) {
+		msg_init(&m, KVS_CMD_PORT_SET, 0);
+		put_port(&m);
+		put_u8(&m, KVS_ATTR_PORT_LEARNING, 2);
+		EXPECT_BAD("PORT_SET with PORT_LEARNING 2: ERANGE/EINVAL", &m);
+
+		msg_init(&m, KVS_CMD_PORT_SET, 0);
+		put_port(&m);
+		put_u8(&m, KVS_ATTR_PORT_LEARNING, 255);
+		EXPECT_BAD("PORT_SET with PORT_LEARNING 255: ERANGE/EINVAL", &m);
+	}
+
+	if (need("FDB_NEW with NET_ID 0: ERANGE/EINVAL", 1, 0, 1, 0)) {
+		msg_init(&m, KVS_CMD_FDB_NEW, 0);
+		put_switch(&m);
+		put_u32(&m, KVS_ATTR_NET_ID, 0);
+		put_mac(&m, KVS_ATTR_MAC, 5);
+		put_port(&m);
+		EXPECT_BAD("FDB_NEW with NET_ID 0: ERANGE/EINVAL", &m);
+	}
+}
+
+static void test_nests(void)
+{
+	unsigned char mac[6] = { 2, 0x6b, 0x76, 0x73, 0, 6 };
+	struct msg m;
+	int i;
+
+	if (need("PORT_SET with PORT_MACS not nested: EINVAL", 0, 0, 1, 0)) {
+		msg_init(&m, KVS_CMD_PORT_SET, 0);
+		put_port(&m);
+		put_raw(&m, KVS_ATTR_PORT_MACS, mac, sizeof(mac));
+		EXPECT_EINVAL("PORT_SET with PORT_MACS not nested: EINVAL", &m);
+
+		msg_init(&m, KVS_CMD_PORT_SET, 0);
+		put_port(&m);
+		put_u8(&m, KVS_ATTR_PORT_LEARNING | NLA_F_NESTED, 1);
+		EXPECT_EINVAL("PORT_SET with NLA_F_NESTED on PORT_LEARNING: EINVAL", &m);
+
+		msg_init(&m, KVS_CMD_PORT_SET, 0);
+		put_port(&m);
+		nest_start(&m, KVS_ATTR_PORT_MACS);
+		put_raw(&m, KVS_MACS_ATTR_ADDR + 5, mac, sizeof(mac));
+		nest_end(&m);
+		EXPECT_EINVAL("PORT_SET with an unknown attribute inside PORT_MACS: EINVAL", &m);
+
+		msg_init(&m, KVS_CMD_PORT_SET, 0);
+		put_port(&m);
+		nest_start(&m, KVS_ATTR_PORT_MACS);
+		for (i = 0; i <= KVS_PORT_MACS_MAX; i++) {
+			mac[4] = 0x10;
+			mac[5] = i;
+			put_raw(&m, KVS_MACS_ATTR_ADDR, mac, sizeof(mac));
+		}
+		nest_end(&m);
+		expect("PORT_SET with 65 MACs (more than KVS_PORT_MACS_MAX): an error",
+		       &m, 0, 0, true);
+
+		msg_init(&m, KVS_CMD_PORT_SET, 0);
+		put_port(&m);
+		put_u32(&m, KVS_ATTR_PORT_BUM_LIMIT, 100);
+		expect("PORT_SET with PORT_BUM_LIMIT 100: EOPNOTSUPP (not supported yet)",
+		       &m, -EOPNOTSUPP, 0, true);
+	}
+
+	if (need("PORT_NEW fabric with PORT_FABRIC not nested: EINVAL", 1, 0, 0, 1)) {
+		msg_init(&m, KVS_CMD_PORT_NEW, 0);
+		put_free_dev(&m);
+		put_switch(&m);
+		put_u8(&m, KVS_ATTR_PORT_TYPE, KVS_PORT_FABRIC);
+		put_u8(&m, KVS_ATTR_PORT_FABRIC, KVS_ENCAP_VLAN);
+		EXPECT_EINVAL("PORT_NEW fabric with PORT_FABRIC not nested: EINVAL", &m);
+
+		msg_init(&m, KVS_CMD_PORT_NEW, 0);
+		put_free_dev(&m);
+		put_switch(&m);
+		put_u8(&m, KVS_ATTR_PORT_TYPE, KVS_PORT_FABRIC);
+		nest_start(&m, KVS_ATTR_PORT_FABRIC);
+		put_u8(&m, KVS_FABRIC_ATTR_ENCAP, KVS_ENCAP_MAX + 1);
+		nest_end(&m);
+		EXPECT_BAD("PORT_NEW fabric with FABRIC_ATTR_ENCAP 3: ERANGE/EINVAL", &m);
+
+		msg_init(&m, KVS_CMD_PORT_NEW, 0);
+		put_free_dev(&m);
+		put_switch(&m);
+		put_u8(&m, KVS_ATTR_PORT_TYPE, KVS_PORT_FABRIC);
+		nest_start(&m, KVS_ATTR_PORT_FABRIC);
+		put_u8(&m, KVS_FABRIC_ATTR_ENCAP, KVS_ENCAP_VXLAN);
+		put_raw(&m, KVS_FABRIC_ATTR_LOCAL_IP4, "\xc0\x00\x02\x01", 4);
+		nest_end(&m);
+		expect("PORT_NEW fabric vxlan: EOPNOTSUPP (not supported yet)",
+		       &m, -EOPNOTSUPP, 0, true);
+
+		msg_init(&m, KVS_CMD_PORT_NEW, 0);
+		put_free_dev(&m);
+		put_switch(&m);
+		put_u8(&m, KVS_ATTR_PORT_TYPE, KVS_PORT_FABRIC);
+		nest_start(&m, KVS_ATTR_PORT_FABRIC);
+		put_u8(&m, KVS_FABRIC_ATTR_ENCAP, KVS_ENCAP_VLAN);
+		nest_end(&m);
+		expect("PORT_NEW fabric vlan: EOPNOTSUPP (not supported yet)",
+		       &m, -EOPNOTSUPP, 0, true);
+	}
+
+	if (need("FDB_NEW with a remote VTEP: EOPNOTSUPP", 1, 1, 0, 0)) {
+		msg_init(&m, KVS_CMD_FDB_NEW, 0);
+		put_switch(&m);
+		put_u32(&m, KVS_ATTR_NET_ID, net_id);
+		put_mac(&m, KVS_ATTR_MAC, 7);
+		put_raw(&m, KVS_ATTR_FDB_REMOTE_IP4, "\xc0\x00\x02\x02", 4);
+		expect("FDB_NEW with a remote VTEP: EOPNOTSUPP (not supported yet)",
+		       &m, -EOPNOTSUPP, 0, true);
+	}
+}
+
+/* is any answer for @seq waiting? Returns its error, 1 if none came */
+static int late_answer(uint32_t seq, int timeout_ms)
+{
+	struct answer a = { 0 };
+
+	if (!receive(seq, &a, timeout_ms, NULL, NULL))
+		return 1;
+	return a.err;
+}
+
+static void test_framing(void)
+{
+	struct msg m;
+	int r;
+
+	/* nlmsg_len covers the netlink header but not the genl header */
+	msg_init(&m, KVS_CMD_SWITCH_GET, 0);
+	m.nlh->nlmsg_len = NLMSG_HDRLEN + 2;
+	send_bytes(m.nlh, m.nlh->nlmsg_len);
+	r = late_answer(m.nlh->nlmsg_seq, 2000);
+	tap_result(r == -EINVAL, "message cut inside the genl header: EINVAL");
+	if (r != -EINVAL)
+		printf("#   answer %s\n", r == 1 ? "none" : errname(r));
+
+	/* nlmsg_len shorter than the netlink header: netlink drops it */
+	msg_init(&m, KVS_CMD_SWITCH_NEW, 0);
+	put_str(&m, KVS_ATTR_SWITCH_NAME, own_switch);
+	m.nlh->nlmsg_len = 8;
+	send_bytes(m.nlh, NLMSG_HDRLEN + GENL_HDRLEN);
+	r = late_answer(m.nlh->nlmsg_seq, 500);
+	tap_result(r != 0, "nlmsg_len 8 (shorter than nlmsghdr): no success");
+	if (r == 0)
+		printf("#   the kernel acked it\n");
+
+	/* nlmsg_len longer than the datagram that carries it */
+	msg_init(&m, KVS_CMD_SWITCH_NEW, 0);
+	put_str(&m, KVS_ATTR_SWITCH_NAME, own_switch);
+	{
+		uint32_t real = m.nlh->nlmsg_len;
+
+		m.nlh->nlmsg_len += 64;
+		send_bytes(m.nlh, real);
+	}
+	r = late_answer(m.nlh->nlmsg_seq, 500);
+	tap_result(r != 0, "nlmsg_len longer than the datagram: no success");
+	if (r == 0)
+		printf("#   the kernel acked it\n");
+
+	/* an attribute whose length runs past the end of the message */
+	msg_init(&m, KVS_CMD_SWITCH_GET, 0);
+	put_u32(&m, KVS_ATTR_SWITCH_IFINDEX, 1);
+	((struct nlattr *)((char *)NLMSG_DATA(m.nlh) + GENL_HDRLEN))->nla_len = 200;
+	EXPECT_EINVAL("attribute running past the end of the message: EINVAL", &m);
+
+	/* an attribute header with nla_len below the header size */
+	msg_init(&m, KVS_CMD_SWITCH_GET, 0);
+	put_u32(&m, KVS_ATTR_SWITCH_IFINDEX, 1);
+	((struct nlattr *)((char *)NLMSG_DATA(m.nlh) + GENL_HDRLEN))->nla_len = 3;
+	EXPECT_EINVAL("attribute with nla_len 3: EINVAL", &m);
+
+	msg_init(&m, 200, 0);
+	expect("unknown command 200: EOPNOTSUPP", &m, -EOPNOTSUPP, 0, false);
+
+	msg_init(&m, KVS_CMD_UNSPEC, 0);
+	expect("command 0 (UNSPEC): EOPNOTSUPP", &m, -EOPNOTSUPP, 0, false);
+
+	msg_init(&m, KVS_CMD_POLICY_DROP, 0);
+	expect("POLICY_DROP (notification only) as a request: EOPNOTSUPP", &m,
+	       -EOPNOTSUPP, 0, false);
+
+	msg_init(&m, KVS_CMD_SWITCH_NEW, NLM_F_DUMP);
+	put_str(&m, KVS_ATTR_SWITCH_NAME, own_switch);
+	expect("SWITCH_NEW as a dump: EOPNOTSUPP", &m, -EOPNOTSUPP, 0, false);
+
+	/* the socket still works after all of that */
+	tap_result(dump_count(KVS_CMD_SWITCH_GET) >= 0, "a valid dump still answers");
+}
+
+/* remove what a wrongly accepted request may have made; true if there was any */
+static bool remove_strays(void)
+{
+	struct answer a;
+	struct msg m;
+	bool found = false;
+
+	msg_init(&m, KVS_CMD_SWITCH_DEL, 0);
+	put_str(&m, KVS_ATTR_SWITCH_NAME, own_switch);
+	a = transact(&m);
+	if (a.err == 0) {
+		printf("# switch %s existed and was deleted\n", own_switch);
+		found = true;
+	}
+	if (free_dev) {
+		msg_init(&m, KVS_CMD_PORT_DEL, 0);
+		put_free_dev(&m);
+		a = transact(&m);
+		if (a.err == 0) {
+			printf("# %s was attached and was detached\n", free_dev);
+			found = true;
+		}
+	}
+	return found;
+}
+
+int main(int argc, char **argv)
+{
+	struct sockaddr_nl local = { .nl_family = AF_NETLINK };
+	struct family_info fi = { 0 };
+	struct state before, after;
+	int one = 1, opt;
+
+	while ((opt = getopt(argc, argv, "s:n:p:d:h")) != -1) {
+		switch (opt) {
+		case 's': sw_name = optarg; break;
+		case 'n': net_id = strtoul(optarg, NULL, 0); break;
+		case 'p': port_name = optarg; break;
+		case 'd': free_dev = optarg; break;
+		default:
+			fprintf(stderr, "usage: %s [-s SWITCH] [-n NET_ID] [-p PORT] [-d FREE_DEV]\n",
+				argv[0]);
+			return 2;
+		}
+	}
+	/* a name no other test uses; it must never exist */
+	snprintf(own_switch, sizeof(own_switch), "knl%u", (unsigned int)getpid() % 1000000);
+
+	nl_fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	if (nl_fd < 0 || bind(nl_fd, (struct sockaddr *)&local, sizeof(local))) {
+		perror("kvs_nlraw: netlink socket");
+		return 2;
+	}
+	if (setsockopt(nl_fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one)) ||
+	    setsockopt(nl_fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one))) {
+		perror("kvs_nlraw: setsockopt");
+		return 2;
+	}
+
+	printf("TAP version 13\n");
+	if (!resolve_family(&fi)) {
+		printf("1..0 # SKIP kvs generic netlink family not registered\n");
+		return KSFT_SKIP;
+	}
+	tap_result(fi.version == KVS_GENL_VERSION, "family version is %d (got %u)",
+		   KVS_GENL_VERSION, fi.version);
+	tap_result(fi.events_group, "family has the \"%s\" multicast group",
+		   KVS_GENL_MCGRP_EVENTS);
+
+	before = snapshot();
+	tap_result(before.switches >= 0 && before.nets >= 0 && before.ports >= 0 &&
+		   before.fdb >= 0, "dumps answer before the tests");
+	if (sw_name)
+		tap_result(before.switches >= 1, "switch %s is visible in the dump", sw_name);
+
+	test_missing();
+	test_unknown_attrs();
+	test_lengths();
+	test_ranges();
+	test_nests();
+	test_framing();
+
+	after = snapshot();
+	printf("# state before: %d switches, %d nets, %d ports, %d fdb entries\n",
+	       before.switches, before.nets, before.ports, before.fdb);
+	printf("# state after:  %d switches, %d nets, %d ports, %d fdb entries\n",
+	       after.switches, after.nets, after.ports, after.fdb);
+	tap_result(!remove_strays(), "no request created switch %s or attached %s",
+		   own_switch, free_dev ? free_dev : "a device");
+	tap_result(before.switches == after.switches, "switch count unchanged");
+	tap_result(before.nets == after.nets, "network count unchanged");
+	tap_result(before.ports == after.ports, "port count unchanged");
+	tap_result(before.fdb == after.fdb, "fdb entry count unchanged");
+
+	printf("1..%d\n", tests_run);
+	printf("# Totals: pass:%d fail:%d xfail:0 xpass:0 skip:%d error:0\n",
+	       tests_run - tests_failed - tests_skipped, tests_failed, tests_skipped);
+	close(nl_fd);
+	return tests_failed ? 1 : 0;
+}

@@ -1,0 +1,107 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Runs inside the kvs test VM, as root, with the host's read-only / as root (see init).
+# Makes the system usable for the tests, makes "modprobe kvs" load the kvs.ko run.sh was
+# given (with dynamic debug on), runs the command from /run/kvs-vm/env, then tears kvs
+# down and leaves everything run.sh checks in /run/kvs-vm:
+#
+#   output	the command's stdout and stderr (also echoed to the console)
+#   status	the command's exit status
+#   rmmod	"rmmod kvs" status (absent if kvs was not loaded at the end)
+#   dyndbg	the kvs lines of dynamic_debug/control before rmmod
+#   dmesg	the kernel log after rmmod
+#   kmemleak	kmemleak report, on kernels with kmemleak
+#   uptime	seconds from boot to the start of the command
+
+res=/run/kvs-vm
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+# shellcheck source=/dev/null
+. "$res/env" || exit 1
+cut -d' ' -f1 /proc/uptime >"$res/uptime"
+
+log() { echo "kvs-vm: $*"; }
+
+# Writable scratch space. /tmp or /var/tmp may hold the work tree on the host: keep that
+# visible by moving a bind mount of it over the new tmpfs.
+mkdir -p /run/kvs
+for d in /tmp /var/tmp; do
+	keep=
+	case $KVS_TREE/ in
+	"$d"/*)
+		keep=/run/kvs/keep
+		mkdir -p "$keep" && mount --bind "$KVS_TREE" "$keep"
+		;;
+	esac
+	mount -t tmpfs -o mode=1777 tmpfs "$d"
+	if [ -n "$keep" ]; then
+		mkdir -p "$KVS_TREE" && mount --move "$keep" "$KVS_TREE"
+	fi
+done
+mkdir -p /dev/pts /dev/shm
+mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts /dev/pts
+mount -t tmpfs -o mode=1777 tmpfs /dev/shm
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+mount -t bpf bpf /sys/fs/bpf 2>/dev/null
+mount -t tmpfs -o mode=0755 tmpfs /var/log
+
+# Warnings and worse still reach the console (useful when a test hangs), debug and info
+# (the kvs pr_debug lines) only go to the log.
+dmesg -n 5
+sysctl -qw kernel.sysrq=1
+hostname kvs-vm
+ip link set lo up
+
+# /etc/modprobe.d: a tmpfs copy with "options kvs dyndbg=+p" added, so the module's
+# created/destroyed and attached/detached debug lines reach the log.
+mkdir -p /run/kvs/modprobe.d
+cp -a /etc/modprobe.d/. /run/kvs/modprobe.d/ 2>/dev/null
+echo "options kvs dyndbg=+p" >/run/kvs/modprobe.d/kvs.conf
+mount --bind /run/kvs/modprobe.d /etc/modprobe.d
+
+# /lib/modules/$KVER: a tmpfs tree of symlinks to the real one, with run.sh's kvs.ko as
+# extra/kvs.ko and the module indexes run.sh made with depmod for the same tree.
+kver=$(uname -r)
+if [ -f "$res/kvs.ko" ] && [ -d "$res/modules" ]; then
+	# shellcheck source=modtree.sh
+	. "$KVS_TREE/selftests/vm/modtree.sh"
+	orig=/run/kvs/modules.orig
+	mkdir -p "$orig"
+	mount --bind "/lib/modules/$kver" "$orig"
+	if kvs_modtree "$orig" "/run/kvs/modules/$kver" "$res/kvs.ko" &&
+	   cp "$res"/modules/modules.* "/run/kvs/modules/$kver/"; then
+		mount --bind "/run/kvs/modules/$kver" "/lib/modules/$kver"
+	else
+		log "could not set up the module tree; modprobe kvs will not find the new build"
+	fi
+fi
+
+export HOME=/tmp TERM=dumb LANG=C.UTF-8 KVS_VM=1
+for d in userspace/kvsd userspace/kvs; do
+	[ -d "$KVS_TREE/$d" ] && PATH=$KVS_TREE/$d:$PATH
+done
+export PATH
+
+cd "$KVS_TREE" || exit 1
+"${KVS_CMD[@]}" </dev/null 2>&1 | tee "$res/output"
+echo "${PIPESTATUS[0]}" >"$res/status"
+
+# Tear kvs down so that the log holds a "destroyed"/"detached" line for everything made.
+if grep -q '^kvs ' /proc/modules; then
+	grep '\[kvs\]' /sys/kernel/debug/dynamic_debug/control >"$res/dyndbg" 2>/dev/null
+	left=$(ip -br link show type kvs 2>/dev/null | wc -l)
+	[ "$left" -gt 0 ] && log "$left kvs switch(es) left at the end, rmmod removes them"
+	rmmod kvs
+	echo $? >"$res/rmmod"
+fi
+
+if [ -w /sys/kernel/debug/kmemleak ]; then
+	log "scanning for memory leaks (kmemleak)"
+	echo scan >/sys/kernel/debug/kmemleak
+	sleep 6
+	echo scan >/sys/kernel/debug/kmemleak
+	cat /sys/kernel/debug/kmemleak >"$res/kmemleak"
+fi
+
+dmesg >"$res/dmesg"
+sync

@@ -1,0 +1,366 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot a throw-away VM with a stock kernel, the host's / as its read-only root (9p) and the
+# freshly built kvs.ko as the module "modprobe kvs" loads; run the selftests (or any
+# command) in it as root; then check the guest's kernel log.
+#
+#   host                                 guest (qemu, TCG unless KVM really works)
+#   run.sh  --- / (9p "root", ro) ---->  init (initramfs: busybox, virtio + 9p modules)
+#     |     --- $res (9p "kvsres") --->    switch_root -> guest.sh: tmpfs, /lib/modules with
+#     |                                    the new kvs.ko, dyndbg=+p, PATH, CMD, rmmod kvs,
+#     |                                    dmesg -> $res
+#     +-- kernel-log checks on $res/dmesg, one TAP line each
+#
+# Exit status: 0 if the command exited 0 and every check passed, 1 if not, 2 if the VM
+# could not be set up.
+
+set -u -o pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+tree=$(cd "$here/../.." && pwd)
+PATH=$PATH:/usr/sbin:/sbin
+
+usage() {
+	cat <<EOF
+usage: ${0##*/} [OPTIONS] [-- COMMAND [ARG]...]
+
+Boot a VM and run the kvs selftests in it (selftests/run_tests.sh), or COMMAND instead.
+COMMAND runs as root from the top of the work tree, with userspace/kvs first in PATH.
+
+  -k KVER     kernel release to boot (default: the one kvs.ko was built for, else the
+              running kernel, else the newest with /boot/vmlinuz-KVER)
+  -K FILE     kvs.ko for "modprobe kvs" (default: $tree/kvs.ko, if it exists)
+  -t TEST     run only TEST (repeatable; passed to run_tests.sh)
+  -o DIR      keep the results in DIR (default: a temporary directory, removed)
+  -a ACCEL    tcg, kvm or auto (default: auto = kvm if a probe boot works, else tcg)
+  -m MB       guest memory (default 2048)
+  -c N        guest CPUs (default 2)
+  -T SECONDS  kill the VM after SECONDS (default 1500 for the suite, 900 for a command)
+  -q          do not echo the console (it is kept in DIR/console.log)
+  -h          this help
+
+Environment: KVS_CACHE (cache directory, default /var/cache/kvs), KVS_VM_APPEND (more
+kernel command line).
+EOF
+}
+
+kver=
+ko=
+outdir=
+accel=${KVS_VM_ACCEL:-auto}
+mem=2048
+cpus=2
+vm_timeout=
+quiet=
+tests=()
+while getopts "k:K:t:o:a:m:c:T:qh" opt; do
+	case $opt in
+	k) kver=$OPTARG ;;
+	K) ko=$OPTARG ;;
+	t) tests+=("$OPTARG") ;;
+	o) outdir=$OPTARG ;;
+	a) accel=$OPTARG ;;
+	m) mem=$OPTARG ;;
+	c) cpus=$OPTARG ;;
+	T) vm_timeout=$OPTARG ;;
+	q) quiet=1 ;;
+	h) usage; exit 0 ;;
+	*) usage >&2; exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+cmd=("$@")
+
+say() { echo "# kvs-vm: $*"; }
+die() { echo "kvs-vm: $*" >&2; exit 2; }
+
+[ ${#cmd[@]} -gt 0 ] && [ ${#tests[@]} -gt 0 ] && die "-t and a COMMAND do not mix"
+case $accel in tcg|kvm|auto) ;; *) die "-a takes tcg, kvm or auto" ;; esac
+command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not found (apt-get install qemu-system-x86)"
+command -v cpio >/dev/null || die "cpio not found (apt-get install cpio)"
+
+if [ -z "$ko" ] && [ -f "$tree/kvs.ko" ]; then
+	ko=$tree/kvs.ko
+fi
+[ -z "$ko" ] || [ -f "$ko" ] || die "$ko: no such file"
+
+# The kernel: -k, else what kvs.ko was built for, else the running one, else the newest.
+if [ -z "$kver" ] && [ -n "$ko" ]; then
+	kver=$(modinfo -F vermagic "$ko" 2>/dev/null | cut -d' ' -f1)
+fi
+if [ -z "$kver" ]; then
+	r=$(uname -r)
+	if [ -e "/boot/vmlinuz-$r" ] && [ -d "/lib/modules/$r/kernel" ]; then
+		kver=$r
+	else
+		for k in $(ls /lib/modules 2>/dev/null | sort -rV); do
+			if [ -e "/boot/vmlinuz-$k" ] && [ -d "/lib/modules/$k/kernel" ]; then
+				kver=$k
+				break
+			fi
+		done
+	fi
+fi
+[ -n "$kver" ] || die "no kernel with /boot/vmlinuz-KVER and /lib/modules/KVER (apt-get install linux-image-amd64)"
+kernel=/boot/vmlinuz-$kver
+[ -r "$kernel" ] || die "$kernel: not found or not readable"
+[ -d "/lib/modules/$kver/kernel" ] || die "/lib/modules/$kver: no modules"
+if [ -n "$ko" ]; then
+	v=$(modinfo -F vermagic "$ko" 2>/dev/null | cut -d' ' -f1)
+	if [ "$v" != "$kver" ]; then
+		say "warning: $ko is built for '${v:-?}', not $kver: not using it"
+		ko=
+	fi
+fi
+
+# Cache for the initramfs and the KVM probe result.
+cache=${KVS_CACHE:-/var/cache/kvs}
+if ! mkdir -p "$cache" 2>/dev/null || [ ! -w "$cache" ]; then
+	cache=${XDG_CACHE_HOME:-$HOME/.cache}/kvs
+	mkdir -p "$cache" || die "no writable cache directory (set KVS_CACHE)"
+fi
+
+# Results: the guest's writable share.
+if [ -n "$outdir" ]; then
+	mkdir -p "$outdir" || die "cannot create $outdir"
+	res=$(cd "$outdir" && pwd)
+	rm -rf "${res:?}"/{env,start,guest.sh,modtree.sh,kvs.ko,modules,modroot} \
+		"$res"/{output,status,rmmod,dyndbg,dmesg,kmemleak,uptime,console.log,checks.tap}
+else
+	res=$(mktemp -d /tmp/kvs-vm.XXXXXX) || die "mktemp failed"
+	trap 'rm -rf "$res"' EXIT
+fi
+chmod 0755 "$res"
+
+# --- initramfs: busybox, /init and the virtio/9p modules that are not built in ---------
+build_initramfs() {
+	local bb=/bin/busybox m kind path name key out tmp
+	local paths=()
+
+	[ -x "$bb" ] || die "$bb not found (apt-get install busybox-static)"
+	ldd "$bb" >/dev/null 2>&1 && die "$bb is not static (apt-get install busybox-static)"
+	for m in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci \
+		 netfs fscache 9pnet 9pnet_virtio 9p; do
+		while read -r kind path _; do
+			[ "$kind" = insmod ] || continue
+			case " ${paths[*]} " in *" $path "*) continue ;; esac
+			paths+=("$path")
+		done < <(modprobe -S "$kver" --show-depends "$m" 2>/dev/null)
+	done
+	[ ${#paths[@]} -gt 0 ] || [ "$(modinfo -k "$kver" -n 9p 2>/dev/null)" = "(builtin)" ] ||
+		die "no 9p module found for $kver"
+
+	key=$({ cat "$here/init"; echo "$kver"; printf '%s\n' "${paths[@]}"; md5sum <"$bb"; } |
+		sha256sum | cut -c1-12)
+	out=$cache/initramfs-$kver-$key.cpio.gz
+	initrd=$out
+	[ -s "$out" ] && return 0
+
+	say "building the initramfs for $kver"
+	tmp=$(mktemp -d) || die "mktemp failed"
+	mkdir -p "$tmp/bin" "$tmp/modules" "$tmp/dev" "$tmp/proc" "$tmp/sys" "$tmp/newroot"
+	cp "$bb" "$tmp/bin/busybox"
+	cp "$here/init" "$tmp/init"
+	chmod 0755 "$tmp/init"
+	: >"$tmp/modules.list"
+	for path in "${paths[@]}"; do
+		name=${path##*/}
+		case $name in
+		*.ko.xz)  name=${name%.xz};  xz -dc "$path" >"$tmp/modules/$name" ;;
+		*.ko.zst) name=${name%.zst}; zstd -qdc "$path" >"$tmp/modules/$name" ;;
+		*.ko.gz)  name=${name%.gz};  gzip -dc "$path" >"$tmp/modules/$name" ;;
+		*)        cp "$path" "$tmp/modules/$name" ;;
+		esac || die "cannot copy $path"
+		echo "$name" >>"$tmp/modules.list"
+	done
+	(cd "$tmp" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -1 >"$out.$$" ||
+		die "cannot write $out"
+	rm -rf "$tmp"
+	rm -f "$cache/initramfs-$kver-"*.cpio.gz
+	mv "$out.$$" "$out"
+}
+build_initramfs
+
+# --- the module tree the guest's modprobe uses -----------------------------------------
+if [ -n "$ko" ]; then
+	# shellcheck source=modtree.sh
+	. "$here/modtree.sh"
+	m=$res/modroot/lib/modules/$kver
+	cp "$ko" "$res/kvs.ko"
+	kvs_modtree "/lib/modules/$kver" "$m" "$res/kvs.ko" || die "cannot build the module tree"
+	for f in modules.order modules.builtin modules.builtin.modinfo; do
+		[ -f "/lib/modules/$kver/$f" ] && cp "/lib/modules/$kver/$f" "$m/"
+	done
+	depmod -b "$res/modroot" "$kver" || die "depmod failed"
+	mkdir -p "$res/modules"
+	cp "$m"/modules.* "$res/modules/"
+	rm -rf "$res/modroot"
+	say "modprobe kvs will load $ko ($(modinfo -F version "$ko" 2>/dev/null || echo no version))"
+else
+	say "no kvs.ko: modprobe kvs uses whatever /lib/modules/$kver has"
+fi
+
+# --- what the guest runs ---------------------------------------------------------------
+settings_timeout() {
+	sed -n 's/^timeout=//p' "$tree/selftests/settings" 2>/dev/null | head -1
+}
+if [ ${#cmd[@]} -eq 0 ]; then
+	cmd=("$tree/selftests/run_tests.sh")
+	for t in "${tests[@]}"; do
+		cmd+=(-t "$t")
+	done
+	: "${vm_timeout:=1500}"
+else
+	: "${vm_timeout:=900}"
+fi
+{
+	printf 'KVS_TREE=%q\n' "$tree"
+	printf 'KVS_CMD=('
+	printf '%q ' "${cmd[@]}"
+	printf ')\n'
+} >"$res/env"
+cp "$here/guest.sh" "$here/modtree.sh" "$res/"
+cat >"$res/start" <<'EOF'
+/bin/bash /run/kvs-vm/guest.sh
+echo "kvs-vm: guest.sh finished ($?), powering off"
+sync
+/bin/busybox poweroff -f 2>/dev/null || echo o >/proc/sysrq-trigger
+sleep 30
+EOF
+
+# --- QEMU ------------------------------------------------------------------------------
+qemu_cmd() { # ACCEL APPEND
+	qemu=(qemu-system-x86_64 -name kvs-vm -nodefaults -no-user-config -display none
+		-serial stdio -no-reboot -accel "$1" -m "$mem" -smp "$cpus"
+		-kernel "$kernel" -initrd "$initrd" -append "$2"
+		-fsdev "local,id=root,path=/,security_model=none,readonly=on,multidevs=remap"
+		-device virtio-9p-pci,fsdev=root,mount_tag=root
+		-fsdev "local,id=res,path=$res,security_model=none,multidevs=remap"
+		-device virtio-9p-pci,fsdev=res,mount_tag=kvsres)
+}
+
+base_append="console=ttyS0 quiet panic=-1 rcupdate.rcu_cpu_stall_timeout=60"
+
+# KVM only when a probe boot reaches the initramfs: on some hosts /dev/kvm opens but
+# guests hang. The answer is cached per host kernel, QEMU and guest kernel.
+probe_kvm() {
+	local key f out
+
+	[ -r /dev/kvm ] && [ -w /dev/kvm ] || return 1
+	key=$({ uname -r; qemu-system-x86_64 --version | head -1; echo "$kver"; } | sha256sum | cut -c1-12)
+	f=$cache/kvm-probe-$key
+	if [ ! -f "$f" ]; then
+		qemu_cmd kvm "$base_append kvsprobe"
+		out=$(timeout -k 5 20 "${qemu[@]}" </dev/null 2>&1)
+		if grep -q kvs-probe-ok <<<"$out"; then echo yes; else echo no; fi >"$f"
+	fi
+	[ "$(cat "$f")" = yes ]
+}
+if [ "$accel" = auto ]; then
+	if probe_kvm; then accel=kvm; else accel=tcg; fi
+fi
+
+qemu_cmd "$accel" "$base_append ${KVS_VM_APPEND:-}"
+say "booting $kver ($accel, $cpus CPUs, $mem MB, timeout ${vm_timeout}s): ${cmd[*]}"
+start=$(date +%s)
+if [ -n "$quiet" ]; then
+	timeout -k 10 "$vm_timeout" "${qemu[@]}" </dev/null 2>&1 | sed -u 's/\r$//' >"$res/console.log"
+else
+	timeout -k 10 "$vm_timeout" "${qemu[@]}" </dev/null 2>&1 | sed -u 's/\r$//' |
+		tee "$res/console.log"
+fi
+qrc=${PIPESTATUS[0]}
+wall=$(($(date +%s) - start))
+
+# --- results ---------------------------------------------------------------------------
+failed=0
+: >"$res/checks.tap"
+report() { # RESULT(0 = ok) DESCRIPTION [DIAGNOSTIC LINES...]
+	local r=$1 d=$2 line
+
+	shift 2
+	if [ "$r" -eq 0 ]; then line="ok - $d"; else line="not ok - $d"; failed=$((failed + 1)); fi
+	echo "$line" | tee -a "$res/checks.tap"
+	for line in "$@"; do
+		echo "#   $line"
+	done
+}
+
+status=
+[ -f "$res/status" ] && status=$(cat "$res/status")
+if [ -n "$status" ] && [ -f "$res/dmesg" ]; then
+	say "guest ran the command after $(cat "$res/uptime" 2>/dev/null)s of uptime;" \
+	    "$wall s wall in all; exit status $status"
+	report 0 "vm: guest booted, ran the command and powered off"
+else
+	why="exit $qrc"
+	[ "$qrc" -eq 124 ] || [ "$qrc" -eq 137 ] && why="killed after ${vm_timeout}s"
+	mapfile -t tail < <(tail -n 15 "$res/console.log")
+	report 1 "vm: guest booted, ran the command and powered off ($why)" "last console lines:" \
+		"${tail[@]}"
+fi
+
+logs=()
+for f in "$res/dmesg" "$res/kmemleak"; do
+	[ -f "$f" ] && logs+=("$f")
+done
+
+# pattern check: DESCRIPTION EXTENDED-REGEX
+log_check() {
+	local hits=()
+
+	mapfile -t hits < <(cat "${logs[@]}" | grep -E -- "$2" | head -n 5)
+	report ${#hits[@]} "kernel log: $1" "${hits[@]}"
+}
+if [ ${#logs[@]} -eq 0 ]; then
+	report 1 "kernel log checks (the guest left no kernel log)"
+	exit 1
+fi
+log_check 'no "BUG:"' 'BUG:'
+log_check 'no "WARNING:"' 'WARNING:'
+log_check 'no Oops' 'Oops'
+log_check 'no RCU stall' 'RCU stall|rcu_sched self-detected stall|rcu_preempt self-detected stall|detected stalls on CPUs|rcu: INFO'
+log_check 'no sleeping in atomic context' 'sleeping function called from invalid context'
+log_check 'no general protection fault' 'general protection fault'
+log_check 'no KASAN report' 'KASAN'
+log_check 'no "kernel BUG"' 'kernel BUG'
+log_check 'no kmemleak "unreferenced object"' 'unreferenced object'
+log_check 'no lockup or hung task' 'soft lockup|hard LOCKUP|blocked for more than [0-9]+ seconds'
+log_check 'no UBSAN report' 'UBSAN:'
+log_check 'no refcount or list corruption, no stuck netdev' 'refcount_t:|list_(add|del) corruption|unregister_netdevice: waiting for'
+
+# leak check: every "created"/"attached" debug line has its "destroyed"/"detached" one,
+# per name. DESCRIPTION OBJECT UP DOWN
+pair_check() {
+	local up down bad
+
+	up=$(grep -cE "kvs: $2 .* $3\$" "$res/dmesg")
+	down=$(grep -cE "kvs: $2 .* $4\$" "$res/dmesg")
+	mapfile -t bad < <(grep -oE "kvs: $2 .* ($3|$4)\$" "$res/dmesg" | awk -v up="$3" '
+		{ name = $3; n[name] += ($4 == up) ? 1 : -1 }
+		END { for (name in n) if (n[name]) printf "%s: %+d\n", name, n[name] }' | head -n 5)
+	[ "$up" -eq "$down" ] || [ ${#bad[@]} -gt 0 ] || bad=("$up $3, $down $4")
+	report ${#bad[@]} "leak check: $1 ($up $3, $down $4)" "${bad[@]}"
+}
+pair_check "every switch created is destroyed" switch created destroyed
+pair_check "every port attached is detached" port attached detached
+
+if [ -f "$res/rmmod" ]; then
+	report "$(cat "$res/rmmod")" "rmmod kvs at the end"
+	# Without dynamic debug the leak checks above see nothing: make that a failure.
+	if grep -q ' =p ' "$res/dyndbg" 2>/dev/null; then
+		report 0 "kvs debug lines enabled (dyndbg=+p), so the leak checks count"
+	else
+		report 1 "kvs debug lines enabled (dyndbg=+p), so the leak checks count" \
+			"no enabled [kvs] site in dynamic_debug/control"
+	fi
+fi
+
+if [ -n "$outdir" ]; then
+	say "results in $res"
+fi
+if [ "$failed" -gt 0 ] || [ "${status:-1}" != 0 ]; then
+	exit 1
+fi
+exit 0

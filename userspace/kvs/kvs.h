@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kvs(8): the command line tool of the kvs virtual switch.
+ *
+ * main.c parses options and dispatches through a table of objects, each
+ * with its commands (one file per object). Handlers parse their arguments
+ * first (args.c), then talk to the kernel (nl.c, over lib/knl), then print
+ * (print.c: text or JSON).
+ */
+#ifndef KVS_H
+#define KVS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <json-c/json.h>
+#include <netlink/attr.h>
+#include <netlink/msg.h>
+
+#include "../../uapi/linux/kvs.h"
+#include "../lib/knl.h"
+#include "../lib/names.h"
+#include "../lib/util.h"
+
+#ifndef KVS_VERSION
+#define KVS_VERSION "0.1"
+#endif
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Global state: options and the netlink socket, one per process */
+struct kvs {
+	bool json;
+	bool pretty;
+	bool stats;
+	bool nl_open;
+	struct knl nl;
+	unsigned long lineno;	/* batch line being run, 0 outside -b */
+	json_object *jarr;	/* array being filled by a show (-j) */
+};
+
+/* ---- command table ---- */
+
+/* Arguments left after OBJECT COMMAND */
+struct args {
+	int argc;
+	char **argv;
+	const char *what;	/* "port add", for messages */
+};
+
+struct kvs_command {
+	const char *name;
+	const char *const *aliases;	/* NULL-terminated, or NULL */
+	int (*run)(struct kvs *ctx, struct args *a);
+	const char *usage;	/* arguments; '\n' separates alternatives */
+};
+
+struct kvs_object {
+	const char *name;
+	const char *summary;
+	const struct kvs_command *cmds;	/* terminated by a NULL name */
+	const char *def_cmd;		/* run when no command is given */
+	const char *notes;		/* extra help lines, or NULL */
+};
+
+extern const struct kvs_object obj_switch, obj_net, obj_port, obj_fdb,
+	obj_stats, obj_monitor;
+
+extern const char *const show_aliases[];	/* list, ls */
+extern const char *const del_aliases[];		/* delete */
+
+/* ---- errors (main.c) ---- */
+
+/* Print "Error: ..." (with the batch line number) and return -1 */
+int kvs_err(struct kvs *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Print the last netlink failure (extack or strerror) and return -1 */
+int kvs_nl_err(struct kvs *ctx);
+
+/* ---- argument parsing (args.c) ---- */
+
+static inline bool args_more(const struct args *a)
+{
+	return a->argc > 0;
+}
+
+static inline const char *args_peek(const struct args *a)
+{
+	return a->argc > 0 ? a->argv[0] : NULL;
+}
+
+static inline const char *args_next(struct args *a)
+{
+	if (a->argc <= 0)
+		return NULL;
+	a->argc--;
+	return *a->argv++;
+}
+
+/* The value after keyword @kw; fails if absent or already set in *@val */
+int arg_value(struct kvs *ctx, struct args *a, const char *kw,
+	      const char **val);
+int arg_unknown(struct kvs *ctx, const struct args *a, const char *arg);
+int arg_missing(struct kvs *ctx, const char *what);
+int arg_twice(struct kvs *ctx, const char *kw);
+
+/* Checks and conversions; each prints an error naming @kw on failure */
+int arg_ifname(struct kvs *ctx, const char *kw, const char *s);
+int arg_net_id(struct kvs *ctx, const char *kw, const char *s, uint32_t *id);
+int arg_u32(struct kvs *ctx, const char *kw, const char *s, uint32_t max,
+	    uint32_t *val);
+int arg_mac(struct kvs *ctx, const char *s, uint8_t mac[MAC_LEN]);
+int arg_addr(struct kvs *ctx, const char *kw, const char *s,
+	     struct kvs_addr *addr);
+int arg_onoff(struct kvs *ctx, const char *kw, const char *s, bool *on);
+
+/* ---- kernel requests (nl.c) ---- */
+
+/* Reply messages kept for printing after the answer is complete */
+struct replies {
+	struct nl_msg **v;
+	size_t n, cap;
+};
+
+/* Open the socket and resolve the family, once; 0 or -1 (printed) */
+int kvs_open(struct kvs *ctx);
+/* A request for @cmd (NLM_F_DUMP in @flags for a dump); opens the
+ * socket on first use. NULL (error printed) on failure.
+ */
+struct nl_msg *kvs_req(struct kvs *ctx, uint8_t cmd, int flags);
+/* Report a failed nla_put*() (the message is freed) and return -1 */
+int kvs_put_err(struct kvs *ctx, struct nl_msg *msg);
+/* Send a change and wait for the ACK; frees @msg. 0 or -1 (printed). */
+int kvs_do(struct kvs *ctx, struct nl_msg *msg);
+/* Send a get (doit or dump, retried if interrupted) and keep the replies
+ * in @r; frees @msg. 0 or -1 (printed).
+ */
+int kvs_get(struct kvs *ctx, struct nl_msg *msg, struct replies *r);
+void replies_free(struct replies *r);
+
+/* Parse a kvs message: tb[0..KVS_ATTR_MAX]; false if malformed */
+bool kvs_parse(struct nl_msg *msg, struct nlattr **tb);
+
+/* Attribute accessors tolerant of absent attributes */
+uint32_t attr_u32(struct nlattr **tb, int type, uint32_t def);
+uint8_t attr_u8(struct nlattr **tb, int type, uint8_t def);
+/* A string attribute copied into @buf (truncated), or NULL if absent */
+const char *attr_str(struct nlattr *nla, char *buf, size_t size);
+/* Switch or port name, from the NAME attribute or else the IFINDEX */
+const char *attr_ifname(struct nlattr **tb, int name_type, int ifindex_type,
+			char buf[16]);
+const uint8_t *attr_mac(struct nlattr *nla);
+
+/* ---- output (print.c) ---- */
+
+/* A show prints either text lines or, with -j, one JSON array */
+void out_begin(struct kvs *ctx);
+void out_end(struct kvs *ctx);
+/* out_end() if @ret is 0, else drop what was built */
+void out_end_or_abort(struct kvs *ctx, int ret);
+/* A new JSON object appended to the array being built */
+json_object *out_obj(struct kvs *ctx);
+/* Print one JSON object on a line (monitor) */
+void out_json_line(struct kvs *ctx, json_object *obj);
+
+void jadd_str(json_object *o, const char *key, const char *val);
+void jadd_u64(json_object *o, const char *key, uint64_t val);
+void jadd_bool(json_object *o, const char *key, bool val);
+
+/* Counters of a KVS_ATTR_STATS nest */
+struct kvs_counters {
+	uint64_t v[KVS_STATS_MAX + 1];
+};
+
+void counters_parse(const struct nlattr *nest, struct kvs_counters *c);
+/* The three indented text lines (RX, TX, drops) */
+void counters_print(const struct kvs_counters *c);
+/* rx_packets ... drops {...} added to @o */
+void counters_json(json_object *o, const struct kvs_counters *c);
+
+/* ---- shared by the objects ---- */
+
+/* Counters of one switch (@type KVS_ATTR_SWITCH_NAME) or port
+ * (KVS_ATTR_PORT_NAME) by KVS_CMD_STATS_GET; 0 or -1 (printed)
+ */
+int stats_fetch(struct kvs *ctx, int type, const char *name,
+		struct kvs_counters *c);
+
+#endif /* KVS_H */

@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kvs net { add | del | show }
+ */
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "kvs.h"
+
+struct net_args {
+	const char *id_str;
+	uint32_t id;
+	const char *sw;
+	const char *label;
+};
+
+/* ID switch SWITCH [ name LABEL ] */
+static int net_parse(struct kvs *ctx, struct args *a, struct net_args *p,
+		     bool with_label)
+{
+	memset(p, 0, sizeof(*p));
+	if (!args_more(a))
+		return arg_missing(ctx, "ID");
+	p->id_str = args_next(a);
+	if (arg_net_id(ctx, "net", p->id_str, &p->id))
+		return -1;
+
+	while (args_more(a)) {
+		const char *kw = args_next(a);
+
+		if (!strcmp(kw, "switch")) {
+			if (arg_value(ctx, a, kw, &p->sw) ||
+			    arg_ifname(ctx, kw, p->sw))
+				return -1;
+		} else if (with_label && !strcmp(kw, "name")) {
+			if (arg_value(ctx, a, kw, &p->label))
+				return -1;
+			if (strlen(p->label) >= KVS_LABEL_MAX)
+				return kvs_err(ctx, "network name \"%s\" is too long (at most %d bytes)",
+					       p->label, KVS_LABEL_MAX - 1);
+		} else {
+			return arg_unknown(ctx, a, kw);
+		}
+	}
+	if (!p->sw)
+		return arg_missing(ctx, "switch SWITCH");
+	return 0;
+}
+
+static int net_change(struct kvs *ctx, struct args *a, uint8_t cmd)
+{
+	struct net_args p;
+	struct nl_msg *msg;
+	int err;
+
+	if (net_parse(ctx, a, &p, cmd == KVS_CMD_NET_NEW))
+		return -1;
+	msg = kvs_req(ctx, cmd, 0);
+	if (!msg)
+		return -1;
+	err = nla_put_string(msg, KVS_ATTR_SWITCH_NAME, p.sw);
+	err |= nla_put_u32(msg, KVS_ATTR_NET_ID, p.id);
+	if (p.label)
+		err |= nla_put_string(msg, KVS_ATTR_NET_LABEL, p.label);
+	if (err)
+		return kvs_put_err(ctx, msg);
+	return kvs_do(ctx, msg);
+}
+
+static int net_add(struct kvs *ctx, struct args *a)
+{
+	return net_change(ctx, a, KVS_CMD_NET_NEW);
+}
+
+static int net_del(struct kvs *ctx, struct args *a)
+{
+	return net_change(ctx, a, KVS_CMD_NET_DEL);
+}
+
+static void net_print(struct kvs *ctx, struct nlattr **tb, const char *sw)
+{
+	char label[KVS_LABEL_MAX + 1];
+	const char *lbl;
+
+	lbl = attr_str(tb[KVS_ATTR_NET_LABEL], label, sizeof(label));
+	if (lbl && !*lbl)
+		lbl = NULL;
+
+	if (ctx->json) {
+		json_object *o = out_obj(ctx);
+
+		if (sw)
+			jadd_str(o, "switch", sw);
+		jadd_u64(o, "id", attr_u32(tb, KVS_ATTR_NET_ID, 0));
+		if (lbl)
+			jadd_str(o, "name", lbl);
+		jadd_u64(o, "ports", attr_u32(tb, KVS_ATTR_NET_PORTS, 0));
+		return;
+	}
+
+	printf("net %u", attr_u32(tb, KVS_ATTR_NET_ID, 0));
+	if (sw)
+		printf(" switch %s", sw);
+	if (lbl)
+		printf(" name %s", lbl);
+	printf(" ports %u\n", attr_u32(tb, KVS_ATTR_NET_PORTS, 0));
+}
+
+/* [ switch SWITCH ] */
+static int net_show(struct kvs *ctx, struct args *a)
+{
+	const char *filter = NULL;
+	struct nl_msg *msg;
+	struct replies r;
+	size_t i;
+
+	while (args_more(a)) {
+		const char *kw = args_next(a);
+
+		if (!strcmp(kw, "switch")) {
+			if (arg_value(ctx, a, kw, &filter) ||
+			    arg_ifname(ctx, kw, filter))
+				return -1;
+		} else {
+			return arg_unknown(ctx, a, kw);
+		}
+	}
+
+	msg = kvs_req(ctx, KVS_CMD_NET_GET, NLM_F_DUMP);
+	if (!msg)
+		return -1;
+	if (filter && nla_put_string(msg, KVS_ATTR_SWITCH_NAME, filter))
+		return kvs_put_err(ctx, msg);
+	if (kvs_get(ctx, msg, &r))
+		return -1;
+
+	out_begin(ctx);
+	for (i = 0; i < r.n; i++) {
+		struct nlattr *tb[KVS_ATTR_MAX + 1];
+		char sw[IFNAMSIZ];
+		const char *swname;
+
+		if (!kvs_parse(r.v[i], tb) || !tb[KVS_ATTR_NET_ID])
+			continue;
+		swname = attr_ifname(tb, KVS_ATTR_SWITCH_NAME,
+				     KVS_ATTR_SWITCH_IFINDEX, sw);
+		if (filter && swname && strcmp(filter, swname))
+			continue;
+		net_print(ctx, tb, swname);
+	}
+	out_end(ctx);
+	replies_free(&r);
+	return 0;
+}
+
+static const struct kvs_command net_cmds[] = {
+	{ "add", NULL, net_add, "ID switch SWITCH [ name LABEL ]" },
+	{ "del", del_aliases, net_del, "ID switch SWITCH" },
+	{ "show", show_aliases, net_show, "[ switch SWITCH ]" },
+	{ NULL, NULL, NULL, NULL },
+};
+
+const struct kvs_object obj_net = {
+	.name = "net",
+	.summary = "a network (tenant segment) of a switch",
+	.cmds = net_cmds,
+	.def_cmd = "show",
+	.notes = "ID := 1..16777215 (the VXLAN VNI, or the VLAN id 1..4094)\n"
+		 "LABEL := free text, at most 31 bytes\n",
+};

@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kvs switch { add | del | set | show }
+ */
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "kvs.h"
+
+struct switch_args {
+	const char *name;
+	const char *ageing;
+	uint32_t ageing_secs;
+};
+
+/* NAME [ ageing SECONDS ] */
+static int switch_parse(struct kvs *ctx, struct args *a, struct switch_args *p,
+			bool name_only, bool ageing_required)
+{
+	memset(p, 0, sizeof(*p));
+	if (!args_more(a))
+		return arg_missing(ctx, "NAME");
+	p->name = args_next(a);
+	if (arg_ifname(ctx, "switch", p->name))
+		return -1;
+
+	while (args_more(a)) {
+		const char *kw = args_next(a);
+
+		if (!name_only && !strcmp(kw, "ageing")) {
+			if (arg_value(ctx, a, kw, &p->ageing) ||
+			    arg_u32(ctx, kw, p->ageing, KVS_AGEING_TIME_MAX,
+				    &p->ageing_secs))
+				return -1;
+		} else {
+			return arg_unknown(ctx, a, kw);
+		}
+	}
+	if (ageing_required && !p->ageing)
+		return arg_missing(ctx, "ageing SECONDS");
+	return 0;
+}
+
+static int switch_change(struct kvs *ctx, struct args *a, uint8_t cmd)
+{
+	bool name_only = cmd == KVS_CMD_SWITCH_DEL;
+	struct switch_args p;
+	struct nl_msg *msg;
+	int err;
+
+	if (switch_parse(ctx, a, &p, name_only, cmd == KVS_CMD_SWITCH_SET))
+		return -1;
+	msg = kvs_req(ctx, cmd, 0);
+	if (!msg)
+		return -1;
+	err = nla_put_string(msg, KVS_ATTR_SWITCH_NAME, p.name);
+	if (p.ageing)
+		err |= nla_put_u32(msg, KVS_ATTR_AGEING_TIME, p.ageing_secs);
+	if (err)
+		return kvs_put_err(ctx, msg);
+	return kvs_do(ctx, msg);
+}
+
+static int switch_add(struct kvs *ctx, struct args *a)
+{
+	return switch_change(ctx, a, KVS_CMD_SWITCH_NEW);
+}
+
+static int switch_del(struct kvs *ctx, struct args *a)
+{
+	return switch_change(ctx, a, KVS_CMD_SWITCH_DEL);
+}
+
+static int switch_set(struct kvs *ctx, struct args *a)
+{
+	return switch_change(ctx, a, KVS_CMD_SWITCH_SET);
+}
+
+static int switch_print(struct kvs *ctx, struct nlattr **tb)
+{
+	struct kvs_counters c;
+	char name[IFNAMSIZ];
+	bool have_stats = false;
+
+	if (!attr_ifname(tb, KVS_ATTR_SWITCH_NAME, KVS_ATTR_SWITCH_IFINDEX,
+			 name))
+		return 0;
+	if (ctx->stats) {
+		if (tb[KVS_ATTR_STATS])
+			counters_parse(tb[KVS_ATTR_STATS], &c);
+		else if (stats_fetch(ctx, KVS_ATTR_SWITCH_NAME, name, &c))
+			return -1;
+		have_stats = true;
+	}
+
+	if (ctx->json) {
+		json_object *o = out_obj(ctx);
+
+		jadd_str(o, "name", name);
+		if (tb[KVS_ATTR_SWITCH_IFINDEX])
+			jadd_u64(o, "ifindex",
+				 nla_get_u32(tb[KVS_ATTR_SWITCH_IFINDEX]));
+		if (tb[KVS_ATTR_AGEING_TIME])
+			jadd_u64(o, "ageing",
+				 nla_get_u32(tb[KVS_ATTR_AGEING_TIME]));
+		if (have_stats) {
+			json_object *s = json_object_new_object();
+
+			counters_json(s, &c);
+			json_object_object_add(o, "stats", s);
+		}
+		return 0;
+	}
+
+	printf("%s:", name);
+	if (tb[KVS_ATTR_SWITCH_IFINDEX])
+		printf(" ifindex %u", nla_get_u32(tb[KVS_ATTR_SWITCH_IFINDEX]));
+	if (tb[KVS_ATTR_AGEING_TIME])
+		printf(" ageing %u", nla_get_u32(tb[KVS_ATTR_AGEING_TIME]));
+	printf("\n");
+	if (have_stats)
+		counters_print(&c);
+	return 0;
+}
+
+/* [ NAME ] */
+static int switch_show(struct kvs *ctx, struct args *a)
+{
+	const char *name = NULL;
+	struct replies r;
+	struct nl_msg *msg;
+	size_t i;
+	int ret = 0;
+
+	if (args_more(a)) {
+		name = args_next(a);
+		if (arg_ifname(ctx, "switch", name))
+			return -1;
+	}
+	if (args_more(a))
+		return arg_unknown(ctx, a, args_peek(a));
+
+	msg = kvs_req(ctx, KVS_CMD_SWITCH_GET, name ? 0 : NLM_F_DUMP);
+	if (!msg)
+		return -1;
+	if (name && nla_put_string(msg, KVS_ATTR_SWITCH_NAME, name))
+		return kvs_put_err(ctx, msg);
+	if (kvs_get(ctx, msg, &r))
+		return -1;
+
+	out_begin(ctx);
+	for (i = 0; i < r.n && !ret; i++) {
+		struct nlattr *tb[KVS_ATTR_MAX + 1];
+
+		if (kvs_parse(r.v[i], tb))
+			ret = switch_print(ctx, tb);
+	}
+	out_end_or_abort(ctx, ret);
+	replies_free(&r);
+	return ret;
+}
+
+static const struct kvs_command switch_cmds[] = {
+	{ "add", NULL, switch_add, "NAME [ ageing SECONDS ]" },
+	{ "del", del_aliases, switch_del, "NAME" },
+	{ "set", NULL, switch_set, "NAME ageing SECONDS" },
+	{ "show", show_aliases, switch_show, "[ NAME ]" },
+	{ NULL, NULL, NULL, NULL },
+};
+
+const struct kvs_object obj_switch = {
+	.name = "switch",
+	.summary = "a kvs switch device",
+	.cmds = switch_cmds,
+	.def_cmd = "show",
+	.notes = "SECONDS := fdb ageing time, 0..1000000 (0: never age; default 300)\n",
+};

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * knl: a thin layer over libnl-genl for one generic netlink family.
+ *
+ * It owns the socket and the callback set, turns libnl's NLE_* codes and
+ * the kernel's nlmsgerr into plain errno values, and keeps the kernel's
+ * extended ack (extack) message of the last failure. Requests are
+ * synchronous: knl_transact() sends one message and returns once the kernel
+ * has answered it completely (ACK, error or end of dump).
+ */
+#ifndef KNL_H
+#define KNL_H
+
+#include <stdint.h>
+#include <netlink/netlink.h>
+#include <netlink/attr.h>
+#include <netlink/msg.h>
+
+struct knl {
+	struct nl_sock *sk;
+	struct nl_cb *cb;
+	int family;		/* generic netlink family id */
+	char family_name[16];	/* GENL_NAMSIZ */
+	uint8_t version;	/* family version put in every request */
+	int err;		/* positive errno of the last failure, 0: none */
+	char msg[256];		/* extack message of the last failure, or "" */
+	int miss_type;		/* attribute the kernel said was missing, or -1 */
+	int miss_nest;		/* offset of the nest it was missing in, or -1 */
+};
+
+/* Called for each reply message; return 0, or a negative errno to fail
+ * the transaction (the rest of the answer is still read and dropped).
+ */
+typedef int (*knl_cb_t)(struct nl_msg *msg, void *arg);
+
+/* Open a socket and resolve @family. Returns 0, -ENOENT if the family is
+ * not registered (module not loaded), or another negative errno.
+ */
+int knl_open(struct knl *k, const char *family, uint8_t version);
+void knl_close(struct knl *k);
+
+/* A new request for @cmd with genl header; NLM_F_DUMP in @flags for dumps */
+struct nl_msg *knl_msg(struct knl *k, uint8_t cmd, int flags);
+
+/* Send @msg (not freed) and read the whole answer, passing each reply to
+ * @cb. Returns 0, -EINTR if a dump was interrupted by a concurrent change
+ * (read completely: the caller may simply retry), or a negative errno with
+ * k->err and k->msg set.
+ */
+int knl_transact(struct knl *k, struct nl_msg *msg, knl_cb_t cb, void *arg);
+
+/* Join multicast @group of the family */
+int knl_subscribe(struct knl *k, const char *group);
+
+/* Pass every message arriving on the socket to @cb until it fails.
+ * @lost (may be NULL) is called when the socket overran and notifications
+ * were dropped by the kernel; listening goes on.
+ */
+int knl_listen(struct knl *k, knl_cb_t cb, void *arg,
+	       void (*lost)(void *arg));
+
+/* Parse the attributes after the genl header of @msg into tb[0..maxattr] */
+int knl_parse(struct nl_msg *msg, int maxattr,
+	      const struct nla_policy *policy, struct nlattr **tb);
+
+/* The command byte of a received genl message */
+uint8_t knl_cmd(struct nl_msg *msg);
+
+/* Record a failure that did not come from the kernel */
+int knl_set_err(struct knl *k, int err);
+
+/* errno value for a libnl NLE_* code (positive or negative) */
+int knl_nle_errno(int nle);
+
+#endif /* KNL_H */

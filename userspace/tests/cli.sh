@@ -1,0 +1,334 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Offline checks of the kvs CLI: no module needed.
+#
+#   cli.sh KVS KVS_FAKE
+#
+# KVS is the real binary: only what never reaches the kernel is run with it
+# (help, version, argument errors). KVS_FAKE is the same CLI linked with
+# tests/fake_knl.c, an in-memory stand-in for the kernel side that checks
+# requests against the ABI: with it the output formats, batch mode, dump
+# retries and monitor are checked.
+
+KVS=${1:?usage: cli.sh KVS KVS_FAKE}
+FAKE=${2:?usage: cli.sh KVS KVS_FAKE}
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+fails=0
+count=0
+
+ok() { count=$((count + 1)); echo "ok $count - $*"; }
+not_ok() { count=$((count + 1)); fails=$((fails + 1)); echo "not ok $count - $*"; }
+
+# run BIN ARGS...: sets $rc, $out, $err
+run() {
+	"$@" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	out=$(cat "$TMP/out")
+	err=$(cat "$TMP/err")
+}
+
+# expect_ok DESC BIN ARGS...
+expect_ok() {
+	local desc=$1
+	shift
+	run "$@"
+	if [ "$rc" = 0 ] && [ -z "$err" ]; then ok "$desc"
+	else not_ok "$desc (rc=$rc err=$err)"; fi
+}
+
+# expect_err DESC "STDERR SUBSTRING" BIN ARGS...: exit 1, one "Error:" line
+expect_err() {
+	local desc=$1 want=$2
+	shift 2
+	run "$@"
+	if [ "$rc" = 1 ] && [[ "$err" == *"$want"* ]] &&
+	   [ "$(grep -c '^Error: ' "$TMP/err")" = 1 ] && [ -z "$out" ]; then
+		ok "$desc"
+	else
+		not_ok "$desc (rc=$rc want '$want' got '$err' out '$out')"
+	fi
+}
+
+# expect_out DESC EXPECTED BIN ARGS...: success and exactly EXPECTED on stdout
+expect_out() {
+	local desc=$1 want=$2
+	shift 2
+	run "$@"
+	if [ "$rc" = 0 ] && [ "$out" = "$want" ]; then ok "$desc"
+	else not_ok "$desc (rc=$rc err=$err)"; diff <(echo "$want") <(echo "$out") | sed 's/^/# /'; fi
+}
+
+json_ok() {
+	if command -v python3 >/dev/null; then
+		python3 -c "import json,sys; $2" <<<"$1" 2>/dev/null
+	elif command -v jq >/dev/null; then
+		jq -e . >/dev/null <<<"$1"
+	else
+		return 0
+	fi
+}
+
+# ---- no kernel needed ----
+
+run "$KVS" -V
+[[ "$rc" = 0 && "$out" =~ ^kvs\ [0-9a-z.+~-]+$ ]] && ok "-V" || not_ok "-V ($out)"
+
+run "$KVS" help
+if [ "$rc" = 0 ] && [ -z "$err" ]; then
+	missing=
+	for line in "switch add NAME" "switch del NAME" "switch show [ NAME ]" \
+		"net add ID switch SWITCH [ name LABEL ]" "net del ID switch SWITCH" \
+		"net show [ switch SWITCH ]" \
+		"port add dev IFNAME switch SWITCH net ID [ mac MAC ]..." \
+		"port add dev IFNAME switch SWITCH fabric vxlan local ADDR [ remote ADDR ] [ dstport PORT ]" \
+		"port add dev IFNAME switch SWITCH fabric vlan" \
+		"port del dev IFNAME" "port show [ switch SWITCH ] [ dev IFNAME ]" \
+		"fdb add MAC net ID switch SWITCH { dev IFNAME | remote ADDR }" \
+		"fdb del MAC net ID switch SWITCH [ remote ADDR ]" \
+		"fdb show [ switch SWITCH ] [ net ID ]" \
+		"stats show [ switch SWITCH | dev IFNAME ]" "kvs monitor"; do
+		[[ "$out" == *"$line"* ]] || missing="$missing|$line"
+	done
+	[ -z "$missing" ] && ok "help lists the grammar" || not_ok "help misses $missing"
+else
+	not_ok "help (rc=$rc)"
+fi
+
+for obj in switch net port fdb stats monitor; do
+	run "$KVS" $obj help
+	[ "$rc" = 0 ] && [[ "$out" == Usage:* ]] && [ -z "$err" ] &&
+		ok "$obj help" || not_ok "$obj help (rc=$rc)"
+done
+for args in "-h" "--help"; do
+	run "$KVS" $args
+	[ "$rc" = 0 ] && [[ "$out" == Usage:* ]] && ok "kvs $args" || not_ok "kvs $args"
+done
+
+run "$KVS"
+[ "$rc" = 1 ] && [ -z "$out" ] && [[ "$err" == Usage:* ]] && ok "no arguments: usage on stderr" || not_ok "no arguments"
+run "$KVS" switch frob
+[ "$rc" = 1 ] && [ -z "$out" ] && [[ "$err" == *'unknown command "frob"'*Usage:* ]] && ok "bad command: usage on stderr" || not_ok "bad command ($err)"
+run "$KVS" frob
+[ "$rc" = 1 ] && [ -z "$out" ] && [[ "$err" == *'unknown object "frob"'* ]] && ok "bad object" || not_ok "bad object ($err)"
+
+M=02:00:00:00:00:01
+while IFS='|' read -r want args; do
+	[ -z "$args" ] && continue
+	# shellcheck disable=SC2086
+	expect_err "kvs $args" "$want" "$KVS" $args
+done <<EOF
+invalid MAC address "zz:00"|port add dev veth1 switch sw0 net 100 mac zz:00
+invalid MAC address "02:00:00:00:00"|fdb add 02:00:00:00:00 net 1 switch sw0 dev veth1
+invalid MAC address "02:00:00:00:00:01:02"|fdb add 02:00:00:00:00:01:02 net 1 switch sw0 dev veth1
+"net" expects a network id 1..16777215, got "0"|port add dev veth1 switch sw0 net 0
+"net" expects a network id 1..16777215, got "16777216"|net add 16777216 switch sw0
+"net" expects a network id 1..16777215, got "-1"|net add -1 switch sw0
+"net" expects a network id 1..16777215, got "0x10"|net add 0x10 switch sw0
+"net" expects a network id 1..16777215, got "ten"|fdb show net ten
+unknown argument "foo" for "port add"|port add dev veth1 switch sw0 net 100 foo
+unknown argument "bar" for "switch show"|switch show sw0 bar
+unknown argument "x" for "monitor"|monitor x
+missing "switch SWITCH"|port add dev veth1 net 100
+missing "switch SWITCH"|net add 100
+missing "switch SWITCH"|fdb add $M net 1 dev veth1
+missing "net ID"|port add dev veth1 switch sw0
+missing "net ID"|fdb del $M switch sw0
+missing "dev IFNAME"|port del
+missing "dev IFNAME"|port set learning on
+missing "NAME"|switch add
+missing "ID"|net del
+missing "MAC"|fdb add
+missing "dev IFNAME" or "remote ADDR"|fdb add $M net 1 switch sw0
+missing "ageing SECONDS"|switch set sw0
+missing "local ADDR"|port add dev eth0 switch sw0 fabric vxlan
+missing value after "switch"|port add dev veth1 switch
+"switch" given twice|port add dev veth1 switch sw0 switch sw1 net 1
+"learning" expects "on" or "off", got "yes"|port set dev veth1 learning yes
+"max-macs" expects a number 0..4294967295, got "-3"|port set dev veth1 max-macs -3
+"max-macs" expects a number 0..4294967295, got "4294967296"|port set dev veth1 max-macs 4294967296
+"bum-limit" expects a number|port set dev veth1 bum-limit fast
+"ageing" expects a number 0..1000000, got "1000001"|switch add sw0 ageing 1000001
+"dstport" expects a UDP port 1..65535, got "65536"|port add dev eth0 switch sw0 fabric vxlan local 10.0.0.1 dstport 65536
+"local" expects an IPv4 or IPv6 address, got "10.0.0"|port add dev eth0 switch sw0 fabric vxlan local 10.0.0
+"remote" expects an IPv4 or IPv6 address|fdb add $M net 1 switch sw0 remote foo
+"local" is only valid with "fabric vxlan"|port add dev eth0 switch sw0 fabric vlan local 10.0.0.1
+"dstport" is only valid with "fabric vxlan"|port add dev veth1 switch sw0 net 1 dstport 4789
+"net" cannot be used with a fabric port|port add dev eth0 switch sw0 net 1 fabric vlan
+"fabric" expects "vxlan" or "vlan", got "gre"|port add dev eth0 switch sw0 fabric gre
+same address family|port add dev eth0 switch sw0 fabric vxlan local 10.0.0.1 remote fe80::1
+nothing to change|port set dev veth1
+"mac none" cannot be combined|port set dev veth1 mac $M mac none
+too many MAC addresses (at most 64)|port set dev veth1 $(for i in $(seq 65); do printf 'mac 02:00:00:00:01:%02x ' $i; done)
+"dev" and "remote" exclude each other|fdb add $M net 1 switch sw0 dev veth1 remote 10.0.0.1
+"switch" and "dev" exclude each other|stats show switch sw0 dev veth1
+device name "abcdefghijklmnopq" is too long|switch add abcdefghijklmnopq
+network name "0123456789012345678901234567890123" is too long|net add 1 switch sw0 name 0123456789012345678901234567890123
+ambiguous object "s"|s show
+unknown option "-x"|-x switch show
+option "-n" needs an argument|-n
+cannot open network namespace "kvs-no-such-ns"|-n kvs-no-such-ns switch show
+cannot open batch file|-b /nonexistent/kvs-batch
+"-b" takes no command line|-b - switch show
+EOF
+
+printf 'switch add sw0\nnet add 5 switch sw0 name "a b" extra\n' >"$TMP/b"
+expect_err "batch: error names the line" 'line 2: unknown argument "extra"' "$FAKE" -b "$TMP/b"
+printf '# comment\n\n   \nnet add 1 switch sw0 name "unterminated\n' >"$TMP/b"
+expect_err "batch: comments skipped, quote error" 'line 4: unterminated quote' "$KVS" -b "$TMP/b"
+
+# ---- against the fake kernel ----
+
+KVS_FAKE_NOFAMILY=1 expect_err "module not loaded" \
+	'cannot find the kvs generic netlink family: is the module loaded? (modprobe kvs)' \
+	"$FAKE" switch show
+
+cat >"$TMP/setup" <<EOF
+switch add sw0
+switch add sw1 ageing 60
+net add 100 switch sw0 name red
+net add 200 switch sw0
+net add 7 switch sw1
+port add dev veth1 switch sw0 net 100 mac 02:00:00:00:00:01 mac 2:0:0:0:0:2 learning off max-macs 5
+port add dev veth2 switch sw0 net 200
+port add dev veth3 switch sw1 net 7
+fdb add 02:00:00:00:00:aa net 200 switch sw0 dev veth2
+EOF
+batch() { cat "$TMP/setup" - >"$TMP/b"; }
+
+batch <<<"switch show"
+expect_out "switch show" "sw0: ifindex 10 ageing 300
+sw1: ifindex 11 ageing 60" "$FAKE" -b "$TMP/b"
+
+batch <<<"sw sh sw1"
+expect_out "abbreviations, switch show NAME" "sw1: ifindex 11 ageing 60" "$FAKE" -b "$TMP/b"
+
+batch <<<"net show"
+expect_out "net show" "net 100 switch sw0 name red ports 1
+net 200 switch sw0 ports 1
+net 7 switch sw1 ports 1" "$FAKE" -b "$TMP/b"
+
+batch <<<"net show switch sw1"
+expect_out "net show switch" "net 7 switch sw1 ports 1" "$FAKE" -b "$TMP/b"
+
+batch <<<"port show"
+expect_out "port show" "veth1: switch sw0 net 100 learning off max-macs 5 learned 0 macs 02:00:00:00:00:01 02:00:00:00:00:02
+veth2: switch sw0 net 200 learning on max-macs 0 learned 0
+veth3: switch sw1 net 7 learning on max-macs 0 learned 0" "$FAKE" -b "$TMP/b"
+
+printf 'port set dev veth1 mac none learning on max-macs 0\nport show dev veth1\n' | batch
+expect_out "port set mac none" "veth1: switch sw0 net 100 learning on max-macs 0 learned 0" "$FAKE" -b "$TMP/b"
+
+batch <<<"fdb show net 200"
+expect_out "fdb show net" "02:00:00:00:00:aa net 200 switch sw0 dev veth2 static" "$FAKE" -b "$TMP/b"
+
+batch <<<"stats show dev veth2"
+expect_out "stats show dev" "veth2: switch sw0
+    RX: packets 1302 bytes 1303
+    TX: packets 1304 bytes 1305
+    drops: no-route 1306 isolation 1307 spoofed-src 1308 mac-limit 1309 storm-limit 1310 bad-encap 1311 unknown-vni 1312 mtu 1313 no-memory 1314 malformed 1315" \
+	"$FAKE" -b "$TMP/b"
+
+batch <<<"switch show sw0"
+expect_out "switch show -s" "sw0: ifindex 10 ageing 300
+    RX: packets 702 bytes 703
+    TX: packets 704 bytes 705
+    drops: no-route 706 isolation 707 spoofed-src 708 mac-limit 709 storm-limit 710 bad-encap 711 unknown-vni 712 mtu 713 no-memory 714 malformed 715" \
+	"$FAKE" -s -b "$TMP/b"
+
+batch <<<"port show dev veth1"
+run "$FAKE" -j -b "$TMP/b"
+[ "$rc" = 0 ] && json_ok "$out" '
+d = json.load(sys.stdin)
+assert d == [{"dev": "veth1", "ifindex": 12, "switch": "sw0", "type": "vm", "net": 100,
+  "macs": ["02:00:00:00:00:01", "02:00:00:00:00:02"], "learning": False,
+  "max_macs": 5, "bum_limit": 0, "learned": 0}], d' &&
+	ok "port show -j" || not_ok "port show -j ($out)"
+
+batch <<<"switch show"
+run "$FAKE" -j -s -b "$TMP/b"
+[ "$rc" = 0 ] && json_ok "$out" '
+d = json.load(sys.stdin)
+assert [s["name"] for s in d] == ["sw0", "sw1"]
+assert d[0]["ifindex"] == 10 and d[0]["ageing"] == 300
+s = d[0]["stats"]
+assert s["rx_packets"] == 702 and s["tx_bytes"] == 705
+assert set(s["drops"]) == {"no_route", "isolation", "spoofed_src", "mac_limit",
+  "storm_limit", "bad_encap", "unknown_vni", "mtu", "no_memory", "malformed"}' &&
+	ok "switch show -j -s" || not_ok "switch show -j -s ($out)"
+
+printf 'net show\nfdb show\nstats show\nstats show switch sw1\n' | batch
+run "$FAKE" -j -b "$TMP/b"
+[ "$rc" = 0 ] && [ "$(wc -l <<<"$out")" = 4 ] && json_ok "$out" '
+n, f, s, t = [json.loads(l) for l in sys.stdin]
+assert n[0] == {"switch": "sw0", "id": 100, "name": "red", "ports": 1}, n
+assert "name" not in n[1]
+assert f[0]["mac"] == "02:00:00:00:00:01" and f[0]["state"] == "static"
+assert f[0]["dev"] == "veth1" and f[0]["net"] == 100 and f[0]["switch"] == "sw0"
+assert isinstance(f[0]["age"], float)
+assert [p["dev"] for p in s] == ["veth1", "veth2", "veth3"]
+assert s[0]["ifindex"] == 12 and s[0]["switch"] == "sw0" and s[0]["rx_packets"] == 1202
+assert t == [dict(switch="sw1", rx_packets=702, rx_bytes=703, tx_packets=704,
+  tx_bytes=705, drops=t[0]["drops"])], t' &&
+	ok "net/fdb/stats show -j" || not_ok "net/fdb/stats show -j ($out)"
+
+run "$FAKE" -j -p switch show
+[ "$rc" = 0 ] && json_ok "$out" 'assert json.load(sys.stdin) == []' &&
+	ok "empty show -j -p" || not_ok "empty show -j -p ($out)"
+
+printf 'switch add sw0\nswitch add sw0\n' >"$TMP/b"
+expect_err "kernel error text (extack)" "line 2: File exists" "$FAKE" -b "$TMP/b"
+printf 'switch add sw0\nnet add 1 switch sw0\nport add dev veth1 switch sw0 net 2\n' >"$TMP/b"
+expect_err "kernel extack message" "line 3: no such network" "$FAKE" -b "$TMP/b"
+printf 'switch add sw0\nport add dev eth0 switch sw0 fabric vxlan local 10.0.0.1 remote 10.0.0.2 dstport 4790\n' >"$TMP/b"
+expect_err "fabric request reaches the kernel" "fabric ports are not supported yet" "$FAKE" -b "$TMP/b"
+printf 'switch add sw0\nport add dev eth0 switch sw0 fabric vxlan local fe80::1\n' >"$TMP/b"
+expect_err "fabric vxlan over IPv6" "fabric ports are not supported yet" "$FAKE" -b "$TMP/b"
+printf 'switch add sw0\nfdb add 02:00:00:00:00:01 net 1 switch sw0 remote 10.1.1.1\n' >"$TMP/b"
+expect_err "fdb remote reaches the kernel" "fabric ports are not supported yet" "$FAKE" -b "$TMP/b"
+
+cp "$TMP/setup" "$TMP/b"
+echo "switch show" >>"$TMP/b"
+KVS_FAKE_INTR=3 expect_out "interrupted dump is retried" "sw0: ifindex 10 ageing 300
+sw1: ifindex 11 ageing 60" "$FAKE" -b "$TMP/b"
+KVS_FAKE_INTR=50 expect_err "endlessly interrupted dump fails" "interrupted" "$FAKE" -b "$TMP/b"
+
+{
+	echo "switch add sw0"
+	echo "net add 100 switch sw0"
+	echo "port add dev veth1 switch sw0 net 100"
+	for i in $(seq 0 9999); do
+		printf 'fdb add 02:00:00:%02x:%02x:%02x net 100 switch sw0 dev veth1\n' \
+			$((i >> 16)) $(((i >> 8) & 255)) $((i & 255))
+	done
+	echo "fdb show"
+} >"$TMP/big"
+start=$(date +%s)
+run "$FAKE" -b "$TMP/big"
+secs=$(($(date +%s) - start))
+[ "$rc" = 0 ] && [ "$(wc -l <<<"$out")" = 10000 ] && [ "$secs" -lt 10 ] &&
+	ok "batch of 10000 fdb add, then a 10000-entry show (${secs}s)" ||
+	not_ok "big batch (rc=$rc lines=$(wc -l <<<"$out") ${secs}s)"
+run "$FAKE" -j -b "$TMP/big"
+[ "$rc" = 0 ] && json_ok "$out" 'assert len(json.load(sys.stdin)) == 10000' &&
+	ok "10000-entry fdb show -j" || not_ok "10000-entry fdb show -j"
+
+run "$FAKE" monitor
+want="switch added sw0
+net added 100 switch sw0 name red
+port attached veth1 switch sw0 net 100
+fdb learned 02:00:00:00:00:01 net 100 switch sw0 dev veth1
+drop spoofed-src dev veth1 net 100 mac 02:00:00:00:00:01
+fdb deleted 02:00:00:00:00:01 net 100 switch sw0"
+[[ "$out" == "$want"* ]] && ok "monitor lines" || not_ok "monitor lines ($out)"
+run "$FAKE" -j monitor
+json_ok "$out" '
+e = [json.loads(l) for l in sys.stdin]
+assert [x["event"] for x in e][:6] == ["switch_added", "net_added", "port_attached",
+  "fdb_learned", "drop", "fdb_deleted"], e
+assert e[4]["reason"] == "spoofed_src"' && ok "monitor -j" || not_ok "monitor -j ($out)"
+
+echo "1..$count"
+[ "$fails" = 0 ] && echo "# all $count passed" || echo "# $fails of $count failed"
+[ "$fails" = 0 ]
