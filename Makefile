@@ -24,7 +24,7 @@ KERNELDIR ?= /lib/modules/$(KERNELRELEASE)/build
 ifeq ($(origin KERNELRELEASE),file)
 ifneq ($(KERNELRELEASE),$(RUNNING_KERNEL))
 ifneq ($(KERNELRELEASE),)
-$(info kvs: building for $(KERNELRELEASE) (running kernel has no headers))
+$(shell echo "kvs: building for $(KERNELRELEASE) (running kernel has no headers)" >&2)
 endif
 endif
 endif
@@ -67,9 +67,13 @@ kernel-headers:
 		     "apt-get install linux-headers-amd64 (or run make deps)" >&2; exit 1; }
 
 # Installs into /lib/modules/$(KERNELRELEASE)/extra (or under $(DESTDIR)) and the tool
-# and its man page via userspace/.
+# and its man page via userspace/. Distribution headers have no signing key: then the
+# module is installed unsigned instead of failing to sign it.
+SIGN_KEY := $(shell sed -n 's/^CONFIG_MODULE_SIG_KEY="*\([^"]*\)"*$$/\1/p' $(KERNELDIR)/include/config/auto.conf 2>/dev/null)
+NO_SIGN := $(if $(SIGN_KEY),$(if $(wildcard $(KERNELDIR)/$(SIGN_KEY) $(SIGN_KEY)),,CONFIG_MODULE_SIG_ALL=))
+
 install: all
-	$(KBUILD) INSTALL_MOD_DIR=extra $(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
+	$(KBUILD) INSTALL_MOD_DIR=extra $(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) $(NO_SIGN) modules_install
 	$(if $(DESTDIR),,depmod -a $(KERNELRELEASE))
 	$(MAKE) -C userspace KVS_VERSION=$(KVS_VERSION) install
 
@@ -154,6 +158,13 @@ demo-only: all
 		$(CURDIR)/selftests/vm/run.sh -k $(KERNELRELEASE) -- selftests/vm/demo.sh; \
 	fi
 
+# For scripts: the kernel and version this tree builds for.
+kernelrelease:
+	@echo $(KERNELRELEASE)
+
+version:
+	@echo $(KVS_VERSION)
+
 clean:
 	-test -e $(KERNELDIR)/Makefile && $(KBUILD) clean
 	$(MAKE) -C userspace clean
@@ -172,8 +183,9 @@ help:
 	@echo "  deps          apt-get install what building and testing need"
 	@echo "  check         builds, style, sparse, then the selftests in a VM; ends with 'N passed, M failed'"
 	@echo "  demo          two isolated networks on one switch (in a VM unless kvs loads here)"
+	@echo "  kernelrelease, version   print them"
 	@echo "  clean"
 	@echo "Variables: KERNELRELEASE, KERNELDIR, KVS_VERSION, KVS_CACHE, DESTDIR"
 
 .PHONY: all module tools kernel-headers install dkms-install dkms-uninstall style sparse deps \
-	check check-only demo demo-only clean help
+	check check-only demo demo-only kernelrelease version clean help

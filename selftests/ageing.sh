@@ -14,7 +14,7 @@
 #  |     P1 (mac M1)       P2      |   switch $SW, ageing 2 s, network 100
 #  +-------------------------------+
 
-# shellcheck disable=SC2016 # jq programs are single-quoted on purpose
+# shellcheck disable=SC2016,SC2317 # jq programs in single quotes; functions called through check
 
 set -u
 # shellcheck source=lib.sh

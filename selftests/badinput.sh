@@ -17,7 +17,7 @@
 #  |  switch $SW, networks 100 and 200
 #  +-------------+
 
-# shellcheck disable=SC2016 # jq programs are single-quoted on purpose
+# shellcheck disable=SC2016,SC2317 # jq programs in single quotes; functions called through check
 
 set -u
 # shellcheck source=lib.sh

@@ -24,7 +24,7 @@
 #                                               |  goes)   |
 #                                               +----------+
 
-# shellcheck disable=SC2016 # jq programs are single-quoted on purpose
+# shellcheck disable=SC2016,SC2317 # jq programs in single quotes; functions called through check
 
 set -u
 # shellcheck source=lib.sh
@@ -54,7 +54,6 @@ mk_vm "$NSF1" "$SW" 200 10.0.2.1/24; PF1=$VM_DEV
 mk_vm "$NSF2" "$SW" 200 10.0.2.2/24 $MF2; PF2=$VM_DEV
 mk_veth "k${PID}x" "$NSX"
 PX=k${PID}x
-must ip link set "$PX" up
 defer_link "$PT"
 defer_link "$SW2"
 
@@ -74,7 +73,7 @@ op() {
 loop_a() {
 	local i=0
 	OPS=0 FAILS=0 LOG=$TMPD/loop_a.log
-	while [ "$(date +%s)" -lt "$END" ]; do
+	while [ "$(now)" -lt "$END" ]; do
 		i=$((i + 1))
 		op "$KVS" port del dev "$PF1"
 		if [ $((i % 2)) = 1 ]; then
@@ -104,7 +103,7 @@ loop_a() {
 loop_b() {
 	local i=0
 	OPS=0 FAILS=0 LOG=$TMPD/loop_b.log
-	while [ "$(date +%s)" -lt "$END" ]; do
+	while [ "$(now)" -lt "$END" ]; do
 		i=$((i + 1))
 		op "$KVS" switch add "$SW2"
 		op "$KVS" net add 5 switch "$SW2"
@@ -122,7 +121,7 @@ loop_b() {
 loop_c() {
 	local i=0 obj
 	OPS=0 FAILS=0 LOG=$TMPD/loop_c.log
-	while [ "$(date +%s)" -lt "$END" ]; do
+	while [ "$(now)" -lt "$END" ]; do
 		i=$((i + 1))
 		for obj in switch net port fdb; do
 			op eval "$KVS -j $obj show | jq -e 'type == \"array\" or type == \"object\"' >/dev/null"
@@ -133,7 +132,7 @@ loop_c() {
 	echo "$i $OPS $FAILS" >"$TMPD/loop_c.stats"
 }
 
-END=$(($(date +%s) + DURATION))
+END=$(($(now) + DURATION))
 echo "# + churn for $DURATION s"
 ip netns exec "$NSS1" ping -q -n -i 0.02 -w $((DURATION + 2)) 10.0.1.2 >"$TMPD/stable.log" 2>&1 &
 stable_pid=$!
@@ -175,26 +174,34 @@ diag "flapping pair during the churn: $(grep -o '[0-9]* packets transmitted.*' "
 check_fail "$SW2 is gone" link_exists "$SW2"
 check_fail "the scratch veth is gone" link_exists "$PT"
 check_eq "$PX has no master" "$(master_of "$PX")" none
-check_eq "kvs port show lists exactly the 4 ports" \
-	"$(kj port show | jq -r --arg s "$SW" '[.[] | select(.switch == $s) | .dev] | sort | join(" ")')" \
-	"$(printf '%s\n' "$PS1" "$PS2" "$PF1" "$PF2" | sort | paste -sd ' ')"
-check_eq "no port of this test is left on another switch" \
-	"$(kj port show | jq --arg p "k$PID" --arg s "$SW" \
-		'[.[] | select((.dev | startswith($p)) and .switch != $s)] | length')" 0
+snap
+check_eq "kvs port show lists exactly the 4 ports of $SW" \
+	"$(snap_list P 1 2="$SW")" "$(_sorted "$PS1" "$PS2" "$PF1" "$PF2")"
+check_eq "no other port is left" "$(snap_count P)" 4
 check_eq "networks: 100 and 200 with 2 ports each" \
-	"$(net_field "$SW" 100 ports) $(net_field "$SW" 200 ports)" "2 2"
-check_eq "ip link show master $SW lists the same 4 ports" \
-	"$(ip -j link show master "$SW" | jq -r '[.[].ifname] | sort | join(" ")')" \
-	"$(printf '%s\n' "$PS1" "$PS2" "$PF1" "$PF2" | sort | paste -sd ' ')"
-ports=$(kj port show)
-check_eq "every fdb entry points to a listed port of its network" \
-	"$(kj fdb show | jq --argjson ports "$ports" '[.[] | select(.dev as $d | .net as $n |
-		($ports | any(.dev == $d and .net == $n)) | not)] | length')" 0
-check_eq "no static entry is left from the loops" "$(fdb_field "$SW" 200 $MX dev)" none
+	"$(net_get "$SW" 100 ports) $(net_get "$SW" 200 ports)" "2 2"
+check_eq "ports: $PS1 $PS2 in 100, $PF1 $PF2 in 200" \
+	"$(snap_list P 1 4=100) / $(snap_list P 1 4=200)" \
+	"$(_sorted "$PS1" "$PS2") / $(_sorted "$PF1" "$PF2")"
+check_eq "ip link show master $SW lists the same 4 ports" "$(ip_masters "$SW")" \
+	"$(_sorted "$PS1" "$PS2" "$PF1" "$PF2")"
+stale=0
+while IFS='|' read -r kind sw net mac dev _; do
+	[ "$kind" = F ] || continue
+	if [ "$(port_get "$dev" switch) $(port_get "$dev" net)" != "$sw $net" ]; then
+		diag "stale fdb entry: $mac net $net switch $sw dev $dev"
+		stale=$((stale + 1))
+	fi
+done <<<"$SNAP"
+check_eq "every fdb entry points to a listed port of its network" "$stale" 0
+check_eq "no static entry is left from the loops" \
+	"$(fdb_get "$SW" 200 $MX dev) $(snap_count F 3="${MX,,}")" "none 0"
 check "ping s1 -> s2 after the churn" nsping "$NSS1" 10.0.1.2 3
 check "ping f1 -> f2 after the churn" nsping "$NSF1" 10.0.2.2 3
 check "ping f2 -> f1 after the churn" nsping "$NSF2" 10.0.2.1 3
+mf1=$(mac_of "$NSF1")
+snap
 check_eq "the flapping ports learned their MACs again" \
-	"$(fdb_field "$SW" 200 "$(mac_of "$NSF1")" dev) $(fdb_field "$SW" 200 $MF2 dev)" "$PF1 $PF2"
+	"$(fdb_get "$SW" 200 "$mf1" dev) $(fdb_get "$SW" 200 $MF2 dev)" "$PF1 $PF2"
 
 tests_done

@@ -15,7 +15,7 @@
 #  |  02:aa:00:00:27:0f            |
 #  +-------------------------------+
 
-# shellcheck disable=SC2016 # jq programs are single-quoted on purpose
+# shellcheck disable=SC2016,SC2317 # jq programs in single quotes; functions called through check
 
 set -u
 # shellcheck source=lib.sh

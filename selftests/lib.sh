@@ -165,10 +165,13 @@ _result() { # _result FAILED DESC
 }
 
 pass() { _result 0 "$1"; }
-fail() { # fail DESC [DIAG...]
+fail() { # fail DESC [DIAG]... : one diagnostic line per DIAG
+	local d
 	_result 1 "$1"
 	shift
-	[ $# -gt 0 ] && diag "$*"
+	for d; do
+		diag "$d"
+	done
 	return 0
 }
 
@@ -525,6 +528,7 @@ kj() {
 #   F|switch|net|mac|dev|state|age
 #   T|dev|rx_packets|rx_bytes|tx_packets|tx_bytes|<drops in DROPS order>
 #   W|switch|<the same counters>
+# Each line ends with "|$" (so that an empty last field survives `read`).
 # An object the CLI did not show reads as "none". SNAP_ERR has the CLI's
 # error output, if any.
 DROPS="no_route isolation spoofed_src mac_limit storm_limit bad_encap unknown_vni mtu no_memory malformed"
@@ -550,6 +554,7 @@ snap() {
 		(.[3] // [] | arr[] | "F|\(.switch | n)|\(.net)|\(.mac | ascii_downcase)|\(.dev | n)|\(.state | n)|\(.age | n)"),
 		(.[4] // [] | arr[] | "T|\(.dev)|" + counters),
 		(.[5:][] | arr[] | "W|\(.switch)|" + counters)
+		| . + "|$"
 	' <<<"$out" 2>&1)
 }
 
@@ -570,7 +575,7 @@ _snap_find() {
 _field() {
 	local f
 	IFS='|' read -r -a f <<<"$1"
-	echo "${f[$2]:-none}"
+	echo "${f[$2]-none}"
 }
 
 sw_get() { # sw_get SWITCH ifindex|ageing
@@ -747,6 +752,7 @@ send_frames() {
 # eth0 of NETNS receives, from now until sniff_stop/check_sniff NAME
 sniff_start() {
 	local name=$1 ns=$2 tag=$3 i first
+	: >"$TMPD/sniff.$name"	# not the "ready" of an earlier sniffer
 	ip netns exec "$ns" "$KVS_PKT" sniff eth0 tag "$tag" timeout 120000 \
 		>"$TMPD/sniff.$name" 2>&1 &
 	SNIFF_PID[$name]=$!

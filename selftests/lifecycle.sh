@@ -25,7 +25,7 @@
 #  device, a tun device, a missing device, a device in another netns, an
 #  attached port.
 
-# shellcheck disable=SC2016 # jq programs are single-quoted on purpose
+# shellcheck disable=SC2016,SC2317 # jq programs in single quotes; functions called through check
 
 set -u
 # shellcheck source=lib.sh

@@ -16,7 +16,7 @@
 #  |  switch $SW, network 100, static MS on P1 |
 #  +-------------+                             |
 
-# shellcheck disable=SC2016 # jq programs are single-quoted on purpose
+# shellcheck disable=SC2016,SC2317 # jq programs in single quotes; functions called through check
 
 set -u
 # shellcheck source=lib.sh

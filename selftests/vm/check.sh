@@ -27,8 +27,9 @@ make=${MAKE:-make}
 mk=("$make" -C "$tree" --no-print-directory "KERNELRELEASE=$KERNELRELEASE"
     "KERNELDIR=$KERNELDIR" "KVS_VERSION=$KVS_VERSION")
 
+# Build logs and the VM's results (output, dmesg, console.log): removed after a clean
+# run, kept and named after a failed one.
 work=$(mktemp -d /tmp/kvs-check.XXXXXX) || exit 1
-trap 'rm -rf "$work"' EXIT
 
 passed=0
 failed=0
@@ -51,12 +52,12 @@ step() {
 	shift 2
 	"$@" >"$log" 2>&1
 	rc=$?
-	n=$(grep -cE '(warning|error):' "$log")
+	n=$(grep -cE '(warning|error):|: (ERROR|WARNING|CHECK):' "$log")
 	if [ "$rc" -eq 0 ] && [ "$n" -eq 0 ]; then
 		result 0 "$desc"
 		return 0
 	fi
-	result 1 "$desc ($n warning/error lines, exit $rc)"
+	result 1 "$desc ($n findings, exit $rc)"
 	{ grep -E '(warning|error|ERROR|WARNING|CHECK):' "$log" || tail -n 20 "$log"; } |
 		head -n 40 | sed 's/^/#   /'
 	return 1
@@ -113,5 +114,10 @@ for f in "${failures[@]}"; do
 	echo "# failed: $f"
 done
 [ "$skipped" -gt 0 ] && echo "# $skipped skipped"
+if [ "$failed" -eq 0 ]; then
+	rm -rf "$work"
+else
+	echo "# logs and the VM's results are in $work"
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -11,6 +11,7 @@
 #   rmmod	"rmmod kvs" status (absent if kvs was not loaded at the end)
 #   dyndbg	the kvs lines of dynamic_debug/control before rmmod
 #   dmesg	the kernel log after rmmod
+#   dmesg.live	the kernel log as it was written (all run.sh has if the VM hung)
 #   kmemleak	kmemleak report, on kernels with kmemleak
 #   uptime	seconds from boot to the start of the command
 
@@ -39,15 +40,22 @@ for d in /tmp /var/tmp; do
 	fi
 done
 mkdir -p /dev/pts /dev/shm
+ln -sfn /proc/self/fd /dev/fd
+ln -sfn /proc/self/fd/0 /dev/stdin
+ln -sfn /proc/self/fd/1 /dev/stdout
+ln -sfn /proc/self/fd/2 /dev/stderr
 mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts /dev/pts
 mount -t tmpfs -o mode=1777 tmpfs /dev/shm
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 mount -t bpf bpf /sys/fs/bpf 2>/dev/null
 mount -t tmpfs -o mode=0755 tmpfs /var/log
 
-# Warnings and worse still reach the console (useful when a test hangs), debug and info
-# (the kvs pr_debug lines) only go to the log.
-dmesg -n 5
+# Only errors and worse reach the console; everything (the kvs pr_debug lines too) goes
+# to the log, which is copied to the share as it grows: if the VM hangs and run.sh kills
+# it, the log up to the hang is still checked.
+dmesg -n 4
+dmesg --follow >"$res/dmesg.live" 2>/dev/null &
+follow=$!
 sysctl -qw kernel.sysrq=1
 hostname kvs-vm
 ip link set lo up
@@ -103,5 +111,6 @@ if [ -w /sys/kernel/debug/kmemleak ]; then
 	cat /sys/kernel/debug/kmemleak >"$res/kmemleak"
 fi
 
+kill "$follow" 2>/dev/null
 dmesg >"$res/dmesg"
 sync

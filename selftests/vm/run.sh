@@ -36,7 +36,7 @@ COMMAND runs as root from the top of the work tree, with userspace/kvs first in 
   -a ACCEL    tcg, kvm or auto (default: auto = kvm if a probe boot works, else tcg)
   -m MB       guest memory (default 2048)
   -c N        guest CPUs (default 2)
-  -T SECONDS  kill the VM after SECONDS (default 1500 for the suite, 900 for a command)
+  -T SECONDS  kill the VM after SECONDS (default 1800 for the suite, 900 for a command)
   -q          do not echo the console (it is kept in DIR/console.log)
   -h          this help
 
@@ -126,7 +126,7 @@ if [ -n "$outdir" ]; then
 	mkdir -p "$outdir" || die "cannot create $outdir"
 	res=$(cd "$outdir" && pwd)
 	rm -rf "${res:?}"/{env,start,guest.sh,modtree.sh,kvs.ko,modules,modroot} \
-		"$res"/{output,status,rmmod,dyndbg,dmesg,kmemleak,uptime,console.log,checks.tap}
+		"$res"/{output,status,rmmod,dyndbg,dmesg,dmesg.live,kmemleak,uptime,console.log,checks.tap}
 else
 	res=$(mktemp -d /tmp/kvs-vm.XXXXXX) || die "mktemp failed"
 	trap 'rm -rf "$res"' EXIT
@@ -210,7 +210,7 @@ if [ ${#cmd[@]} -eq 0 ]; then
 	for t in "${tests[@]}"; do
 		cmd+=(-t "$t")
 	done
-	: "${vm_timeout:=1500}"
+	: "${vm_timeout:=1800}"
 else
 	: "${vm_timeout:=900}"
 fi
@@ -301,9 +301,12 @@ else
 		"${tail[@]}"
 fi
 
+# The final log, or the one copied while the guest ran if it never got to the end.
+dmesg=$res/dmesg
+[ -f "$dmesg" ] || dmesg=$res/dmesg.live
 logs=()
-for f in "$res/dmesg" "$res/kmemleak"; do
-	[ -f "$f" ] && logs+=("$f")
+for f in "$dmesg" "$res/kmemleak"; do
+	[ -s "$f" ] && logs+=("$f")
 done
 
 # pattern check: DESCRIPTION EXTENDED-REGEX
@@ -335,9 +338,9 @@ log_check 'no refcount or list corruption, no stuck netdev' 'refcount_t:|list_(a
 pair_check() {
 	local up down bad
 
-	up=$(grep -cE "kvs: $2 .* $3\$" "$res/dmesg")
-	down=$(grep -cE "kvs: $2 .* $4\$" "$res/dmesg")
-	mapfile -t bad < <(grep -oE "kvs: $2 .* ($3|$4)\$" "$res/dmesg" | awk -v up="$3" '
+	up=$(grep -cE "kvs: $2 .* $3\$" "$dmesg")
+	down=$(grep -cE "kvs: $2 .* $4\$" "$dmesg")
+	mapfile -t bad < <(grep -oE "kvs: $2 .* ($3|$4)\$" "$dmesg" | awk -v up="$3" '
 		{ name = $3; n[name] += ($4 == up) ? 1 : -1 }
 		END { for (name in n) if (n[name]) printf "%s: %+d\n", name, n[name] }' | head -n 5)
 	[ "$up" -eq "$down" ] || [ ${#bad[@]} -gt 0 ] || bad=("$up $3, $down $4")
