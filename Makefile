@@ -15,9 +15,10 @@ export KVS_CACHE
 
 # The kernel to build for: the running one when it has headers, else the newest kernel in
 # /lib/modules that has them (this is the usual case on the build VMs, whose kernel has no
-# module support at all).
+# module support at all). Expanded when used, so that check and demo see the kernel that
+# their deps prerequisite may just have installed.
 RUNNING_KERNEL := $(shell uname -r)
-NEWEST_KERNEL := $(shell for k in $$(ls /lib/modules 2>/dev/null | sort -rV); do \
+NEWEST_KERNEL = $(shell for k in $$(ls /lib/modules 2>/dev/null | sort -rV); do \
 	[ -e /lib/modules/$$k/build/Makefile ] && echo $$k && break; done)
 KERNELRELEASE ?= $(if $(wildcard /lib/modules/$(RUNNING_KERNEL)/build/Makefile),$(RUNNING_KERNEL),$(NEWEST_KERNEL))
 KERNELDIR ?= /lib/modules/$(KERNELRELEASE)/build
@@ -42,7 +43,7 @@ KVS_VERSION := $(shell \
 	else echo $(KVS_BASE_VERSION); fi)
 endif
 
-KBUILD := $(MAKE) -C $(KERNELDIR) M=$(CURDIR) KVS_VERSION=$(KVS_VERSION)
+KBUILD = $(MAKE) -C $(KERNELDIR) M=$(CURDIR) KVS_VERSION=$(KVS_VERSION)
 DKMS_SRC := /usr/src/kvs-$(KVS_VERSION)
 CHECKPATCH_SOURCES := $(sort $(wildcard $(CURDIR)/kernel/*.[ch] $(CURDIR)/uapi/linux/*.h))
 
@@ -69,8 +70,8 @@ kernel-headers:
 # Installs into /lib/modules/$(KERNELRELEASE)/extra (or under $(DESTDIR)) and the tool
 # and its man page via userspace/. Distribution headers have no signing key: then the
 # module is installed unsigned instead of failing to sign it.
-SIGN_KEY := $(shell sed -n 's/^CONFIG_MODULE_SIG_KEY="*\([^"]*\)"*$$/\1/p' $(KERNELDIR)/include/config/auto.conf 2>/dev/null)
-NO_SIGN := $(if $(SIGN_KEY),$(if $(wildcard $(KERNELDIR)/$(SIGN_KEY) $(SIGN_KEY)),,CONFIG_MODULE_SIG_ALL=))
+SIGN_KEY = $(shell sed -n 's/^CONFIG_MODULE_SIG_KEY="*\([^"]*\)"*$$/\1/p' $(KERNELDIR)/include/config/auto.conf 2>/dev/null)
+NO_SIGN = $(if $(SIGN_KEY),$(if $(wildcard $(KERNELDIR)/$(SIGN_KEY) $(SIGN_KEY)),,CONFIG_MODULE_SIG_ALL=))
 
 install: all
 	$(KBUILD) INSTALL_MOD_DIR=extra $(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) $(NO_SIGN) modules_install
@@ -115,9 +116,10 @@ style: $(CHECKPATCH)
 		echo "kvs: checkpatch: $$(printf '%s\n' "$$out" | wc -l) findings"; exit 1; fi; \
 	echo "kvs: checkpatch --strict: no findings in $(words $(CHECKPATCH_SOURCES)) files"
 
-# sparse on every source file (C=2); any warning fails.
+# sparse on every source file (C=2; W=1 as for "module", so nothing is recompiled); any
+# warning fails.
 sparse: kernel-headers
-	@out=$$($(KBUILD) C=2 modules 2>&1); rc=$$?; printf '%s\n' "$$out"; \
+	@out=$$($(KBUILD) W=1 C=2 modules 2>&1); rc=$$?; printf '%s\n' "$$out"; \
 	n=$$(printf '%s\n' "$$out" | grep -cE '(warning|error):'); \
 	if [ $$rc -ne 0 ] || [ $$n -ne 0 ]; then echo "kvs: sparse: $$n warnings (exit $$rc)"; exit 1; fi
 
@@ -132,21 +134,15 @@ deps:
 	$$sudo apt-get update -q && \
 	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing
 
-# The whole suite: see selftests/vm/check.sh. deps runs first, in its own make, so that a
-# kernel it installs is the one this make picks.
+# The whole suite: see selftests/vm/check.sh (it runs the builds itself).
 check: deps
-	@$(MAKE) --no-print-directory check-only
-
-check-only:
 	@KERNELRELEASE='$(KERNELRELEASE)' KERNELDIR='$(KERNELDIR)' KVS_VERSION='$(KVS_VERSION)' \
 		$(CURDIR)/selftests/vm/check.sh
 
 # The demo needs a kernel that loads modules: the running one if it can (as root), else a
 # VM booting $(KERNELRELEASE).
 demo: deps
-	@$(MAKE) --no-print-directory demo-only
-
-demo-only: all
+	@$(MAKE) --no-print-directory KERNELRELEASE=$(KERNELRELEASE) KERNELDIR=$(KERNELDIR) all
 	@if [ -e /proc/modules ] && [ "$(KERNELRELEASE)" = "$(RUNNING_KERNEL)" ]; then \
 		set -e; \
 		if ! grep -q '^kvs ' /proc/modules; then \
@@ -155,7 +151,7 @@ demo-only: all
 		fi; \
 		PATH=$(CURDIR)/userspace/kvs:$$PATH $(CURDIR)/selftests/vm/demo.sh; \
 	else \
-		$(CURDIR)/selftests/vm/run.sh -k $(KERNELRELEASE) -- selftests/vm/demo.sh; \
+		$(CURDIR)/selftests/vm/run.sh -s -k $(KERNELRELEASE) -- selftests/vm/demo.sh; \
 	fi
 
 # For scripts: the kernel and version this tree builds for.
@@ -188,4 +184,4 @@ help:
 	@echo "Variables: KERNELRELEASE, KERNELDIR, KVS_VERSION, KVS_CACHE, DESTDIR"
 
 .PHONY: all module tools kernel-headers install dkms-install dkms-uninstall style sparse deps \
-	check check-only demo demo-only kernelrelease version clean help
+	check demo kernelrelease version clean help

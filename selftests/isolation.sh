@@ -132,7 +132,8 @@ for p in "$PB1" "$PB2" "$PB3" "$PC1"; do
 	check_eq "port $p (network 200 / other switch) sent nothing for network 100 frames" \
 		"$(sub "$(stat_get "$p" tx_packets)" "${tx0[$p]}")" 0
 done
-check_eq "port $PA2 sent the 21 network 100 frames" \
+# (plus, maybe, a late ARP request of a1 for 10.0.0.9)
+check_ge "port $PA2 sent the 21 network 100 frames" \
 	"$(sub "$(stat_get "$PA2" tx_packets)" "${tx0[$PA2]}")" 21
 # from network B (b1)
 send_frames "$NB1" $M1 ff:ff:ff:ff:ff:ff 3 "$TAG-B-bc" + \

@@ -590,8 +590,12 @@ static void test_unknown_attrs(void)
 	uint8_t cmd;
 	char desc[128];
 
-	/* the unknown attribute alone, then after valid keys */
+	/* the unknown attribute alone; FDB_GET has no doit (EOPNOTSUPP before
+	 * any parsing), its dump is tested below
+	 */
 	for (cmd = KVS_CMD_SWITCH_NEW; cmd <= KVS_CMD_STATS_GET; cmd++) {
+		if (cmd == KVS_CMD_FDB_GET)
+			continue;
 		snprintf(desc, sizeof(desc), "command %u with attribute type %d: EINVAL",
 			 cmd, ATTR_UNKNOWN);
 		msg_init(&m, cmd, 0);

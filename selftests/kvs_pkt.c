@@ -220,8 +220,8 @@ static int do_sniff(int argc, char **argv)
 		perror("kvs_pkt: bind");
 		return 2;
 	}
+	setvbuf(stdout, NULL, _IOLBF, 0);	/* each line as it comes */
 	printf("ready\n");
-	fflush(stdout);
 
 	deadline = now_ms() + (long long)timeout;
 	while (!stop) {

@@ -488,7 +488,8 @@ mk_veth() {
 	${cmds}link add $dev type veth peer name eth0 netns $ns
 	link set dev $dev ${no6} up
 	EOF
-	cmds=
+	# no delayed unicast ARP probes: they would add frames nobody sent on purpose
+	cmds="ntable change name arp_cache dev eth0 ucast_probes 0"$'\n'
 	[ -n "$no6" ] && cmds+="link set dev eth0 $no6"$'\n'
 	[ "$mac" != - ] && cmds+="link set dev eth0 address $mac"$'\n'
 	[ "$ip" != - ] && cmds+="addr add $ip dev eth0"$'\n'
@@ -529,6 +530,7 @@ kj() {
 #   T|dev|rx_packets|rx_bytes|tx_packets|tx_bytes|<drops in DROPS order>
 #   W|switch|<the same counters>
 # Each line ends with "|$" (so that an empty last field survives `read`).
+# MACs are as the CLI prints them (lower case): lookups lower-case theirs.
 # An object the CLI did not show reads as "none". SNAP_ERR has the CLI's
 # error output, if any.
 DROPS="no_route isolation spoofed_src mac_limit storm_limit bad_encap unknown_vni mtu no_memory malformed"
@@ -550,8 +552,8 @@ snap() {
 		def arr: if type == "array" then . else [.] end;
 		(.[0] // [] | arr[] | "S|\(.name)|\(.ifindex | n)|\(.ageing | n)"),
 		(.[1] // [] | arr[] | "N|\(.switch)|\(.id)|\(.name | n)|\(.ports | n)"),
-		(.[2] // [] | arr[] | "P|\(.dev)|\(.switch | n)|\(.type | n)|\(.net | n)|\(.learning | n)|\(.max_macs | n)|\(.learned | n)|\(.macs // [] | map(ascii_downcase) | join(","))"),
-		(.[3] // [] | arr[] | "F|\(.switch | n)|\(.net)|\(.mac | ascii_downcase)|\(.dev | n)|\(.state | n)|\(.age | n)"),
+		(.[2] // [] | arr[] | "P|\(.dev)|\(.switch | n)|\(.type | n)|\(.net | n)|\(.learning | n)|\(.max_macs | n)|\(.learned | n)|\(.macs // [] | join(","))"),
+		(.[3] // [] | arr[] | "F|\(.switch | n)|\(.net)|\(.mac)|\(.dev | n)|\(.state | n)|\(.age | n)"),
 		(.[4] // [] | arr[] | "T|\(.dev)|" + counters),
 		(.[5:][] | arr[] | "W|\(.switch)|" + counters)
 		| . + "|$"
@@ -780,14 +782,14 @@ sniff_stop() { # sniff_stop NAME... : stop sniffers (once)
 	done
 }
 
-sniffed() { # sniffed NAME TAG : frames tagged exactly TAG that sniffer NAME saw
-	sniff_stop "$1"
+sniffed() { # sniffed NAME TAG : frames tagged exactly TAG that (stopped) sniffer NAME saw
 	count_lines "^frame .* $2 seq [0-9]+\$" "$(<"$TMPD/sniff.$1")"
 }
 
 # check_sniff DESC NAME TAG EXPECTED : sniffer NAME saw EXPECTED frames tagged TAG
 check_sniff() {
 	local n
+	sniff_stop "$2"	# here, not in $(...): only this shell can wait for it
 	n=$(sniffed "$2" "$3")
 	check_eq "$1" "$n" "$4" && return 0
 	_diag_out "$(head -n 10 "$TMPD/sniff.$2")"

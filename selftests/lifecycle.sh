@@ -146,10 +146,31 @@ fi
 snap
 check_eq "kvs port show unchanged by the refusals" "$(snap_list P 1)" "$ports0"
 check_eq "the bridge port still has master $BR" "$(master_of "k${PID}b")" "$BR"
-check_fail "a kvs port cannot be enslaved to a bridge" ip link set "$P1" master "$BR"
-check_eq "$P1 still has master $SW" "$(master_of "$P1")" "$SW"
+check_fail "ip link set master $SW cannot attach a port (it needs a network)" \
+	ip link set "k${PID}M" master "$SW"
+check_eq "k${PID}M has no master" "$(master_of "k${PID}M")" none
 check_fail "a kvs switch cannot move to another netns" ip link set "$SW" netns "$NS1"
 check "$SW is still here" link_exists "$SW"
+
+# the kernel lets `ip link` take a port away from its master: kvs must let go
+run ip link set "$P2" nomaster
+snap
+check_eq "ip link set $P2 nomaster detaches it" "$(port_get "$P2" switch) $(master_of "$P2")" "none none"
+if run ip link set "$P1" master "$BR"; then
+	snap
+	check_eq "ip link set $P1 master $BR moves it out of $SW" \
+		"$(port_get "$P1" switch) $(master_of "$P1")" "none $BR"
+	run ip link set "$P1" nomaster
+else
+	snap
+	check_eq "ip link set $P1 master $BR is refused, $P1 stays on $SW" \
+		"$(port_get "$P1" switch) $(master_of "$P1")" "$SW $SW"
+	run "$KVS" port del dev "$P1"
+fi
+check_eq "network 100 counts 0 ports" "$(net_get "$SW" 100 ports)" 0
+check "$P1 attaches again" "$KVS" port add dev "$P1" switch "$SW" net 100
+check "$P2 attaches again" "$KVS" port add dev "$P2" switch "$SW" net 100
+check "ping v1 -> v2 after all that" nsping "$NS1" 10.0.0.2 2
 
 # ---- a switch with networks and ports goes away -----------------------------------------
 

@@ -47,7 +47,7 @@ result() { # 0|1|skip DESCRIPTION
 # step NAME DESCRIPTION COMMAND...: run COMMAND quietly; fail on a non-zero exit or on any
 # warning/error line; show the log's interesting lines when it fails.
 step() {
-	local name=$1 desc=$2 log=$work/$1.log rc n
+	local desc=$2 log=$work/$1.log rc n
 
 	shift 2
 	"$@" >"$log" 2>&1
@@ -97,6 +97,7 @@ else
 	if [ ! -s "$vm/output" ]; then
 		result 1 "selftests: run_tests.sh produced output"
 	else
+		t_planned=0 t_pass=0 t_fail=0 t_skip=0 t_failures=
 		eval "$(awk -f "$here/count.awk" "$vm/output")"
 		passed=$((passed + t_pass))
 		failed=$((failed + t_fail))

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 #
 # Sourced by run.sh (host) and guest.sh (VM): build a private copy of a kernel's module
 # directory that differs from the original only by its kvs.ko.

@@ -38,6 +38,7 @@ COMMAND runs as root from the top of the work tree, with userspace/kvs first in 
   -c N        guest CPUs (default 2)
   -T SECONDS  kill the VM after SECONDS (default 1800 for the suite, 900 for a command)
   -q          do not echo the console (it is kept in DIR/console.log)
+  -s          print only the failed checks and a summary line
   -h          this help
 
 Environment: KVS_CACHE (cache directory, default /var/cache/kvs), KVS_VM_APPEND (more
@@ -53,8 +54,9 @@ mem=2048
 cpus=2
 vm_timeout=
 quiet=
+brief=
 tests=()
-while getopts "k:K:t:o:a:m:c:T:qh" opt; do
+while getopts "k:K:t:o:a:m:c:T:qsh" opt; do
 	case $opt in
 	k) kver=$OPTARG ;;
 	K) ko=$OPTARG ;;
@@ -65,6 +67,7 @@ while getopts "k:K:t:o:a:m:c:T:qh" opt; do
 	c) cpus=$OPTARG ;;
 	T) vm_timeout=$OPTARG ;;
 	q) quiet=1 ;;
+	s) brief=1 ;;
 	h) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
 	esac
@@ -94,7 +97,7 @@ if [ -z "$kver" ]; then
 	if [ -e "/boot/vmlinuz-$r" ] && [ -d "/lib/modules/$r/kernel" ]; then
 		kver=$r
 	else
-		for k in $(ls /lib/modules 2>/dev/null | sort -rV); do
+		for k in $(find /lib/modules -mindepth 1 -maxdepth 1 -printf '%f\n' 2>/dev/null | sort -rV); do
 			if [ -e "/boot/vmlinuz-$k" ] && [ -d "/lib/modules/$k/kernel" ]; then
 				kver=$k
 				break
@@ -177,14 +180,15 @@ build_initramfs() {
 	(cd "$tmp" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -1 >"$out.$$" ||
 		die "cannot write $out"
 	rm -rf "$tmp"
-	rm -f "$cache/initramfs-$kver-"*.cpio.gz
 	mv "$out.$$" "$out"
+	# other versions of init (other work trees) may still use theirs: drop only old ones
+	find "$cache" -maxdepth 1 -name "initramfs-$kver-*.cpio.gz" ! -newer "$out" -mtime +1 -delete
 }
 build_initramfs
 
 # --- the module tree the guest's modprobe uses -----------------------------------------
 if [ -n "$ko" ]; then
-	# shellcheck source=modtree.sh
+	# shellcheck source-path=SCRIPTDIR source=modtree.sh
 	. "$here/modtree.sh"
 	m=$res/modroot/lib/modules/$kver
 	cp "$ko" "$res/kvs.ko"
@@ -202,9 +206,6 @@ else
 fi
 
 # --- what the guest runs ---------------------------------------------------------------
-settings_timeout() {
-	sed -n 's/^timeout=//p' "$tree/selftests/settings" 2>/dev/null | head -1
-}
 if [ ${#cmd[@]} -eq 0 ]; then
 	cmd=("$tree/selftests/run_tests.sh")
 	for t in "${tests[@]}"; do
@@ -231,6 +232,7 @@ EOF
 
 # --- QEMU ------------------------------------------------------------------------------
 qemu_cmd() { # ACCEL APPEND
+	# shellcheck disable=SC2054 # the commas are QEMU's
 	qemu=(qemu-system-x86_64 -name kvs-vm -nodefaults -no-user-config -display none
 		-serial stdio -no-reboot -accel "$1" -m "$mem" -smp "$cpus"
 		-kernel "$kernel" -initrd "$initrd" -append "$2"
@@ -275,13 +277,17 @@ wall=$(($(date +%s) - start))
 
 # --- results ---------------------------------------------------------------------------
 failed=0
+checks=0
 : >"$res/checks.tap"
 report() { # RESULT(0 = ok) DESCRIPTION [DIAGNOSTIC LINES...]
 	local r=$1 d=$2 line
 
 	shift 2
+	checks=$((checks + 1))
 	if [ "$r" -eq 0 ]; then line="ok - $d"; else line="not ok - $d"; failed=$((failed + 1)); fi
-	echo "$line" | tee -a "$res/checks.tap"
+	echo "$line" >>"$res/checks.tap"
+	[ "$r" -eq 0 ] && [ -n "$brief" ] && return
+	echo "$line"
 	for line in "$@"; do
 		echo "#   $line"
 	done
@@ -360,6 +366,7 @@ if [ -f "$res/rmmod" ]; then
 	fi
 fi
 
+[ -n "$brief" ] && say "$((checks - failed)) of $checks checks of the VM and its kernel log passed"
 if [ -n "$outdir" ]; then
 	say "results in $res"
 fi

@@ -233,10 +233,9 @@ static int run(struct kvs *ctx, int argc, char **argv)
 	} else {
 		cmd = find_cmd(obj, argv[0], &ambiguous);
 		if (!cmd) {
-			kvs_err(ctx, "%s command \"%s\" for \"%s\"",
+			kvs_err(ctx, "%s command \"%s\" for \"%s\", try \"kvs %s help\"",
 				ambiguous ? "ambiguous" : "unknown", argv[0],
-				obj->name);
-			usage_object(stderr, obj);
+				obj->name, obj->name);
 			return -1;
 		}
 		argc--;
@@ -429,7 +428,6 @@ int main(int argc, char **argv)
 			else
 				kvs_err(&ctx, "unknown option \"%s\"",
 					argv[optind - 1]);
-			usage(stderr);
 			return 1;
 		}
 	}

@@ -109,7 +109,7 @@ done
 run "$KVS"
 [ "$rc" = 1 ] && [ -z "$out" ] && [[ "$err" == Usage:* ]] && ok "no arguments: usage on stderr" || not_ok "no arguments"
 run "$KVS" switch frob
-[ "$rc" = 1 ] && [ -z "$out" ] && [[ "$err" == *'unknown command "frob"'*Usage:* ]] && ok "bad command: usage on stderr" || not_ok "bad command ($err)"
+[ "$rc" = 1 ] && [ -z "$out" ] && [ "$(printf '%s\n' "$err" | wc -l)" = 1 ] && [[ "$err" == *'unknown command "frob"'*'kvs switch help'* ]] && ok "bad command: one error line naming the help" || not_ok "bad command ($err)"
 run "$KVS" frob
 [ "$rc" = 1 ] && [ -z "$out" ] && [[ "$err" == *'unknown object "frob"'* ]] && ok "bad object" || not_ok "bad object ($err)"
 
