@@ -85,6 +85,7 @@ enum kvs_cmd {
 	KVS_CMD_POLICY_DROP,
 	__KVS_CMD_MAX
 };
+
 #define KVS_CMD_MAX (__KVS_CMD_MAX - 1)
 
 /**
@@ -98,6 +99,7 @@ enum kvs_port_type {
 	KVS_PORT_FABRIC,
 	__KVS_PORT_MAX
 };
+
 #define KVS_PORT_MAX (__KVS_PORT_MAX - 1)
 
 /**
@@ -111,11 +113,12 @@ enum kvs_encap {
 	KVS_ENCAP_VLAN,
 	__KVS_ENCAP_MAX
 };
+
 #define KVS_ENCAP_MAX (__KVS_ENCAP_MAX - 1)
 
 /* KVS_ATTR_FDB_FLAGS bits */
-#define KVS_FDB_F_STATIC	(1U << 0)	/* configured, never ages */
-#define KVS_FDB_F_REMOTE	(1U << 1)	/* behind the fabric, at a VTEP */
+#define KVS_FDB_F_STATIC	0x1	/* configured, never ages */
+#define KVS_FDB_F_REMOTE	0x2	/* behind the fabric, at a VTEP */
 
 /**
  * enum kvs_drop_reason - why a frame was dropped; one counter each
@@ -144,6 +147,7 @@ enum kvs_drop_reason {
 	KVS_DROP_MALFORMED,
 	__KVS_DROP_MAX
 };
+
 #define KVS_DROP_MAX (__KVS_DROP_MAX - 1)
 
 /**
@@ -205,6 +209,7 @@ enum kvs_attr {
 	KVS_ATTR_DROP_REASON,
 	__KVS_ATTR_MAX
 };
+
 #define KVS_ATTR_MAX (__KVS_ATTR_MAX - 1)
 
 /**
@@ -216,6 +221,7 @@ enum kvs_macs_attr {
 	KVS_MACS_ATTR_ADDR,
 	__KVS_MACS_ATTR_MAX
 };
+
 #define KVS_MACS_ATTR_MAX (__KVS_MACS_ATTR_MAX - 1)
 
 /**
@@ -237,6 +243,7 @@ enum kvs_fabric_attr {
 	KVS_FABRIC_ATTR_DSTPORT,
 	__KVS_FABRIC_ATTR_MAX
 };
+
 #define KVS_FABRIC_ATTR_MAX (__KVS_FABRIC_ATTR_MAX - 1)
 
 /**
@@ -267,6 +274,7 @@ enum kvs_stats_attr {
 	KVS_STATS_DROP_MALFORMED,
 	__KVS_STATS_MAX
 };
+
 #define KVS_STATS_MAX (__KVS_STATS_MAX - 1)
 #define KVS_STATS_DROP(reason) (KVS_STATS_DROP_NO_ROUTE + (reason))
 
