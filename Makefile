@@ -13,12 +13,17 @@
 KVS_CACHE ?= /var/cache/kvs
 export KVS_CACHE
 
-# The kernel to build for: the running one when it has headers, else the newest kernel in
-# /lib/modules that has them (this is the usual case on the build VMs, whose kernel has no
-# module support at all). Expanded when used, so that check and demo see the kernel that
-# their deps prerequisite may just have installed.
+# The kernel to build for: the running one when it has headers, else the distribution's
+# default kernel (the one the linux-headers-ARCH metapackage depends on, e.g. 6.1 on
+# Debian 12 even with the 6.12 kernels of "make kernels" installed) if it has them, else
+# the newest kernel in /lib/modules that has them (this is the usual case on the build
+# VMs, whose kernel has no module support at all). Expanded when used, so that check and
+# demo see the kernel that their deps prerequisite may just have installed.
 RUNNING_KERNEL := $(shell uname -r)
-NEWEST_KERNEL = $(shell for k in $$(ls /lib/modules 2>/dev/null | sort -rV); do \
+DISTRO_KERNEL = $(shell dpkg-query -W -f='$${Depends}' \
+	linux-headers-$$(dpkg --print-architecture 2>/dev/null) 2>/dev/null | \
+	sed -n 's/^linux-headers-\([^ ,]*\).*/\1/p')
+NEWEST_KERNEL = $(shell for k in $(DISTRO_KERNEL) $$(ls /lib/modules 2>/dev/null | sort -rV); do \
 	[ -e /lib/modules/$$k/build/Makefile ] && echo $$k && break; done)
 KERNELRELEASE ?= $(if $(wildcard /lib/modules/$(RUNNING_KERNEL)/build/Makefile),$(RUNNING_KERNEL),$(NEWEST_KERNEL))
 KERNELDIR ?= /lib/modules/$(KERNELRELEASE)/build
@@ -139,6 +144,28 @@ check: deps
 	@KERNELRELEASE='$(KERNELRELEASE)' KERNELDIR='$(KERNELDIR)' KVS_VERSION='$(KVS_VERSION)' \
 		$(CURDIR)/selftests/vm/check.sh
 
+# The whole suite on a debug kernel (KASAN, lockdep, PROVE_RCU, kmemleak) built once from
+# linux-source-6.1 into $(KVS_CACHE)/debug-kernel: see selftests/vm/check-debug.sh.
+check-debug: deps
+	@KVS_VERSION='$(KVS_VERSION)' $(CURDIR)/selftests/vm/check-debug.sh
+
+# The other kernels kvs supports (6.12 LTS and 6.12 PREEMPT_RT, Debian 12 packages; never
+# the default one): "kernels" installs them (root), "check-kernels" runs "make check" for
+# the default kernel and each of them and ends with the sum "N passed, M failed". See
+# selftests/vm/kernels.sh.
+kernels:
+	@$(CURDIR)/selftests/vm/kernels.sh install
+
+check-kernels: deps
+	@$(CURDIR)/selftests/vm/kernels.sh check
+
+# Not part of check: config churn under traffic with module reloads, in a VM, for
+# SOAK_SECONDS (default 600); KVS_DEBUG=1 boots the debug kernel. See selftests/soak.sh.
+soak: deps
+	@SOAK_SECONDS='$(SOAK_SECONDS)' KVS_DEBUG='$(KVS_DEBUG)' KVS_VERSION='$(KVS_VERSION)' \
+		$(CURDIR)/selftests/soak.sh --vm
+.PHONY: soak
+
 # The demo needs a kernel that loads modules: the running one if it can (as root), else a
 # VM booting $(KERNELRELEASE).
 demo: deps
@@ -178,10 +205,13 @@ help:
 	@echo "  sparse        sparse (C=2), failing on any warning"
 	@echo "  deps          apt-get install what building and testing need"
 	@echo "  check         builds, style, sparse, then the selftests in a VM; ends with 'N passed, M failed'"
+	@echo "  check-debug   the selftests on a KASAN/lockdep/kmemleak kernel built from linux-source-6.1"
+	@echo "  kernels       install the other kernels kvs is tested on (6.12, 6.12-rt)"
+	@echo "  check-kernels check on the default kernel and each of those; ends with the sum"
 	@echo "  demo          two isolated networks on one switch (in a VM unless kvs loads here)"
 	@echo "  kernelrelease, version   print them"
 	@echo "  clean"
 	@echo "Variables: KERNELRELEASE, KERNELDIR, KVS_VERSION, KVS_CACHE, DESTDIR"
 
 .PHONY: all module tools kernel-headers install dkms-install dkms-uninstall style sparse deps \
-	check demo kernelrelease version clean help
+	check check-debug kernels check-kernels demo kernelrelease version clean help

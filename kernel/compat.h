@@ -32,13 +32,21 @@ static inline void kvs_dev_set_lltx(struct net_device *dev)
 #endif
 }
 
-/* NETIF_F_NETNS_LOCAL became dev->netns_local (6.12) */
+/*
+ * NETIF_F_NETNS_LOCAL became dev->netns_local (6.12), renamed dev->netns_immutable
+ * (6.15, and in later 6.12 stable releases). The members are probed by Kbuild
+ * (KVS_HAVE_NETNS_*): no macro tells them apart.
+ */
 static inline void kvs_dev_set_netns_local(struct net_device *dev)
 {
-#ifdef NETIF_F_NETNS_LOCAL
+#if defined(NETIF_F_NETNS_LOCAL)
 	dev->features |= NETIF_F_NETNS_LOCAL;
-#else
+#elif defined(KVS_HAVE_NETNS_IMMUTABLE)
+	dev->netns_immutable = true;
+#elif defined(KVS_HAVE_NETNS_LOCAL)
 	dev->netns_local = true;
+#else
+#error "kvs: no way to keep a switch in its network namespace (see compat.h)"
 #endif
 }
 

@@ -306,7 +306,8 @@ kvs_err() {
 }
 
 wait_until() { # wait_until SECONDS CMD... : poll CMD every 0.3 s until it succeeds
-	local deadline=$((SECONDS + $1))
+	# SECONDS times KVS_TIMEOUT_SCALE on slow debug kernels (make check-debug)
+	local deadline=$((SECONDS + $1 * ${KVS_TIMEOUT_SCALE:-1}))
 	shift
 	while ! "$@" >/dev/null 2>&1; do
 		[ $SECONDS -ge $deadline ] && return 1
@@ -329,6 +330,10 @@ check_within() { # check_within DESC SECONDS CMD...
 
 # ---- end of test -------------------------------------------------------------------
 
+# _after_mark : stdin after the line holding $DMESG_MARK (bash's ${x##*m} is
+# quadratic, and a long test leaves a lot of kvs debug lines behind)
+_after_mark() { awk -v m="$DMESG_MARK" 'f; index($0, m) { f = 1 }'; }
+
 _dmesg_check() {
 	local log bad
 	if [ -z "$DMESG_MARK" ]; then
@@ -339,8 +344,8 @@ _dmesg_check() {
 		skip "kernel log clean" "cannot read dmesg"
 		return
 	fi
-	if [[ $log == *"$DMESG_MARK"* ]]; then
-		log=${log##*"$DMESG_MARK"}
+	if grep -qF -- "$DMESG_MARK" <<<"$log"; then
+		log=$(_after_mark <<<"$log")
 	else
 		diag "marker not in the kernel log any more: scanning all of it"
 	fi
@@ -820,8 +825,8 @@ monitor_has() { matches "$1" "$(<"$TMPD/monitor.log")"; }	# monitor_has ERE
 since_mark() {
 	local log
 	log=$(dmesg)
-	if [ -n "$DMESG_MARK" ] && [[ $log == *"$DMESG_MARK"* ]]; then
-		log=${log##*"$DMESG_MARK"}
+	if [ -n "$DMESG_MARK" ] && grep -qF -- "$DMESG_MARK" <<<"$log"; then
+		log=$(_after_mark <<<"$log")
 	fi
 	echo "$log"
 }

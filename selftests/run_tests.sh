@@ -73,6 +73,8 @@ fi
 
 per_test=$(sed -n 's/^timeout=//p' "$here/settings" 2>/dev/null | head -n 1)
 per_test=${per_test:-300}
+# A slow kernel (KASAN and lockdep under TCG: make check-debug) scales every timeout.
+per_test=$((per_test * ${KVS_TIMEOUT_SCALE:-1}))
 
 # What a test left behind (namespaces, kvs switches): reported, not failed; the suite's
 # leak checks catch what matters.

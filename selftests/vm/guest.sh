@@ -12,7 +12,7 @@
 #   dyndbg	the kvs lines of dynamic_debug/control before rmmod
 #   dmesg	the kernel log after rmmod
 #   dmesg.live	the kernel log as it was written (all run.sh has if the VM hung)
-#   kmemleak	kmemleak report, on kernels with kmemleak
+#   kmemleak	kmemleak report, on kernels with kmemleak (kmemleak.loaded: before rmmod)
 #   uptime	seconds from boot to the start of the command
 
 res=/run/kvs-vm
@@ -75,7 +75,12 @@ if [ -f "$res/kvs.ko" ] && [ -d "$res/modules" ]; then
 	. "$res/modtree.sh"
 	orig=/run/kvs/modules.orig
 	mkdir -p "$orig"
-	mount --bind "/lib/modules/$kver" "$orig"
+	if [ -d "/lib/modules/$kver" ]; then
+		mount --bind "/lib/modules/$kver" "$orig"
+	else
+		# a kernel with no installed modules (run.sh -B): an empty /lib/modules/$kver
+		mount -t tmpfs -o mode=0755 tmpfs /lib/modules && mkdir -p "/lib/modules/$kver"
+	fi
 	if kvs_modtree "$orig" "/run/kvs/modules/$kver" "$res/kvs.ko" &&
 	   cp "$res"/modules/modules.* "/run/kvs/modules/$kver/"; then
 		mount --bind "/run/kvs/modules/$kver" "/lib/modules/$kver"
@@ -94,8 +99,20 @@ cd "$KVS_TREE" || exit 1
 "${KVS_CMD[@]}" </dev/null 2>&1 | tee "$res/output"
 echo "${PIPESTATUS[0]}" >"$res/status"
 
+# kmemleak (debug kernels): scan twice, as recommended, while kvs is still loaded, so
+# that its frames in the leaks' backtraces still resolve to kvs symbols.
+kmemleak_scan() { # FILE
+	[ -w /sys/kernel/debug/kmemleak ] || return 0
+	log "scanning for memory leaks (kmemleak)"
+	echo scan >/sys/kernel/debug/kmemleak
+	sleep 6
+	echo scan >/sys/kernel/debug/kmemleak
+	cat /sys/kernel/debug/kmemleak >"$1"
+}
+
 # Tear kvs down so that the log holds a "destroyed"/"detached" line for everything made.
 if grep -q '^kvs ' /proc/modules; then
+	kmemleak_scan "$res/kmemleak.loaded"
 	grep '\[kvs\]' /sys/kernel/debug/dynamic_debug/control >"$res/dyndbg" 2>/dev/null
 	left=$(ip -br link show type kvs 2>/dev/null | wc -l)
 	[ "$left" -gt 0 ] && log "$left kvs switch(es) left at the end, rmmod removes them"
@@ -108,13 +125,7 @@ if grep -q '^kvs ' /proc/modules; then
 	echo $((! $?)) >"$res/rmmod"
 fi
 
-if [ -w /sys/kernel/debug/kmemleak ]; then
-	log "scanning for memory leaks (kmemleak)"
-	echo scan >/sys/kernel/debug/kmemleak
-	sleep 6
-	echo scan >/sys/kernel/debug/kmemleak
-	cat /sys/kernel/debug/kmemleak >"$res/kmemleak"
-fi
+kmemleak_scan "$res/kmemleak"
 
 kill "$follow" 2>/dev/null
 dmesg >"$res/dmesg"

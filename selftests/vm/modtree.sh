@@ -16,6 +16,7 @@ kvs_modtree() {
 
 	mkdir -p "$dst" || return
 	for e in "$src"/*; do
+		[ -e "$e" ] || [ -L "$e" ] || continue	# an empty SRC (a kernel without modules)
 		n=${e##*/}
 		case $n in
 		modules.*)

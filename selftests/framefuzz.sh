@@ -1,0 +1,188 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# framefuzz.sh - random and mutated frames into a kvs switch (kvs_framefuzz):
+# runts (< 14 and < 60 bytes), random and 802.3-length EtherTypes, VLAN tags
+# and QinQ stacks, VLAN frames too short to untag, frames above the egress
+# MTU, multicast and zero sources, other ports' static MACs as source,
+# hairpins, random payloads; from two veth ports and from a tap with vnet
+# headers (plain frames, non-linear ones, valid TSO frames that become GSO
+# skbs, and frames with bogus virtio_net_hdr fields). A second round adds
+# AF_PACKET listeners on the ports' netdevs, so the switch sees shared skbs.
+#
+# Every frame's fate is predicted by the helper (per design.md) and the
+# counters must move by exactly that: per port rx_packets, tx_packets and
+# each drop reason, and the switch totals. Learning never changes a
+# prediction: sources come from per-port pools never used as destinations.
+#
+#   network 10:  A (veth, MTU 9000, static MA)  B (veth, static MB)
+#                C (veth)   T (tap, vnet_hdr)
+#   network 20:  D (veth, static MD), alone: everything it sends is no-route
+#
+# FRAMEFUZZ_SEED, FRAMEFUZZ_COUNT (frames per round, default 20000) and
+# FRAMEFUZZ_SECONDS (per round, default 25) override the helper's -s -n -t.
+
+set -u
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
+
+KVS_FRAMEFUZZ=$SELFTEST_DIR/kvs_framefuzz
+kvs_require
+[ -x "$KVS_FRAMEFUZZ" ] || skip_all "$KVS_FRAMEFUZZ missing (run make -C selftests)"
+kvs_load
+
+# The kernel log since the mark, scanned linearly: lib.sh's _dmesg_check cuts
+# it with ${log##*"$DMESG_MARK"}, which bash does in quadratic time (minutes in
+# TCG for the debug lines a fuzzer causes). Then a fresh mark, so that
+# tests_done's own scan has only a few lines left to read.
+dmesg_scan_remark() {
+	local log bad
+	[ -n "$DMESG_MARK" ] || return 0
+	log=$(dmesg | awk -v m="$DMESG_MARK" 'f; index($0, m) { f = 1 }')
+	bad=$(grep -E -A 20 -- "$DMESG_BAD" <<<"$log" | head -n 60)
+	if [ -z "$bad" ]; then
+		pass "kernel log clean while fuzzing ($(wc -l <<<"$log") lines, linear scan)"
+	else
+		fail "kernel log clean while fuzzing"
+		_diag_out "$bad"
+	fi
+	DMESG_MARK="kvs-selftest: ${TEST_NAME}[$PID] scanned"
+	echo "$DMESG_MARK" >/dev/kmsg
+}
+
+SW=k${PID}s
+NSA=kvs-ffuzz-$PID-a
+NSB=kvs-ffuzz-$PID-b
+NSC=kvs-ffuzz-$PID-c
+NSD=kvs-ffuzz-$PID-d
+MA=02:00:00:ff:00:0a
+MB=02:00:00:ff:00:0b
+MC=02:00:00:ff:00:0c
+MD=02:00:00:ff:00:0d
+TAP=k${PID}t
+COUNT=${FRAMEFUZZ_COUNT:-20000}
+SECS=${FRAMEFUZZ_SECONDS:-25}
+SEED=${FRAMEFUZZ_SEED:-$(( $(now) * 1000 + PID % 1000 ))}
+
+mk_switch "$SW"
+mk_net "$SW" 10
+mk_net "$SW" 20
+mk_vm "$NSA" "$SW" 10 - $MA; PA=$VM_DEV
+mk_vm "$NSB" "$SW" 10 - $MB; PB=$VM_DEV
+mk_vm "$NSC" "$SW" 10 - $MC; PC=$VM_DEV
+mk_vm "$NSD" "$SW" 20 - $MD; PD=$VM_DEV
+# A takes jumbo frames, so that frames above the other ports' MTU reach the switch
+ipb <<<"link set dev $PA mtu 9000"
+ipb -n "$NSA" <<<"link set dev eth0 mtu 9000"
+must "$KVS" fdb add $MA net 10 switch "$SW" dev "$PA"
+must "$KVS" fdb add $MB net 10 switch "$SW" dev "$PB"
+must "$KVS" fdb add $MD net 20 switch "$SW" dev "$PD"
+
+# the tap: persistent, carrier only while kvs_framefuzz holds it
+tap_args=()
+[ -e /dev/net/tun ] || modprobe tun 2>/dev/null
+if run ip tuntap add dev "$TAP" mode tap vnet_hdr; then
+	defer_link "$TAP"
+	no_ipv6 "$TAP"
+	ipb <<<"link set dev $TAP addrgenmode none up"
+	must "$KVS" port add dev "$TAP" switch "$SW" net 10
+	tap_args=(-T "$TAP")
+	ROLES="A B C D T"
+else
+	skip "frames from a tap with vnet headers" "cannot create a tap (no /dev/net/tun?)"
+	ROLES="A B C D"
+fi
+skip "frames from the fabric port (encapsulated, bad encap, unknown VNI)" \
+	"the fabric port does not exist yet: PORT_NEW with KVS_PORT_FABRIC answers EOPNOTSUPP"
+
+declare -A DEV=([A]=$PA [B]=$PB [C]=$PC [D]=$PD [T]=$TAP)
+COUNTERS="rx_packets tx_packets $DROPS"
+
+# counters ROLE... : "name=value ..." of each role's port, from SNAP
+counters() {
+	local r c out=
+	for r in $ROLES; do
+		for c in $COUNTERS; do
+			out+="$r.$c=$(stat_get "${DEV[$r]}" "$c") "
+		done
+	done
+	for c in $COUNTERS; do
+		out+="SW.$c=$(swstat_get "$SW" "$c") "
+	done
+	echo "$out"
+}
+
+# round DESC SEED ARGS... : one kvs_framefuzz run, its predictions checked
+round() {
+	local desc=$1 seed=$2 out rc line r c k v before after exp got
+	shift 2
+	declare -A E=() B=() A=()
+	snap "$SW"
+	before=$(counters)
+	echo "# + $KVS_FRAMEFUZZ -a $NSA -d $NSD ${tap_args[*]} -A $MA -B $MB -D $MD -M 9000 -s $seed -n $COUNT -t $SECS $*"
+	out=$("$KVS_FRAMEFUZZ" -a "$NSA" -d "$NSD" "${tap_args[@]}" -A $MA -B $MB -D $MD \
+		-M 9000 -s "$seed" -n "$COUNT" -t "$SECS" "$@" 2>&1)
+	rc=$?
+	_diag_out "$(grep -v '^expect ' <<<"$out")"
+	check_eq "$desc: kvs_framefuzz ran (seed $seed)" "$rc" 0 || return
+	settle
+	snap "$SW"
+	after=$(counters)
+	while IFS= read -r line; do
+		[[ $line =~ ^expect\ ([A-Z])\ ([a-z_]+)\ ([0-9]+)$ ]] || continue
+		E[${BASH_REMATCH[1]}.${BASH_REMATCH[2]}]=${BASH_REMATCH[3]}
+	done <<<"$out"
+	for k in $before; do B[${k%%=*}]=${k#*=}; done
+	for k in $after; do A[${k%%=*}]=${k#*=}; done
+	local sent gso
+	sent=$(sed -n 's/^stat sent //p' <<<"$out")
+	gso=$(sed -n 's/^stat gso //p' <<<"$out")
+	check_ge "$desc: frames reached the switch" "${sent:-0}" 100
+	if [ ${#tap_args[@]} -gt 0 ]; then
+		check_ge "$desc: the tap took TSO frames (GSO skbs)" "${gso:-0}" 1
+	fi
+	# per port: every counter moved by exactly the prediction
+	declare -A T=()
+	for r in $ROLES; do
+		exp=
+		got=
+		for c in $COUNTERS; do
+			v=${E[$r.$c]:-0}
+			exp+="$c=$v "
+			got+="$c=$(sub "${A[$r.$c]}" "${B[$r.$c]}") "
+			T[$c]=$(( ${T[$c]:-0} + v ))
+		done
+		check_eq "$desc: port $r (${DEV[$r]}) counters moved as predicted" "$got" "$exp"
+	done
+	# the switch totals: the sums over the ports
+	exp=
+	got=
+	for c in rx_packets tx_packets $DROPS; do
+		exp+="$c=${T[$c]:-0} "
+		got+="$c=$(sub "${A[SW.$c]}" "${B[SW.$c]}") "
+	done
+	check_eq "$desc: switch totals moved by the sums over the ports" "$got" "$exp"
+}
+
+round "round 1" "$SEED"
+round "round 2, listeners on the ports (shared skbs)" "$((SEED + 1))" \
+	-L "$PA" -L "$PB" -L "$PD" ${tap_args[@]:+-L "$TAP"}
+
+# nothing refused was learned, no static entry moved
+snap "$SW"
+bad=0
+while IFS='|' read -r kind _ _ mac _; do
+	[ "$kind" = F ] || continue
+	first=$((16#${mac%%:*}))
+	if (( first & 1 )) || [ "$mac" = 00:00:00:00:00:00 ]; then
+		bad=$((bad + 1))
+	fi
+done <<<"$SNAP"
+check_eq "no multicast or zero source was learned" "$bad" 0
+check_eq "static entries stayed on their ports" \
+	"$(fdb_get "$SW" 10 $MA dev) $(fdb_get "$SW" 10 $MB dev) $(fdb_get "$SW" 20 $MD dev)" \
+	"$PA $PB $PD"
+check_ge "sources were learned from the pools" "$(snap_count F 1="$SW" 2=10)" 10
+
+dmesg_scan_remark
+tests_done

@@ -1,0 +1,128 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# "make check-debug": the whole selftest suite on a debug kernel (KASAN, lockdep, PROVE_RCU,
+# kmemleak, debug objects), as TAP lines, then one line "N passed, M failed".
+#
+#   1. debug-kernel.sh: Debian's linux-source-6.1, tinyconfig + selftests/debug.config,
+#      built once into $KVS_CACHE/debug-kernel/KEY (skipped when that build exists).
+#   2. kvs.ko for that kernel, built in a temporary copy of the sources (this tree's
+#      objects stay built for the stock kernel); the tool and the selftests' helpers here.
+#   3. run.sh -B: boot the debug kernel (virtio and 9p built in; modprobe kvs loads the
+#      new kvs.ko), run run_tests.sh with every per-test timeout scaled by
+#      $KVS_DEBUG_TIMEOUT_SCALE (default 4), then kmemleak (fails on leaks involving kvs)
+#      and the kernel-log checks (KASAN, lockdep, RCU, BUG, WARNING, ...).
+#
+# Environment: KVS_CACHE, KVS_DEBUG_TIMEOUT_SCALE, KVS_DEBUG_VM_TIMEOUT (seconds, default
+# 10800), KVS_DEBUG_TESTS (run only these tests, space-separated), KVS_JOBS (kernel build).
+#
+# Counting as in check.sh. Run from the Makefile (it passes KVS_VERSION); exit status 0
+# only if nothing failed.
+
+set -u -o pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+tree=$(cd "$here/../.." && pwd)
+: "${KVS_VERSION:?run this from the Makefile: make check-debug}"
+make=${MAKE:-make}
+scale=${KVS_DEBUG_TIMEOUT_SCALE:-4}
+
+work=$(mktemp -d /tmp/kvs-check-debug.XXXXXX) || exit 1
+passed=0
+failed=0
+skipped=0
+failures=()
+
+result() { # 0|1|skip DESCRIPTION
+	case $1 in
+	0)    echo "ok - $2"; passed=$((passed + 1)) ;;
+	skip) echo "ok - $2 # SKIP"; skipped=$((skipped + 1)) ;;
+	*)    echo "not ok - $2"; failed=$((failed + 1)); failures+=("$2") ;;
+	esac
+}
+
+finish() {
+	for f in "${failures[@]}"; do
+		echo "# failed: $f"
+	done
+	[ "$skipped" -gt 0 ] && echo "# $skipped skipped"
+	if [ "$failed" -eq 0 ]; then
+		rm -rf "$work"
+	else
+		echo "# logs and the VM's results are in $work"
+	fi
+	echo "$passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+	exit
+}
+
+echo "TAP version 13"
+
+# 1. the kernel
+start=$(date +%s)
+if ktree=$("$here/debug-kernel.sh" 2>"$work/kernel.log"); then
+	result 0 "build: debug kernel $(cat "$ktree/include/config/kernel.release") ($(($(date +%s) - start)) s)"
+	sed 's/^/# /' "$work/kernel.log" | grep -v 'override: .* changes choice state'
+else
+	result 1 "build: debug kernel (see $work/kernel.log)"
+	tail -n 30 "$work/kernel.log" | sed 's/^/#   /'
+	finish
+fi
+kver=$(cat "$ktree/include/config/kernel.release")
+echo "# kvs $KVS_VERSION, debug kernel $kver ($ktree)"
+
+# 2. kvs.ko in a copy of the sources; the tool and helpers in the tree
+src=$work/src
+mkdir -p "$src"
+(cd "$tree" && find Kbuild Makefile kernel uapi -type f \
+	\( -name '*.[ch]' ! -name '*.mod.c' -o -name Kbuild -o -name Makefile \) \
+	-exec cp --parents {} "$src/" \;)
+if "$make" -C "$src" --no-print-directory KERNELRELEASE="$kver" KERNELDIR="$ktree" \
+	KVS_VERSION="$KVS_VERSION" module >"$work/module.log" 2>&1 && [ -f "$src/kvs.ko" ]; then
+	result 0 "build: kvs.ko for the debug kernel"
+else
+	result 1 "build: kvs.ko for the debug kernel"
+	tail -n 30 "$work/module.log" | sed 's/^/#   /'
+	finish
+fi
+"$make" -C "$tree" --no-print-directory KVS_VERSION="$KVS_VERSION" tools >"$work/tools.log" 2>&1 ||
+	result 1 "build: the kvs tool (see $work/tools.log)"
+if [ -f "$tree/selftests/Makefile" ]; then
+	"$make" -C "$tree/selftests" --no-print-directory >"$work/helpers.log" 2>&1 ||
+		result 1 "build: the selftests' C helpers (see $work/helpers.log)"
+fi
+
+# 3. the suite in one VM, then run.sh's kmemleak and kernel-log checks
+vm=$work/vm
+# ACPI's PCI IRQ routing (_PRT) runs past ACPICA's 30 s loop limit under KASAN and TCG:
+# route IRQs without it; the soft-lockup detector gets its longest threshold (2 x 60 s); a
+# log buffer that keeps every lockdep or KASAN report and every kvs debug line.
+export KVS_VM_APPEND="acpi=noirq watchdog_thresh=60 log_buf_len=8M ${KVS_VM_APPEND:-}"
+targs=()
+for t in ${KVS_DEBUG_TESTS:-}; do	# only these tests (names as for run_tests.sh -t)
+	targs+=(-t "$t")
+done
+"$here/run.sh" -B "$ktree" -K "$src/kvs.ko" -S "$scale" -T "${KVS_DEBUG_VM_TIMEOUT:-10800}" \
+	"${targs[@]}" -o "$vm" 2>&1 | sed -u 's/^/# /'
+while read -r line; do
+	case $line in
+	"ok - "*)     result 0 "${line#ok - }" ;;
+	"not ok - "*) result 1 "${line#not ok - }" ;;
+	esac
+done <"$vm/checks.tap"
+[ -s "$vm/checks.tap" ] || result 1 "vm: the VM harness ran (see above)"
+
+if [ ! -s "$vm/output" ]; then
+	result 1 "selftests: run_tests.sh produced output"
+else
+	t_planned=0 t_pass=0 t_fail=0 t_skip=0 t_failures=
+	eval "$(awk -f "$here/count.awk" "$vm/output")"
+	passed=$((passed + t_pass))
+	failed=$((failed + t_fail))
+	skipped=$((skipped + t_skip))
+	while IFS= read -r line; do
+		[ -n "$line" ] && failures+=("$line")
+	done <<<"$t_failures"
+	[ "$t_planned" -gt 0 ] || result 1 "selftests: run_tests.sh found tests to run"
+fi
+finish

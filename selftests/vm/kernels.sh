@@ -1,0 +1,167 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The other kernels kvs is tested on, besides the distribution's default one (Debian 12:
+# 6.1 LTS): Linux 6.12 LTS and 6.12 PREEMPT_RT, generic amd64 and rt-amd64 flavours.
+#
+#   kernels.sh install   (as root) add bookworm-backports to apt's sources if no source has
+#                        it, then install the image and headers of each flavour: the
+#                        linux-image-6.12-FLAVOUR metapackages where apt has them (Debian 12
+#                        carries linux-6.12 in bookworm-security), else the versioned
+#                        packages bookworm-backports' linux-image-FLAVOUR points at. Never
+#                        replaces the default kernel. Does nothing that is already done.
+#   kernels.sh list      the installed kernel releases, one a line (newest of each
+#                        flavour with /boot/vmlinuz-KVER and headers), e.g.
+#                        6.12.117+deb12-amd64 and 6.12.117+deb12-rt-amd64
+#   kernels.sh check     "make check KERNELRELEASE=KVER" for the default kernel and for
+#                        each listed one; ends with the sum "N passed, M failed"
+#
+# Environment: KVS_KERNEL_SERIES (default 6.12), KVS_KERNEL_FLAVOURS (default
+# "amd64 rt-amd64"), KVS_KERNELS (for check: the releases to run instead of the default
+# one and the listed ones).
+
+set -u -o pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+tree=$(cd "$here/../.." && pwd)
+series=${KVS_KERNEL_SERIES:-6.12}
+flavours=${KVS_KERNEL_FLAVOURS:-amd64 rt-amd64}
+export DEBIAN_FRONTEND=noninteractive
+PATH=$PATH:/usr/sbin:/sbin
+
+say() { echo "kvs-kernels: $*" >&2; }
+die() { say "$*"; exit 1; }
+
+# The Debian mirror the main suite comes from (deb822 .sources or one-line .list files).
+mirror() {
+	local f u
+
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -f "$f" ] || continue
+		u=$(awk '/^URIs:/ { uri = $2 } /^Suites:/ && / bookworm( |$)/ { print uri; exit }' "$f")
+		[ -n "$u" ] && { echo "$u"; return; }
+	done
+	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+		[ -f "$f" ] || continue
+		u=$(awk '$1 == "deb" && $0 ~ / bookworm / { for (i = 2; i <= NF; i++) if ($i ~ /:\/\//) { print $i; exit } }' "$f")
+		[ -n "$u" ] && { echo "$u"; return; }
+	done
+	echo http://deb.debian.org/debian
+}
+
+known() { # PACKAGE: apt has a candidate for it
+	apt-cache policy "$1" 2>/dev/null | sed -n 's/^ *Candidate: //p' | grep -qv '(none)'
+}
+
+installed() { # PACKAGE
+	dpkg-query -W -f='${db:Status-Status}\n' "$1" 2>/dev/null | grep -qx installed
+}
+
+# bookworm-backports' versioned package for KIND (image, headers) and FLAVOUR
+backport() {
+	apt-cache show "linux-$1-$2/bookworm-backports" 2>/dev/null |
+		sed -n "s/^Depends:.*\(linux-$1-$series\.[^ ,]*\).*/\1/p" | head -n 1
+}
+
+install() {
+	local f pkgs=() missing=() p updated=
+
+	[ "$(id -u)" = 0 ] || die "install needs root"
+	command -v apt-get >/dev/null || die "not a Debian system"
+	if ! grep -rqsE '(^|[[:space:]])bookworm-backports([[:space:]]|$)' \
+		/etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; then
+		f=/etc/apt/sources.list.d/kvs-bookworm-backports.sources
+		say "adding bookworm-backports ($(mirror)) as $f"
+		cat >"$f" <<EOF
+Types: deb
+URIs: $(mirror)
+Suites: bookworm-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOF
+		apt-get update -q >&2 || die "apt-get update failed"
+		updated=1
+	fi
+	for f in $flavours; do
+		pkgs+=("linux-image-$series-$f" "linux-headers-$series-$f")
+	done
+	for p in "${pkgs[@]}"; do
+		installed "$p" || missing+=("$p")
+	done
+	if [ ${#missing[@]} -eq 0 ]; then
+		say "already installed: ${pkgs[*]}"
+		return 0
+	fi
+	[ -n "$updated" ] || apt-get update -q >&2 || die "apt-get update failed"
+	pkgs=()
+	for p in "${missing[@]}"; do
+		if known "$p"; then
+			pkgs+=("$p")
+			continue
+		fi
+		# no metapackage: the versioned package of the backports' one
+		f=${p#linux-*-"$series"-}
+		case $p in
+		linux-image-*)   p=$(backport image "$f") ;;
+		linux-headers-*) p=$(backport headers "$f") ;;
+		esac
+		[ -n "$p" ] || die "neither linux-*-$series-$f nor a bookworm-backports $series kernel is available"
+		pkgs+=("$p")
+	done
+	say "installing ${pkgs[*]}"
+	apt-get install -y -q --no-install-recommends "${pkgs[@]}" >&2 || die "apt-get install failed"
+}
+
+list() {
+	local f k
+
+	for f in $flavours; do
+		k=$(find /lib/modules -mindepth 1 -maxdepth 1 -printf '%f\n' 2>/dev/null |
+			grep -E "^${series//./\\.}\.[0-9]+(\+[^-]*)?-$f\$" | sort -V | tail -n 1)
+		if [ -n "$k" ] && [ -e "/boot/vmlinuz-$k" ] && [ -e "/lib/modules/$k/build/Makefile" ]; then
+			echo "$k"
+		else
+			say "no $series $f kernel with headers installed (kernels.sh install)"
+		fi
+	done
+}
+
+check() {
+	local kernels k out rc=0 p f passed=0 failed=0 summary=() start
+
+	if [ -n "${KVS_KERNELS:-}" ]; then
+		kernels=$KVS_KERNELS
+	else
+		kernels="$(make -s -C "$tree" --no-print-directory kernelrelease 2>/dev/null) $(list)"
+	fi
+	[ -n "${kernels// /}" ] || die "no kernel to check"
+	for k in $kernels; do
+		echo "# === make check KERNELRELEASE=$k"
+		start=$(date +%s)
+		out=$(mktemp) || exit 1
+		# each kernel's summary line becomes a comment: only the sum below is one
+		make -C "$tree" --no-print-directory check KERNELRELEASE="$k" \
+			KERNELDIR="/lib/modules/$k/build" 2>&1 | tee "$out" |
+			sed -u -E 's/^([0-9]+ passed, [0-9]+ failed)$/# '"$k"': \1/'
+		[ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
+		read -r p f < <(sed -n -E 's/^([0-9]+) passed, ([0-9]+) failed$/\1 \2/p' "$out" | tail -n 1)
+		rm -f "$out"
+		if [ -z "${p:-}" ]; then
+			p=0 f=1
+			echo "not ok - make check KERNELRELEASE=$k printed no summary"
+		fi
+		passed=$((passed + p))
+		failed=$((failed + f))
+		summary+=("# $k: $p passed, $f failed, $(($(date +%s) - start)) s")
+	done
+	printf '%s\n' "${summary[@]}"
+	echo "$passed passed, $failed failed"
+	[ "$rc" -eq 0 ] && [ "$failed" -eq 0 ]
+}
+
+case ${1:-} in
+install) install ;;
+list)    list ;;
+check)   check ;;
+*)       sed -n '4,/^$/s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+esac
