@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# churn.sh - for CHURN_SECS (30) seconds, three loops run at once while two
+# churn.sh - for CHURN_SECS (30 x KVS_TIMEOUT_SCALE) seconds, three loops run at once while two
 # stable VMs ping each other every 20 ms and a flapping pair pings too:
 #   A: the flapping ports are detached/attached, reconfigured (learning,
 #      max-macs, MAC list), their network deleted and re-added, static fdb
@@ -33,7 +33,8 @@ source "$(dirname "$0")/lib.sh"
 kvs_require
 kvs_load
 
-DURATION=${CHURN_SECS:-30}
+# slow debug kernels (make check-debug) get a longer window, not a weaker check
+DURATION=${CHURN_SECS:-$((30 * ${KVS_TIMEOUT_SCALE:-1}))}
 SW=k${PID}s
 SW2=k${PID}t
 PT=k${PID}T		# scratch veth, attached then deleted
