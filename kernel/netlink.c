@@ -1624,6 +1624,17 @@ static void kvs_nl_multicast(struct net *net, struct sk_buff *skb)
 	rcu_read_unlock();
 }
 
+/* An event message, or NULL after telling the listeners they lost one */
+static struct sk_buff *kvs_nl_event_new(struct net *net, size_t size,
+					gfp_t gfp)
+{
+	struct sk_buff *skb = genlmsg_new(size, gfp);
+
+	if (!skb)
+		kvs_nl_multicast(net, NULL);
+	return skb;
+}
+
 /* A fill that fails on a message sized for it is a bug here */
 static void kvs_nl_notify_done(struct net *net, struct sk_buff *skb, int err)
 {
@@ -1644,11 +1655,9 @@ void kvs_notify_switch(struct kvs_switch *sw, u8 cmd)
 	if (!kvs_nl_listening(net))
 		return;
 
-	skb = genlmsg_new(kvs_switch_msg_size(), GFP_KERNEL);
-	if (!skb) {
-		kvs_nl_multicast(net, NULL);
+	skb = kvs_nl_event_new(net, kvs_switch_msg_size(), GFP_KERNEL);
+	if (!skb)
 		return;
-	}
 	kvs_nl_notify_done(net, skb, kvs_switch_fill(skb, sw, &ctx));
 }
 
@@ -1662,11 +1671,9 @@ void kvs_notify_network(struct kvs_network *network, u8 cmd)
 	if (!kvs_nl_listening(net))
 		return;
 
-	skb = genlmsg_new(kvs_network_msg_size(), GFP_KERNEL);
-	if (!skb) {
-		kvs_nl_multicast(net, NULL);
+	skb = kvs_nl_event_new(net, kvs_network_msg_size(), GFP_KERNEL);
+	if (!skb)
 		return;
-	}
 	kvs_nl_notify_done(net, skb, kvs_network_fill(skb, network, &ctx));
 }
 
@@ -1680,11 +1687,9 @@ void kvs_notify_port(struct kvs_port *port, u8 cmd)
 	if (!kvs_nl_listening(net))
 		return;
 
-	skb = genlmsg_new(kvs_port_msg_size(), GFP_KERNEL);
-	if (!skb) {
-		kvs_nl_multicast(net, NULL);
+	skb = kvs_nl_event_new(net, kvs_port_msg_size(), GFP_KERNEL);
+	if (!skb)
 		return;
-	}
 	kvs_nl_notify_done(net, skb, kvs_port_fill(skb, port, &ctx));
 }
 
@@ -1700,11 +1705,9 @@ void kvs_notify_fdb(struct kvs_switch *sw, const struct kvs_fdb_entry *f,
 	if (!kvs_nl_listening(net))
 		return;
 
-	skb = genlmsg_new(kvs_fdb_msg_size(), gfp);
-	if (!skb) {
-		kvs_nl_multicast(net, NULL);
+	skb = kvs_nl_event_new(net, kvs_fdb_msg_size(), gfp);
+	if (!skb)
 		return;
-	}
 	/* callers may hold only fdb_lock: f->port needs an RCU section */
 	rcu_read_lock();
 	err = kvs_fdb_fill(skb, sw, f, &ctx);
@@ -1724,11 +1727,9 @@ void kvs_notify_policy_drop(struct kvs_port *port, const u8 *src,
 	if (!kvs_nl_listening(net) || !__ratelimit(&port->event_rs))
 		return;
 
-	skb = genlmsg_new(kvs_policy_drop_msg_size(), GFP_ATOMIC);
-	if (!skb) {
-		kvs_nl_multicast(net, NULL);
+	skb = kvs_nl_event_new(net, kvs_policy_drop_msg_size(), GFP_ATOMIC);
+	if (!skb)
 		return;
-	}
 
 	hdr = genlmsg_put(skb, 0, 0, &kvs_genl_family, 0,
 			  KVS_CMD_POLICY_DROP);
