@@ -3,7 +3,8 @@
 # kvs: the kernel module (kvs.ko, built by Kbuild) and the kvs tool (userspace/).
 #
 #   make [KERNELRELEASE=6.1.0-NN-amd64 | KERNELDIR=/path/to/tree]   kvs.ko and the tool
-#   make check      everything the CI runs: builds, checkpatch, sparse, selftests in a VM
+#   make check      everything the CI runs: four lanes (6.1, 6.12, 6.12-rt, debug kernel)
+#   make check-quick  one lane: builds, checkpatch, sparse, selftests in a VM (6.1)
 #   make demo       two isolated networks on one switch, in a VM (or here if kvs can load)
 #   make help       all targets
 #
@@ -139,8 +140,15 @@ deps:
 	$$sudo apt-get update -q && \
 	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing
 
-# The whole suite: see selftests/vm/check.sh (it runs the builds itself).
-check: deps
+# Everything the CI runs, in four lanes: check-quick on the default kernel (6.1), on 6.12
+# and on 6.12-rt, then check-debug; a table of the lanes and the sum "N passed, M failed".
+# See selftests/vm/kernels.sh.
+check: deps kernels
+	@KVS_VERSION='$(KVS_VERSION)' $(CURDIR)/selftests/vm/kernels.sh check --debug
+
+# One lane: builds, checkpatch, sparse, then the whole suite in a VM booting KERNELRELEASE.
+# See selftests/vm/check.sh (it runs the builds itself).
+check-quick: deps
 	@KERNELRELEASE='$(KERNELRELEASE)' KERNELDIR='$(KERNELDIR)' KVS_VERSION='$(KVS_VERSION)' \
 		$(CURDIR)/selftests/vm/check.sh
 
@@ -150,11 +158,13 @@ check-debug: deps
 	@KVS_VERSION='$(KVS_VERSION)' $(CURDIR)/selftests/vm/check-debug.sh
 
 # The other kernels kvs supports (6.12 LTS and 6.12 PREEMPT_RT, Debian 12 packages; never
-# the default one): "kernels" installs them (root), "check-kernels" runs "make check" for
-# the default kernel and each of them and ends with the sum "N passed, M failed". See
-# selftests/vm/kernels.sh.
+# the default one): "kernels" installs what is missing (as root, or with sudo),
+# "check-kernels" runs check-quick for the default kernel and each of them and ends with
+# the sum "N passed, M failed". See selftests/vm/kernels.sh.
 kernels:
-	@$(CURDIR)/selftests/vm/kernels.sh install
+	@if [ "$$(id -u)" = 0 ]; then $(CURDIR)/selftests/vm/kernels.sh install; else \
+		$(CURDIR)/selftests/vm/kernels.sh install 2>/dev/null || \
+		sudo $(CURDIR)/selftests/vm/kernels.sh install; fi
 
 check-kernels: deps
 	@$(CURDIR)/selftests/vm/kernels.sh check
@@ -204,14 +214,15 @@ help:
 	@echo "  style         checkpatch --strict on kernel/ and uapi/"
 	@echo "  sparse        sparse (C=2), failing on any warning"
 	@echo "  deps          apt-get install what building and testing need"
-	@echo "  check         builds, style, sparse, then the selftests in a VM; ends with 'N passed, M failed'"
+	@echo "  check         what CI runs: check-kernels' three lanes, then check-debug; ends with the sum"
+	@echo "  check-quick   one lane: builds, style, sparse, then the selftests in a VM booting KERNELRELEASE"
 	@echo "  check-debug   the selftests on a KASAN/lockdep/kmemleak kernel built from linux-source-6.1"
 	@echo "  kernels       install the other kernels kvs is tested on (6.12, 6.12-rt)"
-	@echo "  check-kernels check on the default kernel and each of those; ends with the sum"
+	@echo "  check-kernels check-quick on the default kernel and each of those; ends with the sum"
 	@echo "  demo          two isolated networks on one switch (in a VM unless kvs loads here)"
 	@echo "  kernelrelease, version   print them"
 	@echo "  clean"
 	@echo "Variables: KERNELRELEASE, KERNELDIR, KVS_VERSION, KVS_CACHE, DESTDIR"
 
 .PHONY: all module tools kernel-headers install dkms-install dkms-uninstall style sparse deps \
-	check check-debug kernels check-kernels demo kernelrelease version clean help
+	check check-quick check-debug kernels check-kernels demo kernelrelease version clean help

@@ -14,9 +14,11 @@
 #      and the kernel-log checks (KASAN, lockdep, RCU, BUG, WARNING, ...).
 #
 # Environment: KVS_CACHE, KVS_DEBUG_TIMEOUT_SCALE, KVS_DEBUG_VM_TIMEOUT (seconds, default
-# 10800), KVS_DEBUG_TESTS (run only these tests, space-separated), KVS_JOBS (kernel build).
+# 10800), KVS_DEBUG_TESTS (run only these tests, space-separated), KVS_JOBS (kernel build);
+# FDB_SCALE, NLFUZZ_SECONDS, FRAMEFUZZ_COUNT, FRAMEFUZZ_SECONDS (the tests' own knobs, with
+# smaller defaults here than on the stock lanes).
 #
-# Counting as in check.sh. Run from the Makefile (it passes KVS_VERSION); exit status 0
+# Counting as in check.sh (tally.sh). Run from the Makefile (it passes KVS_VERSION); exit status 0
 # only if nothing failed.
 
 set -u -o pipefail
@@ -28,33 +30,8 @@ make=${MAKE:-make}
 scale=${KVS_DEBUG_TIMEOUT_SCALE:-4}
 
 work=$(mktemp -d /tmp/kvs-check-debug.XXXXXX) || exit 1
-passed=0
-failed=0
-skipped=0
-failures=()
-
-result() { # 0|1|skip DESCRIPTION
-	case $1 in
-	0)    echo "ok - $2"; passed=$((passed + 1)) ;;
-	skip) echo "ok - $2 # SKIP"; skipped=$((skipped + 1)) ;;
-	*)    echo "not ok - $2"; failed=$((failed + 1)); failures+=("$2") ;;
-	esac
-}
-
-finish() {
-	for f in "${failures[@]}"; do
-		echo "# failed: $f"
-	done
-	[ "$skipped" -gt 0 ] && echo "# $skipped skipped"
-	if [ "$failed" -eq 0 ]; then
-		rm -rf "$work"
-	else
-		echo "# logs and the VM's results are in $work"
-	fi
-	echo "$passed passed, $failed failed"
-	[ "$failed" -eq 0 ]
-	exit
-}
+# shellcheck source=tally.sh
+source "$here/tally.sh"
 
 echo "TAP version 13"
 
@@ -66,7 +43,7 @@ if ktree=$("$here/debug-kernel.sh" 2>"$work/kernel.log"); then
 else
 	result 1 "build: debug kernel (see $work/kernel.log)"
 	tail -n 30 "$work/kernel.log" | sed 's/^/#   /'
-	finish
+	tally_finish
 fi
 kver=$(cat "$ktree/include/config/kernel.release")
 echo "# kvs $KVS_VERSION, debug kernel $kver ($ktree)"
@@ -83,7 +60,7 @@ if "$make" -C "$src" --no-print-directory KERNELRELEASE="$kver" KERNELDIR="$ktre
 else
 	result 1 "build: kvs.ko for the debug kernel"
 	tail -n 30 "$work/module.log" | sed 's/^/#   /'
-	finish
+	tally_finish
 fi
 "$make" -C "$tree" --no-print-directory KVS_VERSION="$KVS_VERSION" tools >"$work/tools.log" 2>&1 ||
 	result 1 "build: the kvs tool (see $work/tools.log)"
@@ -98,31 +75,16 @@ vm=$work/vm
 # route IRQs without it; the soft-lockup detector gets its longest threshold (2 x 60 s); a
 # log buffer that keeps every lockdep or KASAN report and every kvs debug line.
 export KVS_VM_APPEND="acpi=noirq watchdog_thresh=60 log_buf_len=8M ${KVS_VM_APPEND:-}"
+# Every test runs, but the scale test and the fuzzers do a quarter of their stock-lane work:
+# the same code paths, in the time the 60-minute CI budget leaves this lane. Set any of
+# these to override.
+export FDB_SCALE=${FDB_SCALE:-2500} NLFUZZ_SECONDS=${NLFUZZ_SECONDS:-15}
+export FRAMEFUZZ_COUNT=${FRAMEFUZZ_COUNT:-5000} FRAMEFUZZ_SECONDS=${FRAMEFUZZ_SECONDS:-10}
 targs=()
 for t in ${KVS_DEBUG_TESTS:-}; do	# only these tests (names as for run_tests.sh -t)
 	targs+=(-t "$t")
 done
 "$here/run.sh" -B "$ktree" -K "$src/kvs.ko" -S "$scale" -T "${KVS_DEBUG_VM_TIMEOUT:-10800}" \
 	"${targs[@]}" -o "$vm" 2>&1 | sed -u 's/^/# /'
-while read -r line; do
-	case $line in
-	"ok - "*)     result 0 "${line#ok - }" ;;
-	"not ok - "*) result 1 "${line#not ok - }" ;;
-	esac
-done <"$vm/checks.tap"
-[ -s "$vm/checks.tap" ] || result 1 "vm: the VM harness ran (see above)"
-
-if [ ! -s "$vm/output" ]; then
-	result 1 "selftests: run_tests.sh produced output"
-else
-	t_planned=0 t_pass=0 t_fail=0 t_skip=0 t_failures=
-	eval "$(awk -f "$here/count.awk" "$vm/output")"
-	passed=$((passed + t_pass))
-	failed=$((failed + t_fail))
-	skipped=$((skipped + t_skip))
-	while IFS= read -r line; do
-		[ -n "$line" ] && failures+=("$line")
-	done <<<"$t_failures"
-	[ "$t_planned" -gt 0 ] || result 1 "selftests: run_tests.sh found tests to run"
-fi
-finish
+tally_vm "$vm"
+tally_finish

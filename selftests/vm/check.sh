@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# "make check": every check the CI runs, as TAP lines, then one line "N passed, M failed".
+# "make check-quick": one CI lane, on one stock kernel, as TAP lines, then one line
+# "N passed, M failed".
 #
 #   build: kvs.ko with W=1, no warning       build: the tools, no warning
 #   style: checkpatch --strict               sparse: no warning
@@ -20,9 +21,9 @@ set -u -o pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 tree=$(cd "$here/../.." && pwd)
-: "${KERNELRELEASE:?run this from the Makefile: make check}"
-: "${KERNELDIR:?run this from the Makefile: make check}"
-: "${KVS_VERSION:?run this from the Makefile: make check}"
+: "${KERNELRELEASE:?run this from the Makefile: make check-quick}"
+: "${KERNELDIR:?run this from the Makefile: make check-quick}"
+: "${KVS_VERSION:?run this from the Makefile: make check-quick}"
 make=${MAKE:-make}
 mk=("$make" -C "$tree" --no-print-directory "KERNELRELEASE=$KERNELRELEASE"
     "KERNELDIR=$KERNELDIR" "KVS_VERSION=$KVS_VERSION")
@@ -31,18 +32,8 @@ mk=("$make" -C "$tree" --no-print-directory "KERNELRELEASE=$KERNELRELEASE"
 # run, kept and named after a failed one.
 work=$(mktemp -d /tmp/kvs-check.XXXXXX) || exit 1
 
-passed=0
-failed=0
-skipped=0
-failures=()
-
-result() { # 0|1|skip DESCRIPTION
-	case $1 in
-	0)    echo "ok - $2"; passed=$((passed + 1)) ;;
-	skip) echo "ok - $2 # SKIP"; skipped=$((skipped + 1)) ;;
-	*)    echo "not ok - $2"; failed=$((failed + 1)); failures+=("$2") ;;
-	esac
-}
+# shellcheck source=tally.sh
+source "$here/tally.sh"
 
 # step NAME DESCRIPTION COMMAND...: run COMMAND quietly; fail on a non-zero exit or on any
 # warning/error line; show the log's interesting lines when it fails.
@@ -85,40 +76,6 @@ else
 	# run.sh's output (the VM console, its own checks) is shown indented; its results
 	# are counted from checks.tap.
 	"$here/run.sh" -k "$KERNELRELEASE" -K "$tree/kvs.ko" -o "$vm" 2>&1 | sed -u 's/^/# /'
-	while read -r line; do
-		case $line in
-		"ok - "*)     result 0 "${line#ok - }" ;;
-		"not ok - "*) result 1 "${line#not ok - }" ;;
-		esac
-	done <"$vm/checks.tap"
-	[ -s "$vm/checks.tap" ] || result 1 "vm: the VM harness ran (see above)"
-
-	# The selftests' own results, from the guest's copy of run_tests.sh's output.
-	if [ ! -s "$vm/output" ]; then
-		result 1 "selftests: run_tests.sh produced output"
-	else
-		t_planned=0 t_pass=0 t_fail=0 t_skip=0 t_failures=
-		eval "$(awk -f "$here/count.awk" "$vm/output")"
-		passed=$((passed + t_pass))
-		failed=$((failed + t_fail))
-		skipped=$((skipped + t_skip))
-		while IFS= read -r line; do
-			[ -n "$line" ] && failures+=("$line")
-		done <<<"$t_failures"
-		if [ "$t_planned" -eq 0 ]; then
-			result 1 "selftests: run_tests.sh found tests to run"
-		fi
-	fi
+	tally_vm "$vm"
 fi
-
-for f in "${failures[@]}"; do
-	echo "# failed: $f"
-done
-[ "$skipped" -gt 0 ] && echo "# $skipped skipped"
-if [ "$failed" -eq 0 ]; then
-	rm -rf "$work"
-else
-	echo "# logs and the VM's results are in $work"
-fi
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+tally_finish

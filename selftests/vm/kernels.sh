@@ -4,8 +4,9 @@
 # The other kernels kvs is tested on, besides the distribution's default one (Debian 12:
 # 6.1 LTS): Linux 6.12 LTS and 6.12 PREEMPT_RT, generic amd64 and rt-amd64 flavours.
 #
-#   kernels.sh install   (as root) add bookworm-backports to apt's sources if no source has
-#                        it, then install the image and headers of each flavour: the
+#   kernels.sh install   (as root, unless all is there) add bookworm-backports to apt's
+#                        sources if no source has it, then install the image and
+#                        headers of each flavour: the
 #                        linux-image-6.12-FLAVOUR metapackages where apt has them (Debian 12
 #                        carries linux-6.12 in bookworm-security), else the versioned
 #                        packages bookworm-backports' linux-image-FLAVOUR points at. Never
@@ -13,8 +14,12 @@
 #   kernels.sh list      the installed kernel releases, one a line (newest of each
 #                        flavour with /boot/vmlinuz-KVER and headers), e.g.
 #                        6.12.117+deb12-amd64 and 6.12.117+deb12-rt-amd64
-#   kernels.sh check     "make check KERNELRELEASE=KVER" for the default kernel and for
-#                        each listed one; ends with the sum "N passed, M failed"
+#   kernels.sh check [--debug]
+#                        the lanes: "make check-quick KERNELRELEASE=KVER" for the default
+#                        kernel and for each listed one, then with --debug "make
+#                        check-debug" (its kernel built in the background meanwhile); a
+#                        table of the lanes' counts and wall times, then the sum
+#                        "N passed, M failed" ("make check" is "check --debug")
 #
 # Environment: KVS_KERNEL_SERIES (default 6.12), KVS_KERNEL_FLAVOURS (default
 # "amd64 rt-amd64"), KVS_KERNELS (for check: the releases to run instead of the default
@@ -64,10 +69,20 @@ backport() {
 }
 
 install() {
-	local f pkgs=() missing=() p updated=
+	local f pkgs=() missing=() p
 
-	[ "$(id -u)" = 0 ] || die "install needs root"
-	command -v apt-get >/dev/null || die "not a Debian system"
+	command -v dpkg-query >/dev/null || die "not a Debian system"
+	for f in $flavours; do
+		pkgs+=("linux-image-$series-$f" "linux-headers-$series-$f")
+	done
+	for p in "${pkgs[@]}"; do
+		installed "$p" || missing+=("$p")
+	done
+	if [ ${#missing[@]} -eq 0 ]; then
+		say "already installed: ${pkgs[*]}"
+		return 0
+	fi
+	[ "$(id -u)" = 0 ] || die "installing ${missing[*]} needs root"
 	if ! grep -rqsE '(^|[[:space:]])bookworm-backports([[:space:]]|$)' \
 		/etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; then
 		f=/etc/apt/sources.list.d/kvs-bookworm-backports.sources
@@ -79,20 +94,8 @@ Suites: bookworm-backports
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOF
-		apt-get update -q >&2 || die "apt-get update failed"
-		updated=1
 	fi
-	for f in $flavours; do
-		pkgs+=("linux-image-$series-$f" "linux-headers-$series-$f")
-	done
-	for p in "${pkgs[@]}"; do
-		installed "$p" || missing+=("$p")
-	done
-	if [ ${#missing[@]} -eq 0 ]; then
-		say "already installed: ${pkgs[*]}"
-		return 0
-	fi
-	[ -n "$updated" ] || apt-get update -q >&2 || die "apt-get update failed"
+	apt-get update -q >&2 || die "apt-get update failed"
 	pkgs=()
 	for p in "${missing[@]}"; do
 		if known "$p"; then
@@ -126,35 +129,59 @@ list() {
 	done
 }
 
-check() {
-	local kernels k out rc=0 p f passed=0 failed=0 summary=() start
+# lane NAME COMMAND...: one lane, its output shown with its summary line turned into a
+# comment; adds its counts to the sum and a line to the table
+lane() {
+	local name=$1 out p f start=$SECONDS
 
+	shift
+	echo "# === lane $name: $*"
+	out=$(mktemp) || exit 1
+	"$@" 2>&1 | tee "$out" | sed -u -E 's/^([0-9]+ passed, [0-9]+ failed)$/# '"$name"': \1/'
+	[ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
+	read -r p f < <(sed -n -E 's/^([0-9]+) passed, ([0-9]+) failed$/\1 \2/p' "$out" | tail -n 1)
+	rm -f "$out"
+	if [ -z "${p:-}" ]; then
+		p=0 f=1
+		echo "not ok - lane $name printed no summary"
+	fi
+	passed=$((passed + p))
+	failed=$((failed + f))
+	table+=("# lane $name: $p passed, $f failed, $((SECONDS - start)) s")
+}
+
+check() {
+	local kernels k rc=0 passed=0 failed=0 table=() debug='' bg='' bglog='' start=$SECONDS
+
+	[ "${1:-}" = --debug ] && debug=1
 	if [ -n "${KVS_KERNELS:-}" ]; then
 		kernels=$KVS_KERNELS
 	else
 		kernels="$(make -s -C "$tree" --no-print-directory kernelrelease 2>/dev/null) $(list)"
 	fi
 	[ -n "${kernels// /}" ] || die "no kernel to check"
+	if [ -n "$debug" ]; then
+		# The debug kernel builds (or is found in the cache) at the lowest priority while
+		# the stock lanes run: their VMs leave much of the two cores idle. check-debug.sh
+		# asks debug-kernel.sh again, which waits on the build's lock, then finds it.
+		bglog=$(mktemp) || exit 1
+		nice -n 19 "$here/debug-kernel.sh" >"$bglog" 2>&1 &
+		bg=$!
+		echo "# building the debug kernel in the background (nice 19), log: $bglog"
+	fi
 	for k in $kernels; do
-		echo "# === make check KERNELRELEASE=$k"
-		start=$(date +%s)
-		out=$(mktemp) || exit 1
-		# each kernel's summary line becomes a comment: only the sum below is one
-		make -C "$tree" --no-print-directory check KERNELRELEASE="$k" \
-			KERNELDIR="/lib/modules/$k/build" 2>&1 | tee "$out" |
-			sed -u -E 's/^([0-9]+ passed, [0-9]+ failed)$/# '"$k"': \1/'
-		[ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
-		read -r p f < <(sed -n -E 's/^([0-9]+) passed, ([0-9]+) failed$/\1 \2/p' "$out" | tail -n 1)
-		rm -f "$out"
-		if [ -z "${p:-}" ]; then
-			p=0 f=1
-			echo "not ok - make check KERNELRELEASE=$k printed no summary"
-		fi
-		passed=$((passed + p))
-		failed=$((failed + f))
-		summary+=("# $k: $p passed, $f failed, $(($(date +%s) - start)) s")
+		lane "$k" make -C "$tree" --no-print-directory check-quick KERNELRELEASE="$k" \
+			KERNELDIR="/lib/modules/$k/build"
 	done
-	printf '%s\n' "${summary[@]}"
+	if [ -n "$debug" ]; then
+		echo "# waiting for the debug kernel"
+		wait "$bg"
+		sed 's/^/# /' "$bglog"
+		rm -f "$bglog"
+		lane debug make -C "$tree" --no-print-directory check-debug
+	fi
+	printf '%s\n' "${table[@]}"
+	echo "# all lanes: $((SECONDS - start)) s"
 	echo "$passed passed, $failed failed"
 	[ "$rc" -eq 0 ] && [ "$failed" -eq 0 ]
 }
@@ -162,6 +189,6 @@ check() {
 case ${1:-} in
 install) install ;;
 list)    list ;;
-check)   check ;;
+check)   shift; check "$@" ;;
 *)       sed -n '4,/^$/s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 esac
