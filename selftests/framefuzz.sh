@@ -31,25 +31,6 @@ kvs_require
 [ -x "$KVS_FRAMEFUZZ" ] || skip_all "$KVS_FRAMEFUZZ missing (run make -C selftests)"
 kvs_load
 
-# The kernel log since the mark, scanned linearly: lib.sh's _dmesg_check cuts
-# it with ${log##*"$DMESG_MARK"}, which bash does in quadratic time (minutes in
-# TCG for the debug lines a fuzzer causes). Then a fresh mark, so that
-# tests_done's own scan has only a few lines left to read.
-dmesg_scan_remark() {
-	local log bad
-	[ -n "$DMESG_MARK" ] || return 0
-	log=$(dmesg | awk -v m="$DMESG_MARK" 'f; index($0, m) { f = 1 }')
-	bad=$(grep -E -A 20 -- "$DMESG_BAD" <<<"$log" | head -n 60)
-	if [ -z "$bad" ]; then
-		pass "kernel log clean while fuzzing ($(wc -l <<<"$log") lines, linear scan)"
-	else
-		fail "kernel log clean while fuzzing"
-		_diag_out "$bad"
-	fi
-	DMESG_MARK="kvs-selftest: ${TEST_NAME}[$PID] scanned"
-	echo "$DMESG_MARK" >/dev/kmsg
-}
-
 SW=k${PID}s
 NSA=kvs-ffuzz-$PID-a
 NSB=kvs-ffuzz-$PID-b
@@ -184,5 +165,5 @@ check_eq "static entries stayed on their ports" \
 	"$PA $PB $PD"
 check_ge "sources were learned from the pools" "$(snap_count F 1="$SW" 2=10)" 10
 
-dmesg_scan_remark
+dmesg_checkpoint "kernel log clean while fuzzing"
 tests_done

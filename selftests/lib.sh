@@ -334,8 +334,8 @@ check_within() { # check_within DESC SECONDS CMD...
 # quadratic, and a long test leaves a lot of kvs debug lines behind)
 _after_mark() { awk -v m="$DMESG_MARK" 'f; index($0, m) { f = 1 }'; }
 
-_dmesg_check() {
-	local log bad
+_dmesg_check() { # [DESC]
+	local desc=${1:-"kernel log clean (no BUG/WARNING/Oops since the test started)"} log bad
 	if [ -z "$DMESG_MARK" ]; then
 		skip "kernel log clean" "cannot write a marker to /dev/kmsg"
 		return
@@ -351,11 +351,21 @@ _dmesg_check() {
 	fi
 	bad=$(grep -E -A 20 -- "$DMESG_BAD" <<<"$log" | head -n 60)
 	if [ -z "$bad" ]; then
-		pass "kernel log clean (no BUG/WARNING/Oops since the test started)"
+		pass "$desc"
 	else
-		fail "kernel log clean (no BUG/WARNING/Oops since the test started)"
+		fail "$desc"
 		_diag_out "$bad"
 	fi
+}
+
+# dmesg_checkpoint DESC : the kernel log since the last mark is clean; then a new mark, so
+# that the end-of-test check reads only what came after (a fuzzer leaves thousands of
+# debug lines behind)
+dmesg_checkpoint() {
+	_dmesg_check "$1"
+	[ -n "$DMESG_MARK" ] || return 0
+	DMESG_MARK="kvs-selftest: ${TEST_NAME}[$PID] checkpoint $SECONDS"
+	echo "$DMESG_MARK" >/dev/kmsg
 }
 
 tests_done() { # plan, totals, exit status

@@ -27,25 +27,6 @@ kvs_require ping
 [ -x "$KVS_NLFUZZ" ] || skip_all "$KVS_NLFUZZ missing (run make -C selftests)"
 kvs_load
 
-# The kernel log since the mark, scanned linearly: lib.sh's _dmesg_check cuts
-# it with ${log##*"$DMESG_MARK"}, which bash does in quadratic time (minutes in
-# TCG for the debug lines a fuzzer causes). Then a fresh mark, so that
-# tests_done's own scan has only a few lines left to read.
-dmesg_scan_remark() {
-	local log bad
-	[ -n "$DMESG_MARK" ] || return 0
-	log=$(dmesg | awk -v m="$DMESG_MARK" 'f; index($0, m) { f = 1 }')
-	bad=$(grep -E -A 20 -- "$DMESG_BAD" <<<"$log" | head -n 60)
-	if [ -z "$bad" ]; then
-		pass "kernel log clean while fuzzing ($(wc -l <<<"$log") lines, linear scan)"
-	else
-		fail "kernel log clean while fuzzing"
-		_diag_out "$bad"
-	fi
-	DMESG_MARK="kvs-selftest: ${TEST_NAME}[$PID] scanned"
-	echo "$DMESG_MARK" >/dev/kmsg
-}
-
 SW=k${PID}s
 NSA=kvs-nlfuzz-$PID-a
 NSB=kvs-nlfuzz-$PID-b
@@ -115,5 +96,5 @@ snap
 check_eq "no port of a fuzzer switch left" "$(snap_count P 2="${FZ}0") $(snap_count P 2="${FZ}1") $(snap_count P 2="${FZ}2")" "0 0 0"
 check_eq "the fuzzer's devices are free" "$(master_of k${PID}d0)$(master_of k${PID}d5)$(master_of k${PID}d7)" "nonenonenone"
 
-dmesg_scan_remark
+dmesg_checkpoint "kernel log clean while fuzzing"
 tests_done
