@@ -176,26 +176,44 @@ static void fdb_print(struct kvs *ctx, struct nlattr **tb, const char *sw)
 		printf(" learned\n");
 }
 
+/* kvs_show() callback; @arg: the fdb_args of the show */
+static int fdb_show_one(struct kvs *ctx, struct nlattr **tb, const void *arg)
+{
+	const struct fdb_args *p = arg;
+	char swbuf[IFNAMSIZ];
+	const char *swname;
+
+	if (!attr_mac(tb[KVS_ATTR_MAC]))
+		return 0;
+	swname = attr_ifname(tb, KVS_ATTR_SWITCH_NAME, KVS_ATTR_SWITCH_IFINDEX,
+			     swbuf);
+	if (p->sw && swname && strcmp(p->sw, swname))
+		return 0;
+	if (p->net_str && tb[KVS_ATTR_NET_ID] &&
+	    nla_get_u32(tb[KVS_ATTR_NET_ID]) != p->net)
+		return 0;
+	fdb_print(ctx, tb, swname);
+	return 0;
+}
+
 /* [ switch SWITCH ] [ net ID ] */
 static int fdb_show(struct kvs *ctx, struct args *a)
 {
-	const char *sw = NULL, *net_str = NULL;
+	struct fdb_args p;
 	struct nl_msg *msg;
-	struct replies r;
-	uint32_t net = 0;
-	size_t i;
 	int err = 0;
 
+	memset(&p, 0, sizeof(p));
 	while (args_more(a)) {
 		const char *kw = args_next(a);
 
 		if (!strcmp(kw, "switch")) {
-			if (arg_value(ctx, a, kw, &sw) ||
-			    arg_ifname(ctx, kw, sw))
+			if (arg_value(ctx, a, kw, &p.sw) ||
+			    arg_ifname(ctx, kw, p.sw))
 				return -1;
 		} else if (!strcmp(kw, "net")) {
-			if (arg_value(ctx, a, kw, &net_str) ||
-			    arg_net_id(ctx, kw, net_str, &net))
+			if (arg_value(ctx, a, kw, &p.net_str) ||
+			    arg_net_id(ctx, kw, p.net_str, &p.net))
 				return -1;
 		} else {
 			return arg_unknown(ctx, a, kw);
@@ -205,35 +223,13 @@ static int fdb_show(struct kvs *ctx, struct args *a)
 	msg = kvs_req(ctx, KVS_CMD_FDB_GET, NLM_F_DUMP);
 	if (!msg)
 		return -1;
-	if (sw)
-		err |= nla_put_string(msg, KVS_ATTR_SWITCH_NAME, sw);
-	if (net_str)
-		err |= nla_put_u32(msg, KVS_ATTR_NET_ID, net);
+	if (p.sw)
+		err |= nla_put_string(msg, KVS_ATTR_SWITCH_NAME, p.sw);
+	if (p.net_str)
+		err |= nla_put_u32(msg, KVS_ATTR_NET_ID, p.net);
 	if (err)
 		return kvs_put_err(ctx, msg);
-	if (kvs_get(ctx, msg, &r))
-		return -1;
-
-	out_begin(ctx);
-	for (i = 0; i < r.n; i++) {
-		struct nlattr *tb[KVS_ATTR_MAX + 1];
-		char swbuf[IFNAMSIZ];
-		const char *swname;
-
-		if (!kvs_parse(r.v[i], tb) || !attr_mac(tb[KVS_ATTR_MAC]))
-			continue;
-		swname = attr_ifname(tb, KVS_ATTR_SWITCH_NAME,
-				     KVS_ATTR_SWITCH_IFINDEX, swbuf);
-		if (sw && swname && strcmp(sw, swname))
-			continue;
-		if (net_str && tb[KVS_ATTR_NET_ID] &&
-		    nla_get_u32(tb[KVS_ATTR_NET_ID]) != net)
-			continue;
-		fdb_print(ctx, tb, swname);
-	}
-	out_end(ctx);
-	replies_free(&r);
-	return 0;
+	return kvs_show(ctx, msg, fdb_show_one, &p);
 }
 
 static const struct kvs_command fdb_cmds[] = {

@@ -137,6 +137,16 @@ int kvs_do(struct kvs *ctx, struct nl_msg *msg);
 int kvs_get(struct kvs *ctx, struct nl_msg *msg, struct replies *r);
 void replies_free(struct replies *r);
 
+/* Prints one reply of a show (skipping it or not); 0 or -1 (printed) */
+typedef int (*kvs_show_cb_t)(struct kvs *ctx, struct nlattr **tb,
+			     const void *arg);
+/* A show: kvs_get() @msg, then @show each well-formed reply, within
+ * out_begin()/out_end(). Stops at the first failure of @show and drops
+ * the JSON built so far. 0 or -1 (printed).
+ */
+int kvs_show(struct kvs *ctx, struct nl_msg *msg, kvs_show_cb_t show,
+	     const void *arg);
+
 /* Parse a kvs message: tb[0..KVS_ATTR_MAX]; false if malformed */
 bool kvs_parse(struct nl_msg *msg, struct nlattr **tb);
 

@@ -107,13 +107,28 @@ static void net_print(struct kvs *ctx, struct nlattr **tb, const char *sw)
 	printf(" ports %u\n", attr_u32(tb, KVS_ATTR_NET_PORTS, 0));
 }
 
+/* kvs_show() callback; @arg: the switch asked for, or NULL */
+static int net_show_one(struct kvs *ctx, struct nlattr **tb, const void *arg)
+{
+	const char *filter = arg;
+	char sw[IFNAMSIZ];
+	const char *swname;
+
+	if (!tb[KVS_ATTR_NET_ID])
+		return 0;
+	swname = attr_ifname(tb, KVS_ATTR_SWITCH_NAME, KVS_ATTR_SWITCH_IFINDEX,
+			     sw);
+	if (filter && swname && strcmp(filter, swname))
+		return 0;
+	net_print(ctx, tb, swname);
+	return 0;
+}
+
 /* [ switch SWITCH ] */
 static int net_show(struct kvs *ctx, struct args *a)
 {
 	const char *filter = NULL;
 	struct nl_msg *msg;
-	struct replies r;
-	size_t i;
 
 	while (args_more(a)) {
 		const char *kw = args_next(a);
@@ -132,26 +147,7 @@ static int net_show(struct kvs *ctx, struct args *a)
 		return -1;
 	if (filter && nla_put_string(msg, KVS_ATTR_SWITCH_NAME, filter))
 		return kvs_put_err(ctx, msg);
-	if (kvs_get(ctx, msg, &r))
-		return -1;
-
-	out_begin(ctx);
-	for (i = 0; i < r.n; i++) {
-		struct nlattr *tb[KVS_ATTR_MAX + 1];
-		char sw[IFNAMSIZ];
-		const char *swname;
-
-		if (!kvs_parse(r.v[i], tb) || !tb[KVS_ATTR_NET_ID])
-			continue;
-		swname = attr_ifname(tb, KVS_ATTR_SWITCH_NAME,
-				     KVS_ATTR_SWITCH_IFINDEX, sw);
-		if (filter && swname && strcmp(filter, swname))
-			continue;
-		net_print(ctx, tb, swname);
-	}
-	out_end(ctx);
-	replies_free(&r);
-	return 0;
+	return kvs_show(ctx, msg, net_show_one, filter);
 }
 
 static const struct kvs_command net_cmds[] = {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kvs requests: the socket (opened on first use), changes, gets and dumps,
- * and parsing of the replies.
+ * the loop of every show, and parsing of the replies.
  */
 #include <errno.h>
 #include <net/if.h>
@@ -107,6 +107,30 @@ int kvs_get(struct kvs *ctx, struct nl_msg *msg, struct replies *r)
 		return kvs_nl_err(ctx);
 	}
 	return 0;
+}
+
+int kvs_show(struct kvs *ctx, struct nl_msg *msg, kvs_show_cb_t show,
+	     const void *arg)
+{
+	struct replies r;
+	size_t i;
+	int ret = 0;
+
+	/* the whole answer first: a retried dump must not print twice, and
+	 * @show may send requests of its own (-s)
+	 */
+	if (kvs_get(ctx, msg, &r))
+		return -1;
+	out_begin(ctx);
+	for (i = 0; i < r.n && !ret; i++) {
+		struct nlattr *tb[KVS_ATTR_MAX + 1];
+
+		if (kvs_parse(r.v[i], tb))
+			ret = show(ctx, tb, arg);
+	}
+	out_end_or_abort(ctx, ret);
+	replies_free(&r);
+	return ret;
 }
 
 /* Strings are read with attr_str()/attr_ifname(), bounded, so they are

@@ -473,14 +473,29 @@ static int port_print(struct kvs *ctx, struct nlattr **tb, const char *dev,
 	return 0;
 }
 
+/* kvs_show() callback; @arg: the switch asked for, or NULL */
+static int port_show_one(struct kvs *ctx, struct nlattr **tb, const void *arg)
+{
+	const char *filter = arg;
+	char dev[IFNAMSIZ], sw[IFNAMSIZ];
+	const char *devname, *swname;
+
+	devname = attr_ifname(tb, KVS_ATTR_PORT_NAME, KVS_ATTR_PORT_IFINDEX,
+			      dev);
+	swname = attr_ifname(tb, KVS_ATTR_SWITCH_NAME, KVS_ATTR_SWITCH_IFINDEX,
+			     sw);
+	if (!devname)
+		return 0;
+	if (filter && swname && strcmp(filter, swname))
+		return 0;
+	return port_print(ctx, tb, devname, swname);
+}
+
 /* [ switch SWITCH ] [ dev IFNAME ] */
 static int port_show(struct kvs *ctx, struct args *a)
 {
 	struct port_args p;
 	struct nl_msg *msg;
-	struct replies r;
-	size_t i;
-	int ret = 0;
 
 	if (port_parse(ctx, a, &p, PA_DEV | PA_SWITCH))
 		return -1;
@@ -492,30 +507,7 @@ static int port_show(struct kvs *ctx, struct args *a)
 	if (p.dev ? nla_put_string(msg, KVS_ATTR_PORT_NAME, p.dev) :
 	    p.sw ? nla_put_string(msg, KVS_ATTR_SWITCH_NAME, p.sw) : 0)
 		return kvs_put_err(ctx, msg);
-	if (kvs_get(ctx, msg, &r))
-		return -1;
-
-	out_begin(ctx);
-	for (i = 0; i < r.n && !ret; i++) {
-		struct nlattr *tb[KVS_ATTR_MAX + 1];
-		char dev[IFNAMSIZ], sw[IFNAMSIZ];
-		const char *devname, *swname;
-
-		if (!kvs_parse(r.v[i], tb))
-			continue;
-		devname = attr_ifname(tb, KVS_ATTR_PORT_NAME,
-				      KVS_ATTR_PORT_IFINDEX, dev);
-		swname = attr_ifname(tb, KVS_ATTR_SWITCH_NAME,
-				     KVS_ATTR_SWITCH_IFINDEX, sw);
-		if (!devname)
-			continue;
-		if (p.sw && swname && strcmp(p.sw, swname))
-			continue;
-		ret = port_print(ctx, tb, devname, swname);
-	}
-	out_end_or_abort(ctx, ret);
-	replies_free(&r);
-	return ret;
+	return kvs_show(ctx, msg, port_show_one, p.sw);
 }
 
 static const struct kvs_command port_cmds[] = {

@@ -8,6 +8,11 @@
 
 #include "kvs.h"
 
+struct stats_args {
+	const char *sw;
+	const char *dev;
+};
+
 int stats_fetch(struct kvs *ctx, int type, const char *name,
 		struct kvs_counters *c)
 {
@@ -61,71 +66,66 @@ static void stats_print(struct kvs *ctx, struct nlattr **tb, const char *dev,
 	counters_print(&c);
 }
 
+/* kvs_show() callback; @arg: the stats_args of the show */
+static int stats_show_one(struct kvs *ctx, struct nlattr **tb,
+			  const void *arg)
+{
+	const struct stats_args *p = arg;
+	char devbuf[IFNAMSIZ], swbuf[IFNAMSIZ];
+	const char *devname, *swname;
+
+	swname = attr_ifname(tb, KVS_ATTR_SWITCH_NAME, KVS_ATTR_SWITCH_IFINDEX,
+			     swbuf);
+	if (p->sw) {
+		/* the switch's totals */
+		stats_print(ctx, tb, NULL, swname ? swname : p->sw);
+		return 0;
+	}
+	devname = attr_ifname(tb, KVS_ATTR_PORT_NAME, KVS_ATTR_PORT_IFINDEX,
+			      devbuf);
+	if (!devname && p->dev)
+		devname = p->dev;
+	if (devname)
+		stats_print(ctx, tb, devname, swname);
+	return 0;
+}
+
 /* [ switch SWITCH | dev IFNAME ] */
 static int stats_show(struct kvs *ctx, struct args *a)
 {
-	const char *sw = NULL, *dev = NULL;
+	struct stats_args p = { NULL, NULL };
 	struct nl_msg *msg;
-	struct replies r;
-	size_t i;
 	int err;
 
 	while (args_more(a)) {
 		const char *kw = args_next(a);
 
 		if (!strcmp(kw, "switch")) {
-			if (arg_value(ctx, a, kw, &sw) ||
-			    arg_ifname(ctx, kw, sw))
+			if (arg_value(ctx, a, kw, &p.sw) ||
+			    arg_ifname(ctx, kw, p.sw))
 				return -1;
 		} else if (!strcmp(kw, "dev")) {
-			if (arg_value(ctx, a, kw, &dev) ||
-			    arg_ifname(ctx, kw, dev))
+			if (arg_value(ctx, a, kw, &p.dev) ||
+			    arg_ifname(ctx, kw, p.dev))
 				return -1;
 		} else {
 			return arg_unknown(ctx, a, kw);
 		}
 	}
-	if (sw && dev)
+	if (p.sw && p.dev)
 		return kvs_err(ctx, "\"switch\" and \"dev\" exclude each other");
 
-	msg = kvs_req(ctx, KVS_CMD_STATS_GET, sw || dev ? 0 : NLM_F_DUMP);
+	msg = kvs_req(ctx, KVS_CMD_STATS_GET, p.sw || p.dev ? 0 : NLM_F_DUMP);
 	if (!msg)
 		return -1;
 	err = 0;
-	if (sw)
-		err = nla_put_string(msg, KVS_ATTR_SWITCH_NAME, sw);
-	if (dev)
-		err = nla_put_string(msg, KVS_ATTR_PORT_NAME, dev);
+	if (p.sw)
+		err = nla_put_string(msg, KVS_ATTR_SWITCH_NAME, p.sw);
+	if (p.dev)
+		err = nla_put_string(msg, KVS_ATTR_PORT_NAME, p.dev);
 	if (err)
 		return kvs_put_err(ctx, msg);
-	if (kvs_get(ctx, msg, &r))
-		return -1;
-
-	out_begin(ctx);
-	for (i = 0; i < r.n; i++) {
-		struct nlattr *tb[KVS_ATTR_MAX + 1];
-		char devbuf[IFNAMSIZ], swbuf[IFNAMSIZ];
-		const char *devname, *swname;
-
-		if (!kvs_parse(r.v[i], tb))
-			continue;
-		swname = attr_ifname(tb, KVS_ATTR_SWITCH_NAME,
-				     KVS_ATTR_SWITCH_IFINDEX, swbuf);
-		if (sw) {
-			/* the switch's totals */
-			stats_print(ctx, tb, NULL, swname ? swname : sw);
-			continue;
-		}
-		devname = attr_ifname(tb, KVS_ATTR_PORT_NAME,
-				      KVS_ATTR_PORT_IFINDEX, devbuf);
-		if (!devname && dev)
-			devname = dev;
-		if (devname)
-			stats_print(ctx, tb, devname, swname);
-	}
-	out_end(ctx);
-	replies_free(&r);
-	return 0;
+	return kvs_show(ctx, msg, stats_show_one, &p);
 }
 
 static const struct kvs_command stats_cmds[] = {

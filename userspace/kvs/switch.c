@@ -77,12 +77,14 @@ static int switch_set(struct kvs *ctx, struct args *a)
 	return switch_change(ctx, a, KVS_CMD_SWITCH_SET);
 }
 
-static int switch_print(struct kvs *ctx, struct nlattr **tb)
+static int switch_print(struct kvs *ctx, struct nlattr **tb,
+			const void *arg)
 {
 	struct kvs_counters c;
 	char name[IFNAMSIZ];
 	bool have_stats = false;
 
+	(void)arg;
 	if (!attr_ifname(tb, KVS_ATTR_SWITCH_NAME, KVS_ATTR_SWITCH_IFINDEX,
 			 name))
 		return 0;
@@ -128,10 +130,7 @@ static int switch_print(struct kvs *ctx, struct nlattr **tb)
 static int switch_show(struct kvs *ctx, struct args *a)
 {
 	const char *name = NULL;
-	struct replies r;
 	struct nl_msg *msg;
-	size_t i;
-	int ret = 0;
 
 	if (args_more(a)) {
 		name = args_next(a);
@@ -146,19 +145,7 @@ static int switch_show(struct kvs *ctx, struct args *a)
 		return -1;
 	if (name && nla_put_string(msg, KVS_ATTR_SWITCH_NAME, name))
 		return kvs_put_err(ctx, msg);
-	if (kvs_get(ctx, msg, &r))
-		return -1;
-
-	out_begin(ctx);
-	for (i = 0; i < r.n && !ret; i++) {
-		struct nlattr *tb[KVS_ATTR_MAX + 1];
-
-		if (kvs_parse(r.v[i], tb))
-			ret = switch_print(ctx, tb);
-	}
-	out_end_or_abort(ctx, ret);
-	replies_free(&r);
-	return ret;
+	return kvs_show(ctx, msg, switch_print, NULL);
 }
 
 static const struct kvs_command switch_cmds[] = {
