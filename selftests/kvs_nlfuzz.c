@@ -34,13 +34,11 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <stddef.h>
 #include <grp.h>
 #include <linux/capability.h>
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
 #include <net/if.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -57,9 +55,14 @@
 
 #include "../uapi/linux/kvs.h"
 
+#define NLRAW_PROG		"kvs_nlfuzz"
+#define NLRAW_MSG_SIZE		8192
+#define NLRAW_TIMEOUT_MS	5000
+#define NLRAW_FUZZER		1
+#include "nlraw.h"
+
 #define KSFT_SKIP	4
-#define BUF_SIZE	8192
-#define RX_SIZE		65536
+#define RCVBUF		(1 << 20)
 #define NSW		3
 #define NDEV_MAX	8
 #define NNET		4
@@ -107,194 +110,9 @@ static void tap(bool ok, const char *fmt, ...)
 	fflush(stdout);
 }
 
-/* ---- netlink ------------------------------------------------------------ */
+/* ---- netlink (the rest is in nlraw.h) ----------------------------------- */
 
-struct msg {
-	struct nlmsghdr *nlh;
-	struct nlattr *nest[4];
-	int depth;
-	union {
-		char buf[BUF_SIZE];
-		struct nlmsghdr align;
-	};
-};
-
-static int nl_fd = -1;
-static uint16_t family_id;
-static uint32_t seq_no;
 static bool verbose;
-
-static void msg_init(struct msg *m, uint8_t cmd, uint16_t flags)
-{
-	struct genlmsghdr *g;
-
-	memset(m, 0, offsetof(struct msg, buf) + NLMSG_LENGTH(GENL_HDRLEN));
-	m->nlh = &m->align;
-	m->nlh->nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN);
-	m->nlh->nlmsg_type = family_id;
-	m->nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
-	m->nlh->nlmsg_seq = ++seq_no;
-	g = NLMSG_DATA(m->nlh);
-	g->cmd = cmd;
-	g->version = KVS_GENL_VERSION;
-}
-
-static size_t room(struct msg *m)
-{
-	return BUF_SIZE - 64 - NLMSG_ALIGN(m->nlh->nlmsg_len);
-}
-
-static struct nlattr *put_raw(struct msg *m, uint16_t type, const void *data, size_t len)
-{
-	struct nlattr *nla = (struct nlattr *)((char *)m->nlh + NLMSG_ALIGN(m->nlh->nlmsg_len));
-	size_t total = NLA_HDRLEN + len;
-
-	if (NLA_ALIGN(total) > room(m))
-		return NULL;
-	nla->nla_type = type;
-	nla->nla_len = total;
-	if (len && data)
-		memcpy((char *)nla + NLA_HDRLEN, data, len);
-	else if (len)
-		memset((char *)nla + NLA_HDRLEN, 0, len);
-	memset((char *)nla + total, 0, NLA_ALIGN(total) - total);
-	m->nlh->nlmsg_len = NLMSG_ALIGN(m->nlh->nlmsg_len) + NLA_ALIGN(total);
-	return nla;
-}
-
-static void put_u8(struct msg *m, uint16_t t, uint8_t v) { put_raw(m, t, &v, 1); }
-static void put_u16(struct msg *m, uint16_t t, uint16_t v) { put_raw(m, t, &v, 2); }
-static void put_u32(struct msg *m, uint16_t t, uint32_t v) { put_raw(m, t, &v, 4); }
-static void put_str(struct msg *m, uint16_t t, const char *s) { put_raw(m, t, s, strlen(s) + 1); }
-
-static void nest_start(struct msg *m, uint16_t type)
-{
-	struct nlattr *nla = put_raw(m, type | NLA_F_NESTED, NULL, 0);
-
-	if (nla && m->depth < 4)
-		m->nest[m->depth++] = nla;
-}
-
-static void nest_end(struct msg *m)
-{
-	struct nlattr *nla;
-
-	if (!m->depth)
-		return;
-	nla = m->nest[--m->depth];
-	nla->nla_len = (char *)m->nlh + m->nlh->nlmsg_len - (char *)nla;
-}
-
-struct answer {
-	int err;
-	int replies;
-	bool intr;
-	char extack[160];
-};
-
-static void parse_error(struct nlmsghdr *nlh, struct answer *a)
-{
-	struct nlmsgerr *e = NLMSG_DATA(nlh);
-	size_t off, end = nlh->nlmsg_len;
-
-	a->err = e->error;
-	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
-		return;
-	off = NLMSG_HDRLEN + sizeof(*e);
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
-		off += NLMSG_ALIGN(e->msg.nlmsg_len) - NLMSG_HDRLEN;
-	while (off + NLA_HDRLEN <= end) {
-		struct nlattr *nla = (struct nlattr *)((char *)nlh + off);
-
-		if (nla->nla_len < NLA_HDRLEN || off + nla->nla_len > end)
-			break;
-		if ((nla->nla_type & NLA_TYPE_MASK) == NLMSGERR_ATTR_MSG) {
-			size_t n = nla->nla_len - NLA_HDRLEN;
-
-			if (n >= sizeof(a->extack))
-				n = sizeof(a->extack) - 1;
-			memcpy(a->extack, (char *)nla + NLA_HDRLEN, n);
-			a->extack[n] = '\0';
-		}
-		off += NLA_ALIGN(nla->nla_len);
-	}
-}
-
-typedef void (*reply_cb)(struct nlmsghdr *nlh, void *arg);
-
-/* until the ack or the end of the dump for @seq; false on timeout */
-static bool receive(uint32_t seq, struct answer *a, int timeout_ms, reply_cb cb, void *arg)
-{
-	static union {
-		char buf[RX_SIZE];
-		struct nlmsghdr align;
-	} rx;
-
-	for (;;) {
-		struct pollfd pfd = { .fd = nl_fd, .events = POLLIN };
-		struct nlmsghdr *nlh;
-		ssize_t n;
-
-		if (poll(&pfd, 1, timeout_ms) <= 0)
-			return false;
-		n = recv(nl_fd, rx.buf, sizeof(rx.buf), 0);
-		if (n < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			if (errno == ENOBUFS)
-				continue;
-			perror("kvs_nlfuzz: recv");
-			exit(2);
-		}
-		for (nlh = &rx.align; NLMSG_OK(nlh, (size_t)n); nlh = NLMSG_NEXT(nlh, n)) {
-			if (nlh->nlmsg_seq != seq)
-				continue;
-			if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
-				a->intr = true;
-			if (nlh->nlmsg_type == NLMSG_ERROR) {
-				parse_error(nlh, a);
-				return true;
-			}
-			if (nlh->nlmsg_type == NLMSG_DONE) {
-				if (nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(int)))
-					a->err = *(int *)NLMSG_DATA(nlh);
-				return true;
-			}
-			a->replies++;
-			if (cb)
-				cb(nlh, arg);
-		}
-	}
-}
-
-static void send_bytes(const void *data, size_t len)
-{
-	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
-
-	while (sendto(nl_fd, data, len, 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0) {
-		if (errno == EINTR || errno == ENOBUFS || errno == EAGAIN)
-			continue;
-		perror("kvs_nlfuzz: sendto");
-		exit(2);
-	}
-}
-
-static struct answer transact_cb(struct msg *m, reply_cb cb, void *arg)
-{
-	struct answer a = { 0 };
-
-	send_bytes(m->nlh, m->nlh->nlmsg_len);
-	if (!receive(m->nlh->nlmsg_seq, &a, 5000, cb, arg)) {
-		a.err = -ETIMEDOUT;
-		snprintf(a.extack, sizeof(a.extack), "(no answer)");
-	}
-	return a;
-}
-
-static struct answer transact(struct msg *m)
-{
-	return transact_cb(m, NULL, NULL);
-}
 
 static void drain(void)
 {
@@ -302,47 +120,6 @@ static void drain(void)
 
 	while (recv(nl_fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
 		;
-}
-
-static void open_socket(void)
-{
-	struct sockaddr_nl local = { .nl_family = AF_NETLINK };
-	int one = 1, rcvbuf = 1 << 20;
-
-	nl_fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
-	if (nl_fd < 0 || bind(nl_fd, (struct sockaddr *)&local, sizeof(local))) {
-		perror("kvs_nlfuzz: netlink socket");
-		exit(2);
-	}
-	setsockopt(nl_fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-	setsockopt(nl_fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
-	setsockopt(nl_fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
-}
-
-static void family_cb(struct nlmsghdr *nlh, void *arg)
-{
-	int rem = nlh->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN);
-	struct nlattr *a = (struct nlattr *)((char *)NLMSG_DATA(nlh) + GENL_HDRLEN);
-
-	if (nlh->nlmsg_type != GENL_ID_CTRL)
-		return;
-	for (; rem >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN && a->nla_len <= rem;
-	     rem -= NLA_ALIGN(a->nla_len), a = (struct nlattr *)((char *)a + NLA_ALIGN(a->nla_len)))
-		if ((a->nla_type & NLA_TYPE_MASK) == CTRL_ATTR_FAMILY_ID)
-			memcpy(arg, (char *)a + NLA_HDRLEN, sizeof(uint16_t));
-}
-
-static bool resolve_family(void)
-{
-	struct msg m;
-	uint16_t id = 0;
-
-	family_id = GENL_ID_CTRL;
-	msg_init(&m, CTRL_CMD_GETFAMILY, 0);
-	put_str(&m, CTRL_ATTR_FAMILY_NAME, KVS_GENL_NAME);
-	transact_cb(&m, family_cb, &id);
-	family_id = id;
-	return id != 0;
 }
 
 static const char *errname(int err)
@@ -935,7 +712,7 @@ static const uint32_t interesting32[] = {
 static void put_random_attr(struct msg *m, int depth)
 {
 	uint16_t type = rnd(10) ? rnd(KVS_ATTR_MAX + 1) : rnd(0x4000);
-	uint8_t buf[2048];
+	uint8_t buf[2048] = { 0 };	/* a seed must replay byte for byte */
 	size_t len;
 	uint32_t v;
 
@@ -1403,7 +1180,7 @@ static void child_main(int idx, uint64_t seed, unsigned long count, double deadl
 	}
 	/* the socket is opened only now, without the capability */
 	close(nl_fd);
-	open_socket();
+	open_socket(RCVBUF);
 	rng_state = seed;
 	seq_no = 1u << 30;
 	while (r.sent < count && now_s() < deadline) {
@@ -1465,6 +1242,7 @@ int main(int argc, char **argv)
 	char *devlist = NULL, *zdevlist = NULL, *tok;
 	bool all_eperm_ok = true, children_ok = true;
 	unsigned long child_changes = 0, child_eperm = 0, child_sent = 0;
+	struct family_info fi = { 0 };
 
 	while ((opt = getopt(argc, argv, "p:d:z:s:n:t:u:vh")) != -1) {
 		switch (opt) {
@@ -1523,8 +1301,9 @@ int main(int argc, char **argv)
 	       "%d unprivileged children\n", (unsigned long long)seed,
 	       (unsigned long long)seed, count, seconds, nchildren);
 
-	open_socket();
-	if (!resolve_family()) {
+	open_socket(RCVBUF);
+	get_family(&fi);
+	if (!fi.id) {
 		printf("1..0 # SKIP kvs generic netlink family not registered\n");
 		return KSFT_SKIP;
 	}

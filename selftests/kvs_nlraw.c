@@ -19,44 +19,23 @@
 #include <errno.h>
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
 
 #include "../uapi/linux/kvs.h"
 
+#define NLRAW_PROG	"kvs_nlraw"
+#include "nlraw.h"
+
 #define KSFT_SKIP	4
-#define BUF_SIZE	16384
-#define RX_SIZE		65536
 #define ATTR_UNKNOWN	200
 
-struct msg {
-	struct nlmsghdr *nlh;
-	struct nlattr *nest[4];
-	int depth;
-	union {
-		char buf[BUF_SIZE];
-		struct nlmsghdr align;
-	};
-};
-
-struct answer {
-	int err;		/* 0 or -errno from NLMSG_ERROR */
-	int replies;		/* family messages received before it */
-	bool got_ack;		/* an NLMSG_ERROR or NLMSG_DONE came */
-	char extack[256];	/* NLMSGERR_ATTR_MSG, "" if none */
-};
-
-static int nl_fd;
-static uint16_t family_id;
-static uint32_t seq_no = 1000;
 static int tests_run, tests_failed, tests_skipped;
 
 static const char *sw_name, *port_name, *free_dev;
@@ -87,73 +66,7 @@ static void tap_skip(const char *desc, const char *why)
 	printf("ok %d - %s # SKIP %s\n", tests_run, desc, why);
 }
 
-/* ---- message building --------------------------------------------------- */
-
-static void msg_init(struct msg *m, uint8_t cmd, uint16_t flags)
-{
-	struct genlmsghdr *g;
-
-	memset(m, 0, sizeof(*m));
-	m->nlh = &m->align;
-	m->nlh->nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN);
-	m->nlh->nlmsg_type = family_id;
-	m->nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
-	m->nlh->nlmsg_seq = ++seq_no;
-	g = NLMSG_DATA(m->nlh);
-	g->cmd = cmd;
-	g->version = KVS_GENL_VERSION;
-}
-
-/* any type, any length: the point is to be able to send wrong ones */
-static void put_raw(struct msg *m, uint16_t type, const void *data, size_t len)
-{
-	struct nlattr *nla = (struct nlattr *)((char *)m->nlh + NLMSG_ALIGN(m->nlh->nlmsg_len));
-	size_t total = NLA_HDRLEN + len;
-
-	if (NLMSG_ALIGN(m->nlh->nlmsg_len) + NLA_ALIGN(total) > BUF_SIZE - 64) {
-		fprintf(stderr, "kvs_nlraw: message too large\n");
-		exit(2);
-	}
-	nla->nla_type = type;
-	nla->nla_len = total;
-	if (len)
-		memcpy((char *)nla + NLA_HDRLEN, data, len);
-	memset((char *)nla + total, 0, NLA_ALIGN(total) - total);
-	m->nlh->nlmsg_len = NLMSG_ALIGN(m->nlh->nlmsg_len) + NLA_ALIGN(total);
-}
-
-static void put_u8(struct msg *m, uint16_t type, uint8_t v)
-{
-	put_raw(m, type, &v, sizeof(v));
-}
-
-static void put_u16(struct msg *m, uint16_t type, uint16_t v)
-{
-	put_raw(m, type, &v, sizeof(v));
-}
-
-static void put_u32(struct msg *m, uint16_t type, uint32_t v)
-{
-	put_raw(m, type, &v, sizeof(v));
-}
-
-static void put_str(struct msg *m, uint16_t type, const char *s)
-{
-	put_raw(m, type, s, strlen(s) + 1);
-}
-
-static void nest_start(struct msg *m, uint16_t type)
-{
-	m->nest[m->depth++] = (struct nlattr *)((char *)m->nlh + NLMSG_ALIGN(m->nlh->nlmsg_len));
-	put_raw(m, type | NLA_F_NESTED, NULL, 0);
-}
-
-static void nest_end(struct msg *m)
-{
-	struct nlattr *nla = m->nest[--m->depth];
-
-	nla->nla_len = (char *)m->nlh + m->nlh->nlmsg_len - (char *)nla;
-}
+/* ---- attributes (the rest is in nlraw.h) -------------------------------- */
 
 static void put_mac(struct msg *m, uint16_t type, unsigned int last)
 {
@@ -176,112 +89,6 @@ static void put_port(struct msg *m)
 static void put_free_dev(struct msg *m)
 {
 	put_str(m, KVS_ATTR_PORT_NAME, free_dev);
-}
-
-/* ---- transport ---------------------------------------------------------- */
-
-static void parse_error(struct nlmsghdr *nlh, struct answer *a)
-{
-	struct nlmsgerr *e = NLMSG_DATA(nlh);
-	size_t off, end = nlh->nlmsg_len;
-
-	a->err = e->error;
-	a->got_ack = true;
-	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
-		return;
-	off = NLMSG_HDRLEN + sizeof(*e);
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
-		off += NLMSG_ALIGN(e->msg.nlmsg_len) - NLMSG_HDRLEN;
-	while (off + NLA_HDRLEN <= end) {
-		struct nlattr *nla = (struct nlattr *)((char *)nlh + off);
-
-		if (nla->nla_len < NLA_HDRLEN || off + nla->nla_len > end)
-			break;
-		if ((nla->nla_type & NLA_TYPE_MASK) == NLMSGERR_ATTR_MSG) {
-			size_t n = nla->nla_len - NLA_HDRLEN;
-
-			if (n >= sizeof(a->extack))
-				n = sizeof(a->extack) - 1;
-			memcpy(a->extack, (char *)nla + NLA_HDRLEN, n);
-			a->extack[n] = '\0';
-		}
-		off += NLA_ALIGN(nla->nla_len);
-	}
-}
-
-/*
- * Receive until the ack (NLMSG_ERROR) or the end of a dump for @seq.
- * Returns false if nothing came within @timeout_ms.
- */
-static bool receive(uint32_t seq, struct answer *a, int timeout_ms,
-		    int (*cb)(struct nlmsghdr *, void *), void *arg)
-{
-	static union {
-		char buf[RX_SIZE];
-		struct nlmsghdr align;
-	} rx;
-
-	for (;;) {
-		struct pollfd pfd = { .fd = nl_fd, .events = POLLIN };
-		struct nlmsghdr *nlh;
-		ssize_t n;
-
-		if (poll(&pfd, 1, timeout_ms) <= 0)
-			return false;
-		n = recv(nl_fd, rx.buf, sizeof(rx.buf), 0);
-		if (n < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			perror("kvs_nlraw: recv");
-			exit(2);
-		}
-		for (nlh = &rx.align; NLMSG_OK(nlh, (size_t)n); nlh = NLMSG_NEXT(nlh, n)) {
-			if (nlh->nlmsg_seq != seq)
-				continue;	/* a late answer to an earlier request */
-			if (nlh->nlmsg_type == NLMSG_ERROR) {
-				parse_error(nlh, a);
-				return true;
-			}
-			if (nlh->nlmsg_type == NLMSG_DONE) {
-				int *e = NLMSG_DATA(nlh);
-
-				a->got_ack = true;
-				if (nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(int)))
-					a->err = *e;
-				return true;
-			}
-			a->replies++;
-			if (cb)
-				cb(nlh, arg);
-		}
-	}
-}
-
-static void send_bytes(const void *data, size_t len)
-{
-	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
-
-	if (sendto(nl_fd, data, len, 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0) {
-		perror("kvs_nlraw: sendto");
-		exit(2);
-	}
-}
-
-static struct answer transact_cb(struct msg *m, int (*cb)(struct nlmsghdr *, void *), void *arg)
-{
-	struct answer a = { 0 };
-
-	send_bytes(m->nlh, m->nlh->nlmsg_len);
-	if (!receive(m->nlh->nlmsg_seq, &a, 3000, cb, arg)) {
-		a.err = -ETIMEDOUT;
-		snprintf(a.extack, sizeof(a.extack), "(no answer)");
-	}
-	return a;
-}
-
-static struct answer transact(struct msg *m)
-{
-	return transact_cb(m, NULL, NULL);
 }
 
 /* ---- expectations ------------------------------------------------------- */
@@ -358,82 +165,21 @@ static bool need(const char *desc, bool sw, bool net, bool port, bool dev)
 
 /* ---- family, dumps ------------------------------------------------------ */
 
-struct family_info {
-	uint16_t id;
-	uint32_t version;
-	bool events_group;
-};
-
-static void parse_mcgrps(struct nlattr *grps, struct family_info *fi)
-{
-	int rem = grps->nla_len - NLA_HDRLEN;
-	struct nlattr *grp = (struct nlattr *)((char *)grps + NLA_HDRLEN);
-
-	for (; rem >= NLA_HDRLEN && grp->nla_len >= NLA_HDRLEN && grp->nla_len <= rem;
-	     rem -= NLA_ALIGN(grp->nla_len),
-	     grp = (struct nlattr *)((char *)grp + NLA_ALIGN(grp->nla_len))) {
-		int rem2 = grp->nla_len - NLA_HDRLEN;
-		struct nlattr *a = (struct nlattr *)((char *)grp + NLA_HDRLEN);
-
-		for (; rem2 >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN && a->nla_len <= rem2;
-		     rem2 -= NLA_ALIGN(a->nla_len),
-		     a = (struct nlattr *)((char *)a + NLA_ALIGN(a->nla_len)))
-			if ((a->nla_type & NLA_TYPE_MASK) == CTRL_ATTR_MCAST_GRP_NAME &&
-			    !strcmp((char *)a + NLA_HDRLEN, KVS_GENL_MCGRP_EVENTS))
-				fi->events_group = true;
-	}
-}
-
-static int family_cb(struct nlmsghdr *nlh, void *arg)
-{
-	struct family_info *fi = arg;
-	int rem = nlh->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN);
-	struct nlattr *a = (struct nlattr *)((char *)NLMSG_DATA(nlh) + GENL_HDRLEN);
-
-	if (nlh->nlmsg_type != GENL_ID_CTRL)
-		return 0;
-	for (; rem >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN && a->nla_len <= rem;
-	     rem -= NLA_ALIGN(a->nla_len),
-	     a = (struct nlattr *)((char *)a + NLA_ALIGN(a->nla_len))) {
-		void *data = (char *)a + NLA_HDRLEN;
-
-		switch (a->nla_type & NLA_TYPE_MASK) {
-		case CTRL_ATTR_FAMILY_ID:
-			memcpy(&fi->id, data, sizeof(fi->id));
-			break;
-		case CTRL_ATTR_VERSION:
-			memcpy(&fi->version, data, sizeof(fi->version));
-			break;
-		case CTRL_ATTR_MCAST_GROUPS:
-			parse_mcgrps(a, fi);
-			break;
-		}
-	}
-	return 0;
-}
-
 static bool resolve_family(struct family_info *fi)
 {
-	struct msg m;
-	struct answer a;
+	struct answer a = get_family(fi);
 
-	family_id = GENL_ID_CTRL;
-	msg_init(&m, CTRL_CMD_GETFAMILY, 0);
-	put_str(&m, CTRL_ATTR_FAMILY_NAME, KVS_GENL_NAME);
-	a = transact_cb(&m, family_cb, fi);
 	if (a.err || !fi->id) {
 		printf("# family \"%s\" not found: %s %s\n", KVS_GENL_NAME, errname(a.err), a.extack);
 		return false;
 	}
-	family_id = fi->id;
 	return true;
 }
 
-static int count_cb(struct nlmsghdr *nlh, void *arg)
+static void count_cb(struct nlmsghdr *nlh, void *arg)
 {
 	if (nlh->nlmsg_type == family_id)
 		(*(int *)arg)++;
-	return 0;
 }
 
 /* number of objects a dump of @cmd returns, -1 on error */
@@ -1090,10 +836,9 @@ static bool remove_strays(void)
 
 int main(int argc, char **argv)
 {
-	struct sockaddr_nl local = { .nl_family = AF_NETLINK };
 	struct family_info fi = { 0 };
 	struct state before, after;
-	int one = 1, opt;
+	int opt;
 
 	while ((opt = getopt(argc, argv, "s:n:p:d:h")) != -1) {
 		switch (opt) {
@@ -1110,16 +855,8 @@ int main(int argc, char **argv)
 	/* a name no other test uses; it must never exist */
 	snprintf(own_switch, sizeof(own_switch), "knl%u", (unsigned int)getpid() % 1000000);
 
-	nl_fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
-	if (nl_fd < 0 || bind(nl_fd, (struct sockaddr *)&local, sizeof(local))) {
-		perror("kvs_nlraw: netlink socket");
-		return 2;
-	}
-	if (setsockopt(nl_fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one)) ||
-	    setsockopt(nl_fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one))) {
-		perror("kvs_nlraw: setsockopt");
-		return 2;
-	}
+	seq_no = 1000;		/* the first request is 1001 */
+	open_socket(0);
 
 	printf("TAP version 13\n");
 	if (!resolve_family(&fi)) {
