@@ -143,7 +143,7 @@ if [ -n "$outdir" ]; then
 	mkdir -p "$outdir" || die "cannot create $outdir"
 	res=$(cd "$outdir" && pwd)
 	rm -rf "${res:?}"/{env,start,guest.sh,modtree.sh,kvs.ko,modules,modroot,nomodules} \
-		"$res"/{output,status,rmmod,dyndbg,dmesg,dmesg.live,kmemleak,kmemleak.loaded,uptime,console.log,checks.tap}
+		"$res"/{output,status,rmmod,dyndbg,dmesg,dmesg.live,kmemleak,kmemleak.loaded,uptime,console.log,console.boot1.log,checks.tap}
 else
 	res=$(mktemp -d /tmp/kvs-vm.XXXXXX) || die "mktemp failed"
 	trap 'rm -rf "$res"' EXIT
@@ -292,15 +292,28 @@ if [ "$accel" = auto ]; then
 fi
 
 qemu_cmd "$accel" "$base_append ${KVS_VM_APPEND:-}"
-say "booting $kver ($accel, $cpus CPUs, $mem MB, timeout ${vm_timeout}s): ${cmd[*]}"
 start=$(date +%s)
-if [ -n "$quiet" ]; then
-	timeout -k 10 "$vm_timeout" "${qemu[@]}" </dev/null 2>&1 | sed -u 's/\r$//' >"$res/console.log"
-else
-	timeout -k 10 "$vm_timeout" "${qemu[@]}" </dev/null 2>&1 | sed -u 's/\r$//' |
-		tee "$res/console.log"
-fi
-qrc=${PIPESTATUS[0]}
+# A guest that dies before guest.sh starts has not run a line of ours, nor loaded kvs: under
+# TCG a kernel's boot-time code patching (int3 text_poke on one vCPU while another runs the
+# old code) can crash it. Such a boot is tried once more, and said so.
+for try in 1 2; do
+	say "booting $kver ($accel, $cpus CPUs, $mem MB, timeout ${vm_timeout}s): ${cmd[*]}"
+	if [ -n "$quiet" ]; then
+		timeout -k 10 "$vm_timeout" "${qemu[@]}" </dev/null 2>&1 | sed -u 's/\r$//' >"$res/console.log"
+	else
+		timeout -k 10 "$vm_timeout" "${qemu[@]}" </dev/null 2>&1 | sed -u 's/\r$//' |
+			tee "$res/console.log"
+	fi
+	qrc=${PIPESTATUS[0]}
+	# (a boot that hung is not worth another timeout)
+	if [ -f "$res/uptime" ] || [ "$try" = 2 ] || [ $(($(date +%s) - start)) -gt 300 ]; then
+		break
+	fi
+	mv "$res/console.log" "$res/console.boot$try.log"
+	say "the guest died before the command started (console: $res/console.boot$try.log;" \
+	    "$(grep -m1 -E 'Oops|panic|BUG' "$res/console.boot$try.log" || echo 'no Oops line')):" \
+	    "booting again"
+done
 wall=$(($(date +%s) - start))
 
 # --- results ---------------------------------------------------------------------------
