@@ -71,10 +71,6 @@ fi
 
 # 3. the suite in one VM, then run.sh's kmemleak and kernel-log checks
 vm=$work/vm
-# ACPI's PCI IRQ routing (_PRT) runs past ACPICA's 30 s loop limit under KASAN and TCG:
-# route IRQs without it; the soft-lockup detector gets its longest threshold (2 x 60 s); a
-# log buffer that keeps every lockdep or KASAN report and every kvs debug line.
-export KVS_VM_APPEND="acpi=noirq watchdog_thresh=60 log_buf_len=8M ${KVS_VM_APPEND:-}"
 # Every test runs as on the stock lanes (the fuzzers too: malformed input is where KASAN
 # earns its keep), except that fdbscale adds 2 500 entries instead of 10 000: the same
 # hash table resizes and multi-message dumps, in a quarter of the time.
