@@ -122,26 +122,6 @@ static void drain(void)
 		;
 }
 
-static const char *errname(int err)
-{
-	static char buf[32];
-
-	switch (-err) {
-	case 0: return "success";
-	case EINVAL: return "EINVAL";
-	case ERANGE: return "ERANGE";
-	case EOPNOTSUPP: return "EOPNOTSUPP";
-	case EPERM: return "EPERM";
-	case ENOENT: return "ENOENT";
-	case ENODEV: return "ENODEV";
-	case EEXIST: return "EEXIST";
-	case EBUSY: return "EBUSY";
-	case ETIMEDOUT: return "ETIMEDOUT (no answer)";
-	}
-	snprintf(buf, sizeof(buf), "errno %d", -err);
-	return buf;
-}
-
 /* ---- the objects ---------------------------------------------------------- */
 
 static const char *prefix;

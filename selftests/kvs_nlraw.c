@@ -93,29 +93,6 @@ static void put_free_dev(struct msg *m)
 
 /* ---- expectations ------------------------------------------------------- */
 
-static const char *errname(int err)
-{
-	static char other[32];
-
-	switch (-err) {
-	case 0: return "success";
-	case EINVAL: return "EINVAL";
-	case ERANGE: return "ERANGE";
-	case EOPNOTSUPP: return "EOPNOTSUPP";
-	case EPERM: return "EPERM";
-	case ENOENT: return "ENOENT";
-	case ENODEV: return "ENODEV";
-	case EEXIST: return "EEXIST";
-	case EBUSY: return "EBUSY";
-	case E2BIG: return "E2BIG";
-	case ENOSPC: return "ENOSPC";
-	case EMSGSIZE: return "EMSGSIZE";
-	case ETIMEDOUT: return "ETIMEDOUT (no answer)";
-	}
-	snprintf(other, sizeof(other), "errno %d", -err);
-	return other;
-}
-
 /* e1/e2: accepted errnos (negative); 0 in e1 means "any error" */
 static bool expect(const char *desc, struct msg *m, int e1, int e2, bool need_extack)
 {

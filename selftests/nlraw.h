@@ -374,4 +374,28 @@ static inline struct answer get_family(struct family_info *fi)
 	return a;
 }
 
+/* A kernel answer's errno, by name where the kvs family gives it */
+static inline const char *errname(int err)
+{
+	static char other[32];
+
+	switch (-err) {
+	case 0: return "success";
+	case EINVAL: return "EINVAL";
+	case ERANGE: return "ERANGE";
+	case EOPNOTSUPP: return "EOPNOTSUPP";
+	case EPERM: return "EPERM";
+	case ENOENT: return "ENOENT";
+	case ENODEV: return "ENODEV";
+	case EEXIST: return "EEXIST";
+	case EBUSY: return "EBUSY";
+	case E2BIG: return "E2BIG";
+	case ENOSPC: return "ENOSPC";
+	case EMSGSIZE: return "EMSGSIZE";
+	case ETIMEDOUT: return "ETIMEDOUT (no answer)";
+	}
+	snprintf(other, sizeof(other), "errno %d", -err);
+	return other;
+}
+
 #endif /* KVS_SELFTESTS_NLRAW_H */
