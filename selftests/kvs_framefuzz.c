@@ -51,6 +51,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "prng.h"
+
 #define FRAME_MAX	9100
 #define NLISTEN		4
 
@@ -68,27 +70,7 @@ static bool have_tap;
 
 static uint8_t mac_a[6], mac_b[6], mac_d[6];
 
-/* ---- PRNG ------------------------------------------------------------------ */
-
-static uint64_t rng_state;
-
-static uint64_t rnd64(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545F4914F6CDD1DULL;
-}
-
-static uint32_t rnd(uint32_t n)
-{
-	return n ? (uint32_t)(rnd64() >> 32) % n : 0;
-}
-
-static bool chance(unsigned int percent)
-{
-	return rnd(100) < percent;
-}
+/* ---- PRNG (prng.h) ------------------------------------------------------- */
 
 static uint32_t between(uint32_t lo, uint32_t hi)
 {

@@ -60,6 +60,8 @@
 #define NLRAW_TIMEOUT_MS	5000
 #define NLRAW_FUZZER		1
 #include "nlraw.h"
+#include "prng.h"
+#include "tap.h"
 
 #define KSFT_SKIP	4
 #define RCVBUF		(1 << 20)
@@ -68,47 +70,6 @@
 #define NNET		4
 #define NFDB		8
 #define MAX_LINES	1024
-
-/* ---- PRNG: xorshift64*, seeded ------------------------------------------- */
-
-static uint64_t rng_state;
-
-static uint64_t rnd64(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545F4914F6CDD1DULL;
-}
-
-static uint32_t rnd(uint32_t n)	/* 0..n-1 */
-{
-	return n ? (uint32_t)(rnd64() >> 32) % n : 0;
-}
-
-static bool chance(unsigned int percent)
-{
-	return rnd(100) < percent;
-}
-
-/* ---- TAP ---------------------------------------------------------------- */
-
-static int tests_run, tests_failed;
-
-static void tap(bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	tests_run++;
-	if (!ok)
-		tests_failed++;
-	printf("%s %d - ", ok ? "ok" : "not ok", tests_run);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-}
 
 /* ---- netlink (the rest is in nlraw.h) ----------------------------------- */
 

@@ -32,39 +32,14 @@
 
 #define NLRAW_PROG	"kvs_nlraw"
 #include "nlraw.h"
+#include "tap.h"
 
 #define KSFT_SKIP	4
 #define ATTR_UNKNOWN	200
 
-static int tests_run, tests_failed, tests_skipped;
-
 static const char *sw_name, *port_name, *free_dev;
 static uint32_t net_id;
 static char own_switch[16];	/* IFNAMSIZ */
-
-/* ---- TAP ---------------------------------------------------------------- */
-
-static void tap_result(bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	tests_run++;
-	if (!ok)
-		tests_failed++;
-	printf("%s %d - ", ok ? "ok" : "not ok", tests_run);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-}
-
-static void tap_skip(const char *desc, const char *why)
-{
-	tests_run++;
-	tests_skipped++;
-	printf("ok %d - %s # SKIP %s\n", tests_run, desc, why);
-}
 
 /* ---- attributes (the rest is in nlraw.h) -------------------------------- */
 
@@ -104,7 +79,7 @@ static bool expect(const char *desc, struct msg *m, int e1, int e2, bool need_ex
 	else
 		errno_ok = a.err == e1 || (e2 && a.err == e2);
 	ok = errno_ok && (!need_extack || a.extack[0]);
-	tap_result(ok, "%s", desc);
+	tap(ok, "%s", desc);
 	if (!ok || a.extack[0]) {
 		printf("#   answer %s%s%s%s\n", errname(a.err),
 		       a.extack[0] ? ", extack \"" : ", no extack message",
@@ -727,7 +702,7 @@ static void test_framing(void)
 	m.nlh->nlmsg_len = NLMSG_HDRLEN + 2;
 	send_bytes(m.nlh, m.nlh->nlmsg_len);
 	r = late_answer(m.nlh->nlmsg_seq, 2000);
-	tap_result(r == -EINVAL, "message cut inside the genl header: EINVAL");
+	tap(r == -EINVAL, "message cut inside the genl header: EINVAL");
 	if (r != -EINVAL)
 		printf("#   answer %s\n", r == 1 ? "none" : errname(r));
 
@@ -737,7 +712,7 @@ static void test_framing(void)
 	m.nlh->nlmsg_len = 8;
 	send_bytes(m.nlh, NLMSG_HDRLEN + GENL_HDRLEN);
 	r = late_answer(m.nlh->nlmsg_seq, 500);
-	tap_result(r != 0, "nlmsg_len 8 (shorter than nlmsghdr): no success");
+	tap(r != 0, "nlmsg_len 8 (shorter than nlmsghdr): no success");
 	if (r == 0)
 		printf("#   the kernel acked it\n");
 
@@ -751,7 +726,7 @@ static void test_framing(void)
 		send_bytes(m.nlh, real);
 	}
 	r = late_answer(m.nlh->nlmsg_seq, 500);
-	tap_result(r != 0, "nlmsg_len longer than the datagram: no success");
+	tap(r != 0, "nlmsg_len longer than the datagram: no success");
 	if (r == 0)
 		printf("#   the kernel acked it\n");
 
@@ -782,7 +757,7 @@ static void test_framing(void)
 	expect("SWITCH_NEW as a dump: EOPNOTSUPP", &m, -EOPNOTSUPP, 0, false);
 
 	/* the socket still works after all of that */
-	tap_result(dump_count(KVS_CMD_SWITCH_GET) >= 0, "a valid dump still answers");
+	tap(dump_count(KVS_CMD_SWITCH_GET) >= 0, "a valid dump still answers");
 }
 
 /* remove what a wrongly accepted request may have made; true if there was any */
@@ -840,16 +815,16 @@ int main(int argc, char **argv)
 		printf("1..0 # SKIP kvs generic netlink family not registered\n");
 		return KSFT_SKIP;
 	}
-	tap_result(fi.version == KVS_GENL_VERSION, "family version is %d (got %u)",
+	tap(fi.version == KVS_GENL_VERSION, "family version is %d (got %u)",
 		   KVS_GENL_VERSION, fi.version);
-	tap_result(fi.events_group, "family has the \"%s\" multicast group",
+	tap(fi.events_group, "family has the \"%s\" multicast group",
 		   KVS_GENL_MCGRP_EVENTS);
 
 	before = snapshot();
-	tap_result(before.switches >= 0 && before.nets >= 0 && before.ports >= 0 &&
+	tap(before.switches >= 0 && before.nets >= 0 && before.ports >= 0 &&
 		   before.fdb >= 0, "dumps answer before the tests");
 	if (sw_name)
-		tap_result(before.switches >= 1, "switch %s is visible in the dump", sw_name);
+		tap(before.switches >= 1, "switch %s is visible in the dump", sw_name);
 
 	test_missing();
 	test_unknown_attrs();
@@ -863,12 +838,12 @@ int main(int argc, char **argv)
 	       before.switches, before.nets, before.ports, before.fdb);
 	printf("# state after:  %d switches, %d nets, %d ports, %d fdb entries\n",
 	       after.switches, after.nets, after.ports, after.fdb);
-	tap_result(!remove_strays(), "no request created switch %s or attached %s",
+	tap(!remove_strays(), "no request created switch %s or attached %s",
 		   own_switch, free_dev ? free_dev : "a device");
-	tap_result(before.switches == after.switches, "switch count unchanged");
-	tap_result(before.nets == after.nets, "network count unchanged");
-	tap_result(before.ports == after.ports, "port count unchanged");
-	tap_result(before.fdb == after.fdb, "fdb entry count unchanged");
+	tap(before.switches == after.switches, "switch count unchanged");
+	tap(before.nets == after.nets, "network count unchanged");
+	tap(before.ports == after.ports, "port count unchanged");
+	tap(before.fdb == after.fdb, "fdb entry count unchanged");
 
 	printf("1..%d\n", tests_run);
 	printf("# Totals: pass:%d fail:%d xfail:0 xpass:0 skip:%d error:0\n",
