@@ -1,24 +1,44 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kvs: the forwarding database of a switch, (network, MAC) -> port.
+ * kvs: the forwarding database of a switch, (network, MAC) -> destination.
  *
- * An rhashtable for look-ups and an hlist for walks (dumps, flushes,
- * ageing). Readers use RCU only; writers (learning in softirq, ageing in a
- * work item, configuration under RTNL) take sw->fdb_lock with BH off.
- * Entries come from one kmem_cache and go back to it after a grace period.
+ * An rhashtable for look-ups and an hlist for dumps. Readers use RCU only;
+ * writers (learning in softirq, ageing in a work item, configuration under
+ * RTNL) take sw->fdb_lock with BH off, with one exception: a learned entry
+ * moving to another port (a VM migrating, a MAC flapping) only swaps its
+ * destination with cmpxchg(), so a flapping MAC never takes the lock. Every
+ * locked writer that changes or clears the destination of an entry swaps it
+ * with xchg(), so exactly one of two racing updates wins and the learned
+ * counters follow the winner.
  *
- * Counters kept under fdb_lock: sw->fdb_count (all entries) and
- * port->learned (learned entries pointing to the port; static ones do not
- * count against max-macs).
+ * Learning is bounded three ways, so that one VM or one tenant cannot use
+ * what the others need: per port (max-macs, default 1024), per network
+ * (max-macs, default 16384) and per switch (1M learned). Static entries
+ * are counted apart (1M per switch) and never refused for lack of room
+ * that learned entries took.
+ *
+ * Counters: sw->fdb_learned, sw->fdb_static, network->fdb_static and
+ * port->fdb_static change under fdb_lock; network->learned and
+ * port->learned are atomics, read locklessly by the datapath's limit
+ * checks (a port's count may overshoot its limit by the frames that race
+ * on other CPUs; the network's cannot, it only grows under the lock).
+ *
+ * Long walks (flushes, ageing) go through the rhashtable walker and yield
+ * every KVS_FDB_WALK_BATCH entries. A walker can miss an entry that is
+ * removed while it is stopped, so a flush repeats until the counters of
+ * what it flushes say nothing is left.
  */
 
 #include <linux/jiffies.h>
 #include <linux/minmax.h>
 #include <linux/rtnetlink.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 
 #include "kvs.h"
+
+#define KVS_FDB_WALK_BATCH	1024
 
 static struct kmem_cache *kvs_fdb_cache __read_mostly;
 
@@ -39,11 +59,18 @@ static void kvs_fdb_key_init(struct kvs_fdb_key *key, u32 net_id,
 	key->pad = 0;
 }
 
-static struct kvs_port *kvs_fdb_port_locked(struct kvs_switch *sw,
-					    struct kvs_fdb_entry *f)
+static struct kvs_dst *kvs_fdb_dst_locked(struct kvs_switch *sw,
+					  struct kvs_fdb_entry *f)
 {
-	return rcu_dereference_protected(f->port,
+	return rcu_dereference_protected(f->dst,
 					 lockdep_is_held(&sw->fdb_lock));
+}
+
+/* Swap the destination of @f, under fdb_lock; returns the old one */
+static struct kvs_dst *kvs_fdb_dst_xchg(struct kvs_fdb_entry *f,
+					struct kvs_dst *dst)
+{
+	return unrcu_pointer(xchg(&f->dst, RCU_INITIALIZER(dst)));
 }
 
 /* RCU */
@@ -70,65 +97,99 @@ static void kvs_fdb_free_rcu(struct rcu_head *head)
 			container_of(head, struct kvs_fdb_entry, rcu));
 }
 
-/* fdb_lock; any context */
-static struct kvs_fdb_entry *kvs_fdb_create(struct kvs_switch *sw,
-					    const struct kvs_fdb_key *key,
-					    struct kvs_port *port, u32 flags)
+/*
+ * A new entry (learned: GFP_ATOMIC, nobody to charge; static: charged to
+ * the memory cgroup of the task configuring it). Filled, not yet inserted.
+ */
+static struct kvs_fdb_entry *kvs_fdb_alloc(const struct kvs_fdb_key *key,
+					   u32 flags, gfp_t gfp)
 {
 	struct kvs_fdb_entry *f;
+
+	f = kmem_cache_zalloc(kvs_fdb_cache, gfp);
+	if (!f)
+		return NULL;
+	f->key = *key;
+	f->flags = flags;
+	f->updated = jiffies;
+	return f;
+}
+
+/* The counters an entry to @port adds to, as learned or static */
+static void kvs_fdb_count(struct kvs_switch *sw, struct kvs_network *network,
+			  struct kvs_port *port, bool learned, int n)
+{
+	if (learned) {
+		sw->fdb_learned += n;
+		atomic_add(n, &network->learned);
+		if (port)
+			atomic_add(n, &port->learned);
+	} else {
+		sw->fdb_static += n;
+		network->fdb_static += n;
+		if (port)
+			port->fdb_static += n;
+	}
+}
+
+/* fdb_lock: @f points to @port in @network; 0 or -EEXIST */
+static int kvs_fdb_insert(struct kvs_switch *sw, struct kvs_network *network,
+			  struct kvs_fdb_entry *f, struct kvs_port *port)
+{
 	int err;
 
 	lockdep_assert_held(&sw->fdb_lock);
 
-	if (sw->fdb_count >= KVS_FDB_MAX_ENTRIES)
-		return ERR_PTR(-ENOSPC);
-
-	f = kmem_cache_zalloc(kvs_fdb_cache, GFP_ATOMIC);
-	if (!f)
-		return ERR_PTR(-ENOMEM);
-
-	f->key = *key;
-	RCU_INIT_POINTER(f->port, port);
-	f->flags = flags;
-	f->updated = jiffies;
-
+	RCU_INIT_POINTER(f->dst, &port->dst);
+	f->network = network;
 	err = rhashtable_lookup_insert_fast(&sw->fdb, &f->rhnode,
 					    kvs_fdb_params);
-	if (err) {
-		kmem_cache_free(kvs_fdb_cache, f);
-		return ERR_PTR(err);
-	}
+	if (err)
+		return err;
 
 	hlist_add_head_rcu(&f->list_node, &sw->fdb_list);
-	sw->fdb_count++;
-	if (port && !(flags & KVS_FDB_F_STATIC))
-		atomic_inc(&port->learned);
-	return f;
+	atomic_inc(&sw->fdb_seq);
+	kvs_fdb_count(sw, network, port, !(f->flags & KVS_FDB_F_STATIC), 1);
+	return 0;
 }
 
-/* fdb_lock; @f is still in the table */
+/*
+ * fdb_lock; @f is still in the table. Events only while the switch is
+ * live: deleting a switch says so once, not once per entry.
+ */
 static void kvs_fdb_remove(struct kvs_switch *sw, struct kvs_fdb_entry *f,
-			   bool notify)
+			   bool rtnl)
 {
-	struct kvs_port *port = kvs_fdb_port_locked(sw, f);
+	struct kvs_port *port;
 
-	if (notify)
-		kvs_notify_fdb(sw, f, KVS_CMD_FDB_DEL, GFP_ATOMIC);
+	lockdep_assert_held(&sw->fdb_lock);
+
+	if (READ_ONCE(sw->live))
+		kvs_notify_fdb(sw, f, KVS_CMD_FDB_DEL, rtnl);
 
 	rhashtable_remove_fast(&sw->fdb, &f->rhnode, kvs_fdb_params);
 	/* _init: walkers tell a removed entry by hlist_unhashed() */
 	hlist_del_init_rcu(&f->list_node);
-	sw->fdb_count--;
-	if (port && !(f->flags & KVS_FDB_F_STATIC))
-		atomic_dec(&port->learned);
+	atomic_inc(&sw->fdb_seq);
+
+	/* a racing move loses from here on: its cmpxchg() sees NULL */
+	port = kvs_dst_port(kvs_fdb_dst_xchg(f, NULL));
+	kvs_fdb_count(sw, f->network, port, !(f->flags & KVS_FDB_F_STATIC), -1);
 	call_rcu(&f->rcu, kvs_fdb_free_rcu);
 }
 
-static bool kvs_fdb_at_limit(const struct kvs_port *port)
+static bool kvs_fdb_port_full(const struct kvs_port *port)
 {
 	u32 max = READ_ONCE(port->max_macs);
 
 	return max && atomic_read(&port->learned) >= max;
+}
+
+static bool kvs_fdb_network_full(const struct kvs_network *network)
+{
+	u32 max = READ_ONCE(network->max_macs);
+
+	return max && atomic_read(&network->learned) >= max;
 }
 
 static void kvs_fdb_refresh(struct kvs_fdb_entry *f)
@@ -140,121 +201,154 @@ static void kvs_fdb_refresh(struct kvs_fdb_entry *f)
 		WRITE_ONCE(f->updated, now);
 }
 
-/* Learning, under fdb_lock: a new entry, or one moving between ports */
-static int kvs_fdb_learn_locked(struct kvs_port *port,
-				const struct kvs_fdb_key *key)
+/*
+ * A learned entry of another port (or of a remote VTEP) moves to @port:
+ * no lock, one cmpxchg() of the destination. Losing the race to another
+ * update is fine: the next frame looks again. The event that tells of the
+ * move is rate limited per port, so a flapping MAC cannot flood listeners.
+ */
+static int kvs_fdb_move(struct kvs_port *port, struct kvs_fdb_entry *f,
+			struct kvs_dst *old)
+{
+	struct kvs_port *from = kvs_dst_port(old);
+
+	/* the MAC counts here now, against this port's limit */
+	if (kvs_fdb_port_full(port))
+		return KVS_DROP_MAC_LIMIT + 1;
+
+	if (cmpxchg(&f->dst, RCU_INITIALIZER(old),
+		    RCU_INITIALIZER(&port->dst)) != RCU_INITIALIZER(old))
+		return 0;
+
+	if (from)
+		atomic_dec(&from->learned);
+	atomic_inc(&port->learned);
+	WRITE_ONCE(f->updated, jiffies);
+	if (__ratelimit(&port->move_rs))
+		kvs_notify_fdb(port->sw, f, KVS_CMD_FDB_NEW, false);
+	return 0;
+}
+
+/* A new learned entry, under fdb_lock */
+static int kvs_fdb_learn_new(struct kvs_port *port,
+			     struct kvs_network *network,
+			     const struct kvs_fdb_key *key)
 {
 	struct kvs_switch *sw = port->sw;
 	struct kvs_fdb_entry *f;
-	struct kvs_port *owner;
 
-	f = kvs_fdb_find_locked(sw, key);
-	if (f) {
-		owner = kvs_fdb_port_locked(sw, f);
-		if (f->flags & KVS_FDB_F_STATIC)
-			return owner == port ? 0 : KVS_DROP_SPOOFED_SRC + 1;
-		if (owner == port) {
-			kvs_fdb_refresh(f);
-			return 0;
-		}
-		/* the MAC moved here (VM migration): it counts here now */
-		if (kvs_fdb_at_limit(port))
-			return KVS_DROP_MAC_LIMIT + 1;
-		if (owner)
-			atomic_dec(&owner->learned);
-		atomic_inc(&port->learned);
-		rcu_assign_pointer(f->port, port);
-		WRITE_ONCE(f->updated, jiffies);
-	} else {
-		if (kvs_fdb_at_limit(port))
-			return KVS_DROP_MAC_LIMIT + 1;
-		f = kvs_fdb_create(sw, key, port, 0);
-		if (IS_ERR(f)) {
-			/* forward anyway, unlearned */
-			if (PTR_ERR(f) == -ENOSPC)
-				net_warn_ratelimited("%s: fdb full, not learning\n",
-						     sw->dev->name);
-			return 0;
-		}
+	/* another CPU was first: the next frame sees its entry */
+	if (kvs_fdb_find_locked(sw, key))
+		return 0;
+	/* exact here: new learned entries are made under this lock only */
+	if (kvs_fdb_network_full(network))
+		return KVS_DROP_MAC_LIMIT + 1;
+	if (sw->fdb_learned >= KVS_FDB_LEARNED_MAX) {
+		/* forward anyway, unlearned */
+		net_warn_ratelimited("%s: fdb full, not learning\n",
+				     sw->dev->name);
+		return 0;
 	}
 
-	kvs_notify_fdb(sw, f, KVS_CMD_FDB_NEW, GFP_ATOMIC);
+	f = kvs_fdb_alloc(key, 0, GFP_ATOMIC);
+	if (!f)
+		return 0;
+	if (kvs_fdb_insert(sw, network, f, port)) {
+		kmem_cache_free(kvs_fdb_cache, f);
+		return 0;
+	}
+	kvs_notify_fdb(sw, f, KVS_CMD_FDB_NEW, false);
 	return 0;
 }
 
 /*
- * Datapath, RCU: check @addr as the source of a frame from @port and learn
- * it. Returns 0, or the drop reason + 1: the MAC is static on another port
- * (checked even with learning off), or a new MAC is beyond max-macs.
+ * Datapath, RCU: check @addr as the source of a frame of @network from
+ * @port and learn it. Returns 0, or the drop reason + 1: the MAC is static
+ * on another port (checked even with learning off), or it is new and the
+ * port or the network has learned all it may.
  */
-int kvs_fdb_learn(struct kvs_port *port, const u8 *addr)
+int kvs_fdb_learn(struct kvs_port *port, struct kvs_network *network,
+		  const u8 *addr)
 {
 	struct kvs_switch *sw = port->sw;
 	struct kvs_fdb_entry *f;
 	struct kvs_fdb_key key;
-	struct kvs_port *owner;
+	struct kvs_dst *dst;
 	int ret;
 
-	kvs_fdb_key_init(&key, port->network->id, addr);
+	kvs_fdb_key_init(&key, network->id, addr);
 	f = rhashtable_lookup(&sw->fdb, &key, kvs_fdb_params);
 	if (likely(f)) {
-		owner = rcu_dereference(f->port);
+		dst = rcu_dereference(f->dst);
+		/* pairs with the xchg() that made it static: flags first */
+		smp_rmb();
 		if (READ_ONCE(f->flags) & KVS_FDB_F_STATIC)
-			return owner == port ? 0 : KVS_DROP_SPOOFED_SRC + 1;
+			return dst == &port->dst ? 0 : KVS_DROP_SPOOFED_SRC + 1;
 		if (!READ_ONCE(port->learning))
 			return 0;
-		/* the common case: a known MAC on its own port, no lock */
-		if (likely(owner == port)) {
+		/* the common case: a known MAC on its own port */
+		if (likely(dst == &port->dst)) {
 			kvs_fdb_refresh(f);
 			return 0;
 		}
-	} else {
-		if (!READ_ONCE(port->learning))
-			return 0;
-		/* a port at its limit sending new MACs: no lock either */
-		if (kvs_fdb_at_limit(port))
-			return KVS_DROP_MAC_LIMIT + 1;
+		if (unlikely(!dst))
+			return 0;	/* being removed */
+		return kvs_fdb_move(port, f, dst);
 	}
 
+	if (!READ_ONCE(port->learning))
+		return 0;
+	/* a port or network at its limit sending new MACs: no lock */
+	if (kvs_fdb_port_full(port) || kvs_fdb_network_full(network))
+		return KVS_DROP_MAC_LIMIT + 1;
+
 	spin_lock_bh(&sw->fdb_lock);
-	ret = kvs_fdb_learn_locked(port, &key);
+	ret = kvs_fdb_learn_new(port, network, &key);
 	spin_unlock_bh(&sw->fdb_lock);
 	return ret;
 }
 
 /*
- * Make (network of @port, @addr) a static entry of @port, with @extra
- * flags; a learned entry is taken over. RTNL.
+ * Make (network of @port, @addr) a static entry of @port with the @why
+ * bit (KVS_FDB_F_PORT_MAC or KVS_FDB_F_ADMIN); a learned entry is taken
+ * over. RTNL.
  */
 static int kvs_fdb_set_static(struct kvs_port *port, const u8 *addr,
-			      u32 extra, u32 *old_flags,
-			      struct netlink_ext_ack *extack)
+			      u32 why, struct netlink_ext_ack *extack)
 {
+	struct kvs_network *network = port->network;
 	struct kvs_switch *sw = port->sw;
-	struct kvs_fdb_entry *f;
+	struct kvs_fdb_entry *f, *new;
 	struct kvs_fdb_key key;
 	struct kvs_port *owner;
 	int err = 0;
 
-	kvs_fdb_key_init(&key, port->network->id, addr);
-	*old_flags = 0;
+	ASSERT_RTNL();
+
+	kvs_fdb_key_init(&key, network->id, addr);
+	/* may go unused; allocated here, where it can sleep and be charged */
+	new = kvs_fdb_alloc(&key, KVS_FDB_F_STATIC | why, GFP_KERNEL_ACCOUNT);
+	if (!new)
+		return -ENOMEM;
 
 	spin_lock_bh(&sw->fdb_lock);
 	f = kvs_fdb_find_locked(sw, &key);
 	if (!f) {
-		f = kvs_fdb_create(sw, &key, port, KVS_FDB_F_STATIC | extra);
-		if (IS_ERR(f)) {
-			err = PTR_ERR(f);
-			if (err == -ENOSPC)
-				NL_SET_ERR_MSG(extack,
-					       "the switch's fdb is full");
+		if (sw->fdb_static >= KVS_FDB_STATIC_MAX) {
+			NL_SET_ERR_MSG(extack,
+				       "too many static entries on this switch");
+			err = -ENOSPC;
 			goto unlock;
 		}
-		kvs_notify_fdb(sw, f, KVS_CMD_FDB_NEW, GFP_ATOMIC);
+		err = kvs_fdb_insert(sw, network, new, port);
+		if (err)
+			goto unlock;
+		kvs_notify_fdb(sw, new, KVS_CMD_FDB_NEW, true);
+		new = NULL;
 		goto unlock;
 	}
 
-	owner = kvs_fdb_port_locked(sw, f);
+	owner = kvs_dst_port(kvs_fdb_dst_locked(sw, f));
 	if (f->flags & KVS_FDB_F_STATIC) {
 		if (owner != port) {
 			NL_SET_ERR_MSG(extack,
@@ -263,20 +357,25 @@ static int kvs_fdb_set_static(struct kvs_port *port, const u8 *addr,
 			goto unlock;
 		}
 		/* already static here: nothing changes that listeners see */
-		*old_flags = f->flags;
-		WRITE_ONCE(f->flags, f->flags | extra);
+		WRITE_ONCE(f->flags, f->flags | why);
 		goto unlock;
 	}
 
-	/* learned, here or elsewhere: it becomes static on @port */
-	if (owner)
-		atomic_dec(&owner->learned);
-	rcu_assign_pointer(f->port, port);
-	WRITE_ONCE(f->flags, KVS_FDB_F_STATIC | extra);
+	/*
+	 * Learned, here or elsewhere: it becomes static on @port. The flags
+	 * are written before the destination (xchg() orders them), so a
+	 * mover that sees the new destination also sees the entry static.
+	 */
+	WRITE_ONCE(f->flags, KVS_FDB_F_STATIC | why);
+	owner = kvs_dst_port(kvs_fdb_dst_xchg(f, &port->dst));
+	kvs_fdb_count(sw, network, owner, true, -1);
+	kvs_fdb_count(sw, network, port, false, 1);
 	WRITE_ONCE(f->updated, jiffies);
-	kvs_notify_fdb(sw, f, KVS_CMD_FDB_NEW, GFP_ATOMIC);
+	kvs_notify_fdb(sw, f, KVS_CMD_FDB_NEW, true);
 unlock:
 	spin_unlock_bh(&sw->fdb_lock);
+	if (new)
+		kmem_cache_free(kvs_fdb_cache, new);
 	return err;
 }
 
@@ -285,7 +384,6 @@ int kvs_fdb_add_static(struct kvs_switch *sw, struct kvs_network *network,
 		       const u8 *addr, struct kvs_port *port,
 		       struct netlink_ext_ack *extack)
 {
-	u32 old_flags;
 	int err;
 
 	ASSERT_RTNL();
@@ -304,22 +402,36 @@ int kvs_fdb_add_static(struct kvs_switch *sw, struct kvs_network *network,
 		return -EINVAL;
 	}
 
-	err = kvs_fdb_set_static(port, addr, 0, &old_flags, extack);
+	err = kvs_fdb_set_static(port, addr, KVS_FDB_F_ADMIN, extack);
 	if (!err)
 		kvs_switch_changed(sw);
 	return err;
 }
 
 int kvs_fdb_add_port_mac(struct kvs_port *port, const u8 *addr,
-			 u32 *old_flags, struct netlink_ext_ack *extack)
+			 struct netlink_ext_ack *extack)
 {
-	ASSERT_RTNL();
-	return kvs_fdb_set_static(port, addr, KVS_FDB_F_PORT_MAC, old_flags,
-				  extack);
+	return kvs_fdb_set_static(port, addr, KVS_FDB_F_PORT_MAC, extack);
 }
 
-void kvs_fdb_del_port_mac(struct kvs_port *port, const u8 *addr,
-			  u32 old_flags)
+/*
+ * fdb_lock: @f loses the @why claim on it; it goes when no claim is left.
+ * Returns whether it went.
+ */
+static bool kvs_fdb_unclaim(struct kvs_switch *sw, struct kvs_fdb_entry *f,
+			    u32 why)
+{
+	u32 flags = f->flags & ~why;
+
+	if (flags & (KVS_FDB_F_PORT_MAC | KVS_FDB_F_ADMIN)) {
+		WRITE_ONCE(f->flags, flags);
+		return false;
+	}
+	kvs_fdb_remove(sw, f, true);
+	return true;
+}
+
+void kvs_fdb_del_port_mac(struct kvs_port *port, const u8 *addr)
 {
 	struct kvs_switch *sw = port->sw;
 	struct kvs_fdb_entry *f;
@@ -332,16 +444,15 @@ void kvs_fdb_del_port_mac(struct kvs_port *port, const u8 *addr,
 	spin_lock_bh(&sw->fdb_lock);
 	f = kvs_fdb_find_locked(sw, &key);
 	if (f && (f->flags & KVS_FDB_F_PORT_MAC) &&
-	    kvs_fdb_port_locked(sw, f) == port) {
-		if (old_flags & KVS_FDB_F_STATIC)
-			WRITE_ONCE(f->flags, old_flags);
-		else
-			kvs_fdb_remove(sw, f, true);
-	}
+	    kvs_dst_port(kvs_fdb_dst_locked(sw, f)) == port)
+		kvs_fdb_unclaim(sw, f, KVS_FDB_F_PORT_MAC);
 	spin_unlock_bh(&sw->fdb_lock);
 }
 
-/* KVS_CMD_FDB_DEL; RTNL */
+/*
+ * KVS_CMD_FDB_DEL; RTNL. A learned entry goes; a static one loses the claim
+ * of FDB_NEW, and is refused when only its port's `mac` list holds it.
+ */
 int kvs_fdb_delete(struct kvs_switch *sw, u32 net_id, const u8 *addr,
 		   struct netlink_ext_ack *extack)
 {
@@ -358,11 +469,14 @@ int kvs_fdb_delete(struct kvs_switch *sw, u32 net_id, const u8 *addr,
 	if (!f) {
 		NL_SET_ERR_MSG(extack, "no such fdb entry");
 		err = -ENOENT;
-	} else if (f->flags & KVS_FDB_F_PORT_MAC) {
+	} else if (!(f->flags & KVS_FDB_F_STATIC)) {
+		kvs_fdb_remove(sw, f, true);
+	} else if (!(f->flags & KVS_FDB_F_ADMIN) &&
+		   (f->flags & KVS_FDB_F_PORT_MAC)) {
 		NL_SET_ERR_MSG(extack, "entry belongs to the port's mac list");
 		err = -EBUSY;
 	} else {
-		kvs_fdb_remove(sw, f, true);
+		kvs_fdb_unclaim(sw, f, KVS_FDB_F_ADMIN);
 	}
 	spin_unlock_bh(&sw->fdb_lock);
 
@@ -371,46 +485,115 @@ int kvs_fdb_delete(struct kvs_switch *sw, u32 net_id, const u8 *addr,
 	return err;
 }
 
+/* ---- walks ---- */
+
 /*
- * Remove the entries pointing to @port (NULL: any) in network @net_id
- * (0: any). Walks under RCU and locks per entry, so that a large table
- * never keeps BHs off for long; the match is checked again under the lock
- * since a learned entry may have moved meanwhile.
+ * Remove every entry @want says so of, yielding the CPU between batches.
+ * @want is asked under RCU, then again under fdb_lock before the entry
+ * goes. Process context, no locks held.
  */
-static void kvs_fdb_flush(struct kvs_switch *sw, const struct kvs_port *port,
-			  u32 net_id, bool notify)
+static void kvs_fdb_walk(struct kvs_switch *sw,
+			 bool (*want)(struct kvs_fdb_entry *f, const void *arg),
+			 const void *arg, bool rtnl)
 {
+	struct rhashtable_iter iter;
 	struct kvs_fdb_entry *f;
+	unsigned int n = 0;
 
-	rcu_read_lock();
-	hlist_for_each_entry_rcu(f, &sw->fdb_list, list_node) {
-		if (port && rcu_access_pointer(f->port) != port)
-			continue;
-		if (net_id && f->key.net_id != net_id)
-			continue;
-
-		spin_lock_bh(&sw->fdb_lock);
-		if (!hlist_unhashed(&f->list_node) &&
-		    (!port || kvs_fdb_port_locked(sw, f) == port))
-			kvs_fdb_remove(sw, f, notify);
-		spin_unlock_bh(&sw->fdb_lock);
+	rhashtable_walk_enter(&sw->fdb, &iter);
+	rhashtable_walk_start(&iter);
+	while ((f = rhashtable_walk_next(&iter))) {
+		if (IS_ERR(f)) {
+			/* -EAGAIN: a resize, the walk starts over */
+			if (PTR_ERR(f) == -EAGAIN)
+				continue;
+			break;
+		}
+		if (want(f, arg)) {
+			spin_lock_bh(&sw->fdb_lock);
+			if (!hlist_unhashed(&f->list_node) && want(f, arg))
+				kvs_fdb_remove(sw, f, rtnl);
+			spin_unlock_bh(&sw->fdb_lock);
+		}
+		if (++n % KVS_FDB_WALK_BATCH == 0) {
+			rhashtable_walk_stop(&iter);
+			cond_resched();
+			rhashtable_walk_start(&iter);
+		}
 	}
-	rcu_read_unlock();
+	rhashtable_walk_stop(&iter);
+	rhashtable_walk_exit(&iter);
+}
+
+/* What a flush removes: entries to @port, or of @network, or all */
+struct kvs_fdb_match {
+	struct kvs_port *port;
+	struct kvs_network *network;
+};
+
+/* RCU */
+static bool kvs_fdb_match(struct kvs_fdb_entry *f, const void *arg)
+{
+	const struct kvs_fdb_match *m = arg;
+
+	if (m->port && kvs_fdb_port(f) != m->port)
+		return false;
+	return !m->network || f->network == m->network;
+}
+
+/* Entries still to flush, by the counters; fdb_lock */
+static unsigned int kvs_fdb_left(struct kvs_switch *sw,
+				 const struct kvs_fdb_match *m)
+{
+	lockdep_assert_held(&sw->fdb_lock);
+
+	if (m->port)
+		return atomic_read(&m->port->learned) + m->port->fdb_static;
+	if (m->network)
+		return atomic_read(&m->network->learned) +
+		       m->network->fdb_static;
+	return sw->fdb_learned + sw->fdb_static;
+}
+
+/*
+ * No entry is added for what is flushed meanwhile (the port no longer
+ * receives, the network has no port left, the switch is being torn down),
+ * so the counters only fall: walk until they say nothing is left. RTNL.
+ */
+static void kvs_fdb_flush(struct kvs_switch *sw, const struct kvs_fdb_match *m)
+{
+	unsigned int left, tries = 0;
+
+	ASSERT_RTNL();
+	for (;;) {
+		spin_lock_bh(&sw->fdb_lock);
+		left = kvs_fdb_left(sw, m);
+		spin_unlock_bh(&sw->fdb_lock);
+		if (!left || WARN_ON_ONCE(++tries > 8))
+			break;
+		kvs_fdb_walk(sw, kvs_fdb_match, m, true);
+	}
 }
 
 void kvs_fdb_flush_port(struct kvs_port *port)
 {
-	kvs_fdb_flush(port->sw, port, 0, true);
+	struct kvs_fdb_match m = { .port = port };
+
+	kvs_fdb_flush(port->sw, &m);
 }
 
-void kvs_fdb_flush_network(struct kvs_switch *sw, u32 net_id)
+void kvs_fdb_flush_network(struct kvs_network *network)
 {
-	kvs_fdb_flush(sw, NULL, net_id, true);
+	struct kvs_fdb_match m = { .network = network };
+
+	kvs_fdb_flush(network->sw, &m);
 }
 
 void kvs_fdb_flush_switch(struct kvs_switch *sw)
 {
-	kvs_fdb_flush(sw, NULL, 0, true);
+	struct kvs_fdb_match m = { };
+
+	kvs_fdb_flush(sw, &m);
 }
 
 /* ---- ageing ---- */
@@ -421,31 +604,25 @@ static unsigned long kvs_fdb_gc_period(unsigned long ageing)
 	return clamp_t(unsigned long, ageing / 4, HZ / 10, 10 * HZ);
 }
 
+/* RCU or fdb_lock */
+static bool kvs_fdb_expired(struct kvs_fdb_entry *f, const void *arg)
+{
+	const unsigned long *ageing = arg;
+
+	return !(READ_ONCE(f->flags) & KVS_FDB_F_STATIC) &&
+	       !time_before(jiffies, READ_ONCE(f->updated) + *ageing);
+}
+
 static void kvs_fdb_gc(struct work_struct *work)
 {
 	struct kvs_switch *sw = container_of(to_delayed_work(work),
 					     struct kvs_switch, gc_work);
 	unsigned long ageing = READ_ONCE(sw->ageing_time);
-	struct kvs_fdb_entry *f;
 
 	if (!ageing)
 		return;	/* kicked again when ageing is turned on */
 
-	rcu_read_lock();
-	hlist_for_each_entry_rcu(f, &sw->fdb_list, list_node) {
-		if (READ_ONCE(f->flags) & KVS_FDB_F_STATIC)
-			continue;
-		if (time_before(jiffies, READ_ONCE(f->updated) + ageing))
-			continue;
-
-		spin_lock_bh(&sw->fdb_lock);
-		if (!hlist_unhashed(&f->list_node) &&
-		    !(f->flags & KVS_FDB_F_STATIC) &&
-		    !time_before(jiffies, f->updated + ageing))
-			kvs_fdb_remove(sw, f, true);
-		spin_unlock_bh(&sw->fdb_lock);
-	}
-	rcu_read_unlock();
+	kvs_fdb_walk(sw, kvs_fdb_expired, &ageing, false);
 
 	queue_delayed_work(system_power_efficient_wq, &sw->gc_work,
 			   kvs_fdb_gc_period(ageing));
@@ -464,23 +641,30 @@ int kvs_fdb_switch_init(struct kvs_switch *sw)
 {
 	spin_lock_init(&sw->fdb_lock);
 	INIT_HLIST_HEAD(&sw->fdb_list);
-	sw->fdb_count = 0;
+	sw->fdb_learned = 0;
+	sw->fdb_static = 0;
+	atomic_set(&sw->fdb_seq, 0);
 	INIT_DELAYED_WORK(&sw->gc_work, kvs_fdb_gc);
 	return rhashtable_init(&sw->fdb, &kvs_fdb_params);
 }
 
-/* The switch device is being freed: nothing reads the table any more */
+/*
+ * The switch device is being freed: its networks, and so every entry,
+ * went in teardown; nothing reads the table any more.
+ */
 void kvs_fdb_switch_destroy(struct kvs_switch *sw)
 {
 	cancel_delayed_work_sync(&sw->gc_work);
-	kvs_fdb_flush(sw, NULL, 0, false);
-	WARN_ON_ONCE(sw->fdb_count);
+	WARN_ON_ONCE(sw->fdb_learned || sw->fdb_static ||
+		     !hlist_empty(&sw->fdb_list));
 	rhashtable_destroy(&sw->fdb);
 }
 
 int kvs_fdb_init(void)
 {
-	kvs_fdb_cache = KMEM_CACHE(kvs_fdb_entry, SLAB_HWCACHE_ALIGN);
+	/* SLAB_ACCOUNT: static entries are charged to who configures them */
+	kvs_fdb_cache = KMEM_CACHE(kvs_fdb_entry,
+				   SLAB_HWCACHE_ALIGN | SLAB_ACCOUNT);
 	return kvs_fdb_cache ? 0 : -ENOMEM;
 }
 

@@ -78,15 +78,16 @@ void kvs_forward_unicast(struct kvs_port *from, struct kvs_port *to,
 }
 
 /*
- * Every other VM port of the network: a clone each, the frame itself to
- * the last one. Never beyond the network: the list is the network's.
+ * Every other VM port of @network: a clone each, the frame itself to the
+ * last one. Never beyond the network: the list is the network's.
  */
-void kvs_forward_flood(struct kvs_port *from, struct sk_buff *skb)
+void kvs_forward_flood(struct kvs_port *from, struct kvs_network *network,
+		       struct sk_buff *skb)
 {
 	struct kvs_port *port, *prev = NULL;
 	struct sk_buff *clone;
 
-	list_for_each_entry_rcu(port, &from->network->ports, net_node) {
+	list_for_each_entry_rcu(port, &network->ports, net_node) {
 		if (port == from || !kvs_port_can_tx(port))
 			continue;
 		if (prev) {

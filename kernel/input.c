@@ -6,9 +6,10 @@
  * past the Ethernet header; eth_hdr() is valid. Every frame that reaches
  * the switch is consumed: forwarded, or dropped and counted.
  *
- * The decision is one function, kvs_classify(), that only looks: it takes
- * a frame and answers what to do with it, so that a batch of frames can be
- * classified in one pass later.
+ * kvs_switch_frame() switches a frame given its ingress port and network:
+ * VM ports call it from their rx_handler, the fabric will call it with the
+ * network its encapsulation names. Its decision, kvs_classify(), only
+ * looks, so that a batch of frames can be classified in one pass later.
  */
 
 #include <linux/etherdevice.h>
@@ -29,8 +30,9 @@ struct kvs_decision {
 	struct kvs_port *to;		/* KVS_ACT_UNICAST */
 };
 
-/* Where a frame from @port with destination @dst goes; RCU */
-static void kvs_classify(struct kvs_port *port, const u8 *dst,
+/* Where a frame of @network from @in with destination @dst goes; RCU */
+static void kvs_classify(struct kvs_switch *sw, struct kvs_port *in,
+			 struct kvs_network *network, const u8 *dst,
 			 struct kvs_decision *d)
 {
 	struct kvs_fdb_entry *f;
@@ -41,19 +43,19 @@ static void kvs_classify(struct kvs_port *port, const u8 *dst,
 		return;
 	}
 
-	f = kvs_fdb_lookup(port->sw, port->network->id, dst);
+	f = kvs_fdb_lookup(sw, network->id, dst);
 	if (!f) {
 		d->action = KVS_ACT_FLOOD;	/* unknown unicast */
 		return;
 	}
 
-	to = rcu_dereference(f->port);
+	to = kvs_fdb_port(f);
 	d->action = KVS_ACT_DROP;
 	if (unlikely(!to))
 		d->reason = KVS_DROP_NO_ROUTE;	/* remote VTEP: no fabric yet */
-	else if (to == port)
+	else if (to == in)
 		d->reason = KVS_DROP_NO_ROUTE;	/* hairpin */
-	else if (unlikely(to->network != port->network))
+	else if (unlikely(to->network != network))
 		d->reason = KVS_DROP_ISOLATION;	/* cannot happen: the key */
 	else
 		d->action = KVS_ACT_UNICAST;
@@ -70,38 +72,91 @@ static bool kvs_src_listed(const struct kvs_maclist *macs, const u8 *src)
 	return false;
 }
 
-/* Source checks and learning, in design.md's order: 0 or reason + 1 */
-static int kvs_check_source(struct kvs_port *port, const u8 *src)
+/* The source checks that need no table: 0 or the drop reason + 1 */
+static int kvs_check_source(struct kvs_port *in, const u8 *src)
 {
 	const struct kvs_maclist *macs;
 
 	if (unlikely(!is_valid_ether_addr(src)))
 		return KVS_DROP_SPOOFED_SRC + 1;	/* multicast or zero */
 
-	macs = rcu_dereference(port->macs);
+	macs = rcu_dereference(in->macs);
 	if (macs && !kvs_src_listed(macs, src))
 		return KVS_DROP_SPOOFED_SRC + 1;
+	return 0;
+}
 
-	/* static on another port, learning, max-macs */
-	return kvs_fdb_learn(port, src);
+/*
+ * 802.1D reserves 01:80:C2:00:00:0X for link-local protocols (STP, PAUSE,
+ * LACP, 802.1X, LLDP...): a VM must not reach its neighbours' or the
+ * host's with them, unless the port forwards that group.
+ */
+static bool kvs_link_local_blocked(const struct kvs_port *in, const u8 *dst)
+{
+	return unlikely(is_link_local_ether_addr(dst)) &&
+	       !(READ_ONCE(in->group_fwd_mask) & BIT(dst[5] & 0x0f));
 }
 
 /* A frame refused by policy: listeners hear of it, rate limited */
-static void kvs_policy_drop(struct kvs_port *port, struct sk_buff *skb,
+static void kvs_policy_drop(struct kvs_port *in, struct sk_buff *skb,
 			    enum kvs_drop_reason reason)
 {
-	kvs_notify_policy_drop(port, eth_hdr(skb)->h_source, reason);
-	kvs_forward_drop(port, skb, reason);
+	kvs_notify_policy_drop(in, eth_hdr(skb)->h_source, reason);
+	kvs_forward_drop(in, skb, reason);
 }
 
+/*
+ * Switch one frame of @network that came in on @in: the only place that
+ * decides, whatever the ingress. The frame's network is the ingress's
+ * (a VM port's own, or the VNI/VID of a fabric frame), never an fdb
+ * entry's. Checks in design.md's order: source, link-local, learning
+ * (static elsewhere, limits), destination. Softirq, RCU; consumes @skb.
+ */
+void kvs_switch_frame(struct kvs_switch *sw, struct kvs_port *in,
+		      struct kvs_network *network, struct sk_buff *skb)
+{
+	const struct ethhdr *eth = eth_hdr(skb);
+	struct kvs_decision d;
+	int reason;
+
+	reason = kvs_check_source(in, eth->h_source);
+	if (unlikely(reason)) {
+		kvs_policy_drop(in, skb, reason - 1);
+		return;
+	}
+
+	if (kvs_link_local_blocked(in, eth->h_dest)) {
+		kvs_forward_drop(in, skb, KVS_DROP_LINK_LOCAL);
+		return;
+	}
+
+	reason = kvs_fdb_learn(in, network, eth->h_source);
+	if (unlikely(reason)) {
+		kvs_policy_drop(in, skb, reason - 1);
+		return;
+	}
+
+	kvs_classify(sw, in, network, eth->h_dest, &d);
+	switch (d.action) {
+	case KVS_ACT_UNICAST:
+		kvs_forward_unicast(in, d.to, skb);
+		break;
+	case KVS_ACT_FLOOD:
+		kvs_forward_flood(in, network, skb);
+		break;
+	default:
+		kvs_forward_drop(in, skb, d.reason);
+		break;
+	}
+}
+
+/* The rx_handler of VM ports */
 rx_handler_result_t kvs_handle_frame(struct sk_buff **pskb)
 {
 	struct sk_buff *skb = *pskb;
-	struct kvs_decision d;
 	struct kvs_port *port;
 	struct kvs_switch *sw;
 	unsigned int len;
-	int reason;
 
 	/* our own frames looped back by the stack are not for switching */
 	if (unlikely(skb->pkt_type == PACKET_LOOPBACK))
@@ -139,23 +194,7 @@ rx_handler_result_t kvs_handle_frame(struct sk_buff **pskb)
 		return RX_HANDLER_CONSUMED;
 	}
 
-	reason = kvs_check_source(port, eth_hdr(skb)->h_source);
-	if (unlikely(reason)) {
-		kvs_policy_drop(port, skb, reason - 1);
-		return RX_HANDLER_CONSUMED;
-	}
-
-	kvs_classify(port, eth_hdr(skb)->h_dest, &d);
-	switch (d.action) {
-	case KVS_ACT_UNICAST:
-		kvs_forward_unicast(port, d.to, skb);
-		break;
-	case KVS_ACT_FLOOD:
-		kvs_forward_flood(port, skb);
-		break;
-	default:
-		kvs_forward_drop(port, skb, d.reason);
-		break;
-	}
+	/* a VM port's network is set at attach and never changes */
+	kvs_switch_frame(sw, port, port->network, skb);
 	return RX_HANDLER_CONSUMED;
 }

@@ -4,7 +4,8 @@
  *  - every configuration change runs under RTNL (genl handlers take it);
  *  - the datapath runs under RCU (rx_handler, softirq) and never takes RTNL;
  *  - fdb writers (learning in softirq, ageing, netlink) take sw->fdb_lock
- *    with _bh; fdb readers use RCU only;
+ *    with _bh; fdb readers use RCU only; a learned entry moving between
+ *    ports changes only its RCU-published destination (cmpxchg, no lock);
  *  - objects reachable from the datapath are freed after an RCU grace period.
  */
 #ifndef _KVS_H
@@ -60,14 +61,32 @@ struct kvs_port_cfg {
 	bool has_learning;
 	bool has_max_macs;
 	bool has_bum_limit;
+	bool has_group_fwd_mask;
 	bool learning;
 	u32 max_macs;
 	u32 bum_limit;
+	u16 group_fwd_mask;
 	unsigned int mac_count;
 	u8 macs[KVS_PORT_MACS_MAX][ETH_ALEN];
 };
 
+/*
+ * Where an fdb entry sends frames: a local port or (with the fabric) a
+ * remote VTEP. Embedded in the object it names, so that an entry has one
+ * RCU-published pointer and a learned MAC moves between a port and a VTEP
+ * (or between two ports) with one pointer update.
+ */
+enum kvs_dst_type {
+	KVS_DST_PORT = 1,
+	KVS_DST_REMOTE,
+};
+
+struct kvs_dst {
+	u8 type;			/* enum kvs_dst_type, never changes */
+};
+
 struct kvs_port {
+	struct kvs_dst dst;		/* what fdb entries point to */
 	struct net_device *dev;
 	netdevice_tracker dev_tracker;
 	struct kvs_switch *sw;
@@ -79,8 +98,11 @@ struct kvs_port {
 	bool learning;
 	u32 max_macs;			/* 0: no limit */
 	u32 bum_limit;			/* 0: no limit (not enforced yet) */
+	u16 group_fwd_mask;		/* link-local groups forwarded */
 	atomic_t learned;		/* learned fdb entries pointing here */
+	unsigned int fdb_static;	/* static ones; fdb_lock */
 	struct ratelimit_state event_rs;	/* POLICY_DROP notifications */
+	struct ratelimit_state move_rs;	/* FDB_NEW of MACs moving here */
 	struct kvs_pcpu_stats __percpu *stats;
 	struct rcu_head rcu;
 };
@@ -91,25 +113,27 @@ struct kvs_network {
 	struct kvs_switch *sw;
 	struct list_head ports;		/* VM ports, RCU for flooding */
 	u32 port_count;			/* RTNL */
+	u32 max_macs;			/* learned entries allowed, 0: any */
+	atomic_t learned;		/* learned entries of the network */
+	unsigned int fdb_static;	/* static ones; fdb_lock */
 	struct rcu_head rcu;
 };
 
 /* fdb.c */
 
 /*
- * Internal KVS_FDB_F_* bit, never reported: the static entry exists because
- * the MAC is in its port's `mac` list, so only PORT_SET may remove it.
+ * Internal KVS_FDB_F_* bits, never reported, of a static entry: PORT_MAC,
+ * the MAC is in its port's `mac` list; ADMIN, it was also added by
+ * FDB_NEW. The entry lives while either is set.
  */
 #define KVS_FDB_F_PORT_MAC	BIT(31)
+#define KVS_FDB_F_ADMIN		BIT(30)
 
 /* What netlink may report of an entry's flags */
 static inline u32 kvs_fdb_flags_uapi(u32 flags)
 {
 	return flags & (KVS_FDB_F_STATIC | KVS_FDB_F_REMOTE);
 }
-
-/* Entries of one switch, learned and static together */
-#define KVS_FDB_MAX_ENTRIES	(1024U * 1024U)
 
 struct kvs_fdb_key {
 	u32 net_id;
@@ -121,8 +145,8 @@ struct kvs_fdb_entry {
 	struct rhash_head rhnode;
 	struct kvs_fdb_key key;
 	struct hlist_node list_node;	/* sw->fdb_list, for dumps */
-	struct kvs_port __rcu *port;	/* local destination, or NULL */
-	__be32 remote_ip4;		/* remote VTEP (fabric issue) */
+	struct kvs_dst __rcu *dst;	/* where frames go; NULL: removed */
+	struct kvs_network *network;	/* outlives its entries */
 	u32 flags;			/* KVS_FDB_F_* */
 	unsigned long updated;		/* jiffies, written only on change */
 	struct rcu_head rcu;
@@ -130,22 +154,42 @@ struct kvs_fdb_entry {
 
 struct kvs_switch {
 	struct net_device *dev;
-	struct list_head node;		/* kvs_pernet->switches, RTNL */
+	struct list_head node;		/* kvs_pernet->switches: RTNL, RCU */
 	struct list_head ports;		/* all ports, RTNL */
 	struct xarray networks;		/* id -> kvs_network, RCU readers */
+	unsigned int net_count;		/* RTNL */
 	struct kvs_port __rcu *fabric;	/* at most one */
 	struct rhashtable fdb;
 	struct hlist_head fdb_list;	/* RCU readers, fdb_lock writers */
 	spinlock_t fdb_lock;
-	unsigned int fdb_count;		/* fdb_lock */
+	unsigned int fdb_learned;	/* fdb_lock */
+	unsigned int fdb_static;	/* fdb_lock */
+	atomic_t fdb_seq;		/* bumped by every insert and removal */
 	unsigned long ageing_time;	/* jiffies, 0: never */
 	struct delayed_work gc_work;
-	atomic_t generation;		/* bumped on every change, for dumps */
+	atomic_t generation;		/* bumped on every config change */
 	bool live;			/* registered, not torn down; RTNL */
 };
 
+/*
+ * `ip link set PORT master OTHER` runs the old master's ndo_del_slave and
+ * then the new one's ndo_add_slave, back to back in one task under RTNL.
+ * A kvs port cannot move between switches (the new one cannot know the
+ * network), so the detach remembers the port here, and a kvs switch asked
+ * to take it in the same breath puts it back where it was and refuses.
+ */
+struct kvs_moving {
+	const struct net_device *dev;	/* compared only, never used */
+	const struct task_struct *task;	/* compared only */
+	unsigned long when;		/* jiffies */
+	int sw_ifindex;
+	u32 net_id;
+	struct kvs_port_cfg cfg;
+};
+
 struct kvs_pernet {
-	struct list_head switches;	/* RTNL */
+	struct list_head switches;	/* RTNL, RCU */
+	struct kvs_moving moving;	/* RTNL */
 };
 
 extern unsigned int kvs_pernet_id;
@@ -167,7 +211,8 @@ void kvs_switch_stats(struct kvs_switch *sw, struct kvs_stats *sum);
 
 struct kvs_network *kvs_network_find(struct kvs_switch *sw, u32 id);
 int kvs_network_create(struct kvs_switch *sw, u32 id, const char *label,
-		       struct netlink_ext_ack *extack);
+		       u32 max_macs, struct netlink_ext_ack *extack);
+void kvs_network_set_max_macs(struct kvs_network *network, u32 max_macs);
 void kvs_network_destroy(struct kvs_network *network);
 
 /* port.c: attach, detach, lifetime via the netdevice notifier */
@@ -182,8 +227,29 @@ int kvs_port_attach_vm(struct kvs_switch *sw, struct net_device *dev,
 int kvs_port_configure(struct kvs_port *port, const struct kvs_port_cfg *cfg,
 		       struct netlink_ext_ack *extack);
 void kvs_port_detach(struct kvs_port *port);
+void kvs_port_get_cfg(const struct kvs_port *port, struct kvs_port_cfg *cfg);
 
 /* fdb.c */
+
+/* The local port of a destination, NULL for a remote VTEP or none */
+static inline struct kvs_port *kvs_dst_port(struct kvs_dst *dst)
+{
+	return dst && dst->type == KVS_DST_PORT ?
+	       container_of(dst, struct kvs_port, dst) : NULL;
+}
+
+/* RCU: the local port an entry sends to, or NULL */
+static inline struct kvs_port *kvs_fdb_port(const struct kvs_fdb_entry *f)
+{
+	return kvs_dst_port(rcu_dereference(f->dst));
+}
+
+/* Changes whenever an entry is inserted or removed: dumps compare it */
+static inline unsigned int kvs_fdb_seq(const struct kvs_switch *sw)
+{
+	return atomic_read(&sw->fdb_seq);
+}
+
 int kvs_fdb_init(void);
 void kvs_fdb_exit(void);
 int kvs_fdb_switch_init(struct kvs_switch *sw);
@@ -196,28 +262,33 @@ int kvs_fdb_add_static(struct kvs_switch *sw, struct kvs_network *network,
 int kvs_fdb_delete(struct kvs_switch *sw, u32 net_id, const u8 *addr,
 		   struct netlink_ext_ack *extack);
 void kvs_fdb_flush_port(struct kvs_port *port);	/* every entry to it */
-void kvs_fdb_flush_network(struct kvs_switch *sw, u32 net_id);
+void kvs_fdb_flush_network(struct kvs_network *network);
 void kvs_fdb_flush_switch(struct kvs_switch *sw);
 void kvs_fdb_gc_kick(struct kvs_switch *sw);	/* RTNL: ageing changed */
 /*
- * A port's `mac` list: make @addr a static entry of @port (the previous
- * flags of the entry, 0 if there was none or it was learned, go to
- * *@old_flags), and undo or remove it again with those flags (0: remove).
+ * A port's `mac` list: make @addr a static entry of @port, and drop the
+ * list's claim on it again (the entry goes unless FDB_NEW added it too).
  */
 int kvs_fdb_add_port_mac(struct kvs_port *port, const u8 *addr,
-			 u32 *old_flags, struct netlink_ext_ack *extack);
-void kvs_fdb_del_port_mac(struct kvs_port *port, const u8 *addr,
-			  u32 old_flags);
-/* datapath: learn src on port; returns 0 or the drop reason + 1 */
-int kvs_fdb_learn(struct kvs_port *port, const u8 *addr);
+			 struct netlink_ext_ack *extack);
+void kvs_fdb_del_port_mac(struct kvs_port *port, const u8 *addr);
+/*
+ * Datapath: check @addr as the source of a frame of @network from @port,
+ * and learn it; returns 0 or the drop reason + 1.
+ */
+int kvs_fdb_learn(struct kvs_port *port, struct kvs_network *network,
+		  const u8 *addr);
 
 /* input.c: rx_handler and the forwarding decision */
 rx_handler_result_t kvs_handle_frame(struct sk_buff **pskb);
+void kvs_switch_frame(struct kvs_switch *sw, struct kvs_port *in,
+		      struct kvs_network *network, struct sk_buff *skb);
 
 /* forward.c: delivery */
 void kvs_forward_unicast(struct kvs_port *from, struct kvs_port *to,
 			 struct sk_buff *skb);
-void kvs_forward_flood(struct kvs_port *from, struct sk_buff *skb);
+void kvs_forward_flood(struct kvs_port *from, struct kvs_network *network,
+		       struct sk_buff *skb);
 void kvs_forward_drop(struct kvs_port *from, struct sk_buff *skb,
 		      enum kvs_drop_reason reason);
 
@@ -235,8 +306,12 @@ void kvs_genl_exit(void);
 void kvs_notify_switch(struct kvs_switch *sw, u8 cmd);
 void kvs_notify_network(struct kvs_network *network, u8 cmd);
 void kvs_notify_port(struct kvs_port *port, u8 cmd);
+/*
+ * @rtnl: sent under RTNL, where device names are stable and may be sent;
+ * from the datapath and the ageing work only ifindexes go out.
+ */
 void kvs_notify_fdb(struct kvs_switch *sw, const struct kvs_fdb_entry *f,
-		    u8 cmd, gfp_t gfp);
+		    u8 cmd, bool rtnl);
 void kvs_notify_policy_drop(struct kvs_port *port, const u8 *src,
 			    enum kvs_drop_reason reason);	/* atomic ok */
 

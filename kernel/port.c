@@ -150,6 +150,12 @@ static int kvs_port_check_cfg(const struct kvs_port_cfg *cfg,
 		NL_SET_ERR_MSG(extack, "bum-limit is not supported yet");
 		return -EOPNOTSUPP;
 	}
+	if (cfg->has_group_fwd_mask &&
+	    (cfg->group_fwd_mask & KVS_GROUP_FWD_RESTRICTED)) {
+		NL_SET_ERR_MSG(extack,
+			       "group-fwd-mask cannot forward STP, PAUSE or LACP (bits 0-2)");
+		return -EINVAL;
+	}
 	if (!cfg->has_macs)
 		return 0;
 	if (cfg->mac_count > KVS_PORT_MACS_MAX) {
@@ -187,16 +193,17 @@ static bool kvs_maclist_has(const struct kvs_maclist *macs, const u8 *addr)
  * Replace the `mac` list of @port with the one in @cfg: the new MACs become
  * static entries first (all or none: EEXIST when one is static on another
  * port), then the list is published, then the entries of MACs that left
- * it go. RTNL.
+ * it go, once no frame checked against the old list is in flight: such a
+ * frame could otherwise learn the MAC again right after. RTNL.
  */
 static int kvs_port_set_macs(struct kvs_port *port,
 			     const struct kvs_port_cfg *cfg,
 			     struct netlink_ext_ack *extack)
 {
 	struct kvs_maclist *old = rtnl_dereference(port->macs);
-	u32 old_flags[KVS_PORT_MACS_MAX];
 	DECLARE_BITMAP(added, KVS_PORT_MACS_MAX);
 	struct kvs_maclist *new = NULL;
+	bool gone = false;
 	unsigned int i;
 	int err;
 
@@ -204,7 +211,7 @@ static int kvs_port_set_macs(struct kvs_port *port,
 
 	if (cfg->mac_count) {
 		new = kmalloc(struct_size(new, addr, cfg->mac_count),
-			      GFP_KERNEL);
+			      GFP_KERNEL_ACCOUNT);
 		if (!new)
 			return -ENOMEM;
 		new->count = cfg->mac_count;
@@ -214,26 +221,31 @@ static int kvs_port_set_macs(struct kvs_port *port,
 	for (i = 0; i < cfg->mac_count; i++) {
 		if (kvs_maclist_has(old, new->addr[i]))
 			continue;
-		err = kvs_fdb_add_port_mac(port, new->addr[i], &old_flags[i],
-					   extack);
+		err = kvs_fdb_add_port_mac(port, new->addr[i], extack);
 		if (err)
 			goto err_undo;
 		__set_bit(i, added);
 	}
 
 	rcu_assign_pointer(port->macs, new);
+	if (!old)
+		return 0;
 
-	if (old) {
+	for (i = 0; i < old->count && !gone; i++)
+		gone = !kvs_maclist_has(new, old->addr[i]);
+	if (gone) {
+		/* every frame that passed the old list has been switched */
+		synchronize_net();
 		for (i = 0; i < old->count; i++)
 			if (!kvs_maclist_has(new, old->addr[i]))
-				kvs_fdb_del_port_mac(port, old->addr[i], 0);
-		kfree_rcu(old, rcu);
+				kvs_fdb_del_port_mac(port, old->addr[i]);
 	}
+	kfree_rcu(old, rcu);
 	return 0;
 
 err_undo:
 	for_each_set_bit(i, added, KVS_PORT_MACS_MAX)
-		kvs_fdb_del_port_mac(port, new->addr[i], old_flags[i]);
+		kvs_fdb_del_port_mac(port, new->addr[i]);
 	kfree(new);
 	return err;
 }
@@ -259,7 +271,7 @@ int kvs_port_attach_vm(struct kvs_switch *sw, struct net_device *dev,
 	if (err)
 		return err;
 
-	port = kzalloc(sizeof(*port), GFP_KERNEL);
+	port = kzalloc(sizeof(*port), GFP_KERNEL_ACCOUNT);
 	if (!port)
 		return -ENOMEM;
 	port->stats = kvs_stats_alloc();
@@ -268,18 +280,25 @@ int kvs_port_attach_vm(struct kvs_switch *sw, struct net_device *dev,
 		return -ENOMEM;
 	}
 
+	port->dst.type = KVS_DST_PORT;
 	port->dev = dev;
 	port->sw = sw;
 	port->network = network;
 	port->type = KVS_PORT_VM;
 	port->learning = cfg->has_learning ? cfg->learning : true;
-	port->max_macs = cfg->has_max_macs ? cfg->max_macs : 0;
+	port->max_macs = cfg->has_max_macs ? cfg->max_macs :
+			 KVS_PORT_MAX_MACS_DEFAULT;
+	port->group_fwd_mask = cfg->has_group_fwd_mask ?
+			       cfg->group_fwd_mask : 0;
 	atomic_set(&port->learned, 0);
 	INIT_LIST_HEAD(&port->sw_node);
 	INIT_LIST_HEAD(&port->net_node);
 	/* POLICY_DROP events: 5 a second; never print "suppressed" lines */
 	ratelimit_state_init(&port->event_rs, HZ, 5);
 	ratelimit_set_flags(&port->event_rs, RATELIMIT_MSG_ON_RELEASE);
+	/* FDB_NEW of MACs moving to the port (flapping): as many */
+	ratelimit_state_init(&port->move_rs, HZ, 5);
+	ratelimit_set_flags(&port->move_rs, RATELIMIT_MSG_ON_RELEASE);
 	netdev_hold(dev, &port->dev_tracker, GFP_KERNEL);
 
 	/* first: the likely refusal (EEXIST) leaves the device untouched */
@@ -359,9 +378,32 @@ int kvs_port_configure(struct kvs_port *port, const struct kvs_port_cfg *cfg,
 		WRITE_ONCE(port->max_macs, cfg->max_macs);
 	if (cfg->has_bum_limit)
 		WRITE_ONCE(port->bum_limit, cfg->bum_limit);
+	if (cfg->has_group_fwd_mask)
+		WRITE_ONCE(port->group_fwd_mask, cfg->group_fwd_mask);
 
 	kvs_switch_changed(port->sw);
 	return 0;
+}
+
+/* The settings of @port, as a PORT_NEW would give them; RTNL */
+void kvs_port_get_cfg(const struct kvs_port *port, struct kvs_port_cfg *cfg)
+{
+	const struct kvs_maclist *macs = rtnl_dereference(port->macs);
+
+	memset(cfg, 0, sizeof(*cfg));
+	if (macs) {
+		cfg->has_macs = true;
+		cfg->mac_count = macs->count;
+		memcpy(cfg->macs, macs->addr, macs->count * ETH_ALEN);
+	}
+	cfg->has_learning = true;
+	cfg->learning = port->learning;
+	cfg->has_max_macs = true;
+	cfg->max_macs = port->max_macs;
+	cfg->has_bum_limit = true;
+	cfg->bum_limit = port->bum_limit;
+	cfg->has_group_fwd_mask = true;
+	cfg->group_fwd_mask = port->group_fwd_mask;
 }
 
 void kvs_port_detach(struct kvs_port *port)

@@ -12,8 +12,15 @@
 
 struct kvs_pcpu_stats __percpu *kvs_stats_alloc(void)
 {
-	/* zeroed, with every CPU's syncp initialised */
-	return netdev_alloc_pcpu_stats(struct kvs_pcpu_stats);
+	struct kvs_pcpu_stats __percpu *stats;
+	int cpu;
+
+	/* zeroed; charged to the memory cgroup of who attaches the port */
+	stats = alloc_percpu_gfp(struct kvs_pcpu_stats, GFP_KERNEL_ACCOUNT);
+	if (stats)
+		for_each_possible_cpu(cpu)
+			u64_stats_init(&per_cpu_ptr(stats, cpu)->syncp);
+	return stats;
 }
 
 void kvs_stats_free(struct kvs_pcpu_stats __percpu *stats)

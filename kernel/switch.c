@@ -101,7 +101,7 @@ struct kvs_network *kvs_network_find(struct kvs_switch *sw, u32 id)
 }
 
 int kvs_network_create(struct kvs_switch *sw, u32 id, const char *label,
-		       struct netlink_ext_ack *extack)
+		       u32 max_macs, struct netlink_ext_ack *extack)
 {
 	struct kvs_network *network;
 	int err;
@@ -112,8 +112,13 @@ int kvs_network_create(struct kvs_switch *sw, u32 id, const char *label,
 		NL_SET_ERR_MSG(extack, "network id out of range");
 		return -ERANGE;
 	}
+	if (sw->net_count >= KVS_NETS_MAX) {
+		NL_SET_ERR_MSG(extack, "too many networks on this switch");
+		return -ENOSPC;
+	}
 
-	network = kzalloc(sizeof(*network), GFP_KERNEL);
+	/* charged to the memory cgroup of who creates it */
+	network = kzalloc(sizeof(*network), GFP_KERNEL_ACCOUNT);
 	if (!network)
 		return -ENOMEM;
 
@@ -125,9 +130,11 @@ int kvs_network_create(struct kvs_switch *sw, u32 id, const char *label,
 	}
 	network->id = id;
 	network->sw = sw;
+	network->max_macs = max_macs;
+	atomic_set(&network->learned, 0);
 	INIT_LIST_HEAD(&network->ports);
 
-	err = xa_insert(&sw->networks, id, network, GFP_KERNEL);
+	err = xa_insert(&sw->networks, id, network, GFP_KERNEL_ACCOUNT);
 	if (err) {
 		kfree(network);
 		if (err == -EBUSY) {
@@ -138,9 +145,21 @@ int kvs_network_create(struct kvs_switch *sw, u32 id, const char *label,
 		return err;
 	}
 
+	sw->net_count++;
 	kvs_switch_changed(sw);
 	kvs_notify_network(network, KVS_CMD_NET_NEW);
 	return 0;
+}
+
+/*
+ * Lowering the cap keeps what is learned (it ages out); new MACs are
+ * refused until the network is under it again.
+ */
+void kvs_network_set_max_macs(struct kvs_network *network, u32 max_macs)
+{
+	ASSERT_RTNL();
+	WRITE_ONCE(network->max_macs, max_macs);
+	kvs_switch_changed(network->sw);
 }
 
 void kvs_network_destroy(struct kvs_network *network)
@@ -153,9 +172,10 @@ void kvs_network_destroy(struct kvs_network *network)
 	list_for_each_entry_safe(port, tmp, &network->ports, net_node)
 		kvs_port_detach(port);
 	/* the ports took their entries; this catches any left (remote) */
-	kvs_fdb_flush_network(sw, network->id);
+	kvs_fdb_flush_network(network);
 
 	xa_erase(&sw->networks, network->id);
+	sw->net_count--;
 	kvs_switch_changed(sw);
 	kvs_notify_network(network, KVS_CMD_NET_DEL);
 	kfree_rcu(network, rcu);
@@ -200,24 +220,60 @@ static void kvs_switch_free(struct net_device *dev)
 	pr_debug("switch %s destroyed\n", dev->name);
 }
 
-/* `ip link set DEV master SW` cannot say which network: refuse it */
+/*
+ * `ip link set DEV master SW` cannot say which network: refuse it. When
+ * DEV was a port of another kvs switch a moment ago, in this same request
+ * (struct kvs_moving), it goes back there first: a refused move changes
+ * nothing (but the port's counters, which start again).
+ */
 static int kvs_switch_add_slave(struct net_device *dev,
 				struct net_device *port_dev,
 				struct netlink_ext_ack *extack)
 {
+	struct kvs_pernet *pn = net_generic(dev_net(dev), kvs_pernet_id);
+	struct kvs_moving *mv = &pn->moving;
+	struct kvs_network *network = NULL;
+	struct kvs_switch *old;
+
+	if (mv->dev != port_dev || mv->task != current ||
+	    time_after(jiffies, mv->when + HZ)) {
+		NL_SET_ERR_MSG(extack,
+			       "a kvs port needs a network: use `kvs port add`");
+		return -EOPNOTSUPP;
+	}
+
+	mv->dev = NULL;
+	old = kvs_switch_by_ifindex(dev_net(dev), mv->sw_ifindex);
+	if (old && old->live)
+		network = kvs_network_find(old, mv->net_id);
+	if (!network ||
+	    kvs_port_attach_vm(old, port_dev, network, &mv->cfg, NULL)) {
+		NL_SET_ERR_MSG(extack,
+			       "a kvs port cannot move to another switch; it could not go back and is detached");
+		return -EBUSY;
+	}
 	NL_SET_ERR_MSG(extack,
-		       "a kvs port needs a network: use `kvs port add`");
-	return -EOPNOTSUPP;
+		       "a kvs port cannot move to another switch (it stays where it was): `kvs port del` it first");
+	return -EBUSY;
 }
 
-/* `ip link set DEV nomaster` */
+/* `ip link set DEV nomaster`, or the first half of `master OTHER` */
 static int kvs_switch_del_slave(struct net_device *dev,
 				struct net_device *port_dev)
 {
+	struct kvs_pernet *pn = net_generic(dev_net(dev), kvs_pernet_id);
 	struct kvs_port *port = kvs_port_from_dev(port_dev);
+	struct kvs_moving *mv = &pn->moving;
 
 	if (!port || port->sw != netdev_priv(dev))
 		return -EINVAL;
+
+	mv->dev = port_dev;
+	mv->task = current;
+	mv->when = jiffies;
+	mv->sw_ifindex = dev->ifindex;
+	mv->net_id = port->network->id;
+	kvs_port_get_cfg(port, &mv->cfg);
 
 	kvs_port_detach(port);
 	return 0;
@@ -266,6 +322,7 @@ static void kvs_switch_setup(struct net_device *dev)
 	INIT_LIST_HEAD(&sw->node);
 	INIT_LIST_HEAD(&sw->ports);
 	xa_init(&sw->networks);
+	sw->net_count = 0;
 	RCU_INIT_POINTER(sw->fabric, NULL);
 	sw->ageing_time = kvs_secs_to_jiffies(KVS_AGEING_TIME_DEFAULT);
 	atomic_set(&sw->generation, 0);
@@ -305,8 +362,8 @@ static int kvs_switch_register(struct net_device *dev,
 		return err;
 	}
 
-	list_add_tail(&sw->node, &pn->switches);
-	sw->live = true;
+	list_add_tail_rcu(&sw->node, &pn->switches);
+	WRITE_ONCE(sw->live, true);
 	kvs_fdb_gc_kick(sw);
 	kvs_switch_changed(sw);
 	kvs_notify_switch(sw, KVS_CMD_SWITCH_NEW);
@@ -337,7 +394,8 @@ void kvs_switch_teardown(struct kvs_switch *sw)
 
 	if (!sw->live)
 		return;
-	sw->live = false;
+	/* from here on the fdb sends no event per entry */
+	WRITE_ONCE(sw->live, false);
 
 	list_for_each_entry_safe(port, tmp, &sw->ports, sw_node)
 		kvs_port_detach(port);
@@ -348,7 +406,8 @@ void kvs_switch_teardown(struct kvs_switch *sw)
 	cancel_delayed_work_sync(&sw->gc_work);
 	kvs_fdb_flush_switch(sw);
 
-	list_del_init(&sw->node);
+	/* RCU dumps may be walking the list: the switch outlives them */
+	list_del_rcu(&sw->node);
 	kvs_switch_changed(sw);
 	kvs_notify_switch(sw, KVS_CMD_SWITCH_DEL);
 }

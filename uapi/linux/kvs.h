@@ -29,6 +29,13 @@
 #define KVS_AGEING_TIME_MAX	1000000		/* seconds */
 #define KVS_AGEING_TIME_DEFAULT	300		/* seconds */
 #define KVS_VXLAN_DSTPORT	4789
+#define KVS_NETS_MAX		4096		/* networks of one switch */
+#define KVS_NET_MAX_MACS_DEFAULT  16384	/* learned MACs of one network */
+#define KVS_PORT_MAX_MACS_DEFAULT 1024	/* learned MACs of one VM port */
+#define KVS_FDB_LEARNED_MAX	(1024 * 1024)	/* learned MACs of one switch */
+#define KVS_FDB_STATIC_MAX	(1024 * 1024)	/* static entries of one switch */
+/* 802.1D link-local groups 01:80:C2:00:00:0X that are never forwarded */
+#define KVS_GROUP_FWD_RESTRICTED 0x0007	/* STP, MAC control (PAUSE), LACP */
 
 /**
  * enum kvs_cmd - generic netlink commands of the kvs family
@@ -62,8 +69,12 @@
  * @KVS_CMD_FDB_GET: dump entries
  * @KVS_CMD_STATS_GET: counters of a switch (totals) or of a port (doit), or
  *	of every port (dump); replies carry KVS_ATTR_STATS
- * @KVS_CMD_POLICY_DROP: notification only: PORT_*, NET_ID, MAC (source of
- *	the refused frame) and DROP_REASON
+ * @KVS_CMD_POLICY_DROP: notification only: SWITCH_IFINDEX, PORT_IFINDEX,
+ *	NET_ID, MAC (source of the refused frame) and DROP_REASON
+ * @KVS_CMD_NET_SET: change NET_MAX_MACS of a network
+ *
+ * The "events" group needs CAP_NET_ADMIN (where the kernel can say so:
+ * GENL_MCAST_CAP_NET_ADMIN, 6.10 and later).
  */
 enum kvs_cmd {
 	KVS_CMD_UNSPEC,
@@ -83,6 +94,7 @@ enum kvs_cmd {
 	KVS_CMD_FDB_GET,
 	KVS_CMD_STATS_GET,
 	KVS_CMD_POLICY_DROP,
+	KVS_CMD_NET_SET,
 	__KVS_CMD_MAX
 };
 
@@ -133,6 +145,8 @@ enum kvs_encap {
  * @KVS_DROP_MTU: larger than the egress device allows
  * @KVS_DROP_NO_MEMORY: allocation (clone, headroom) failed
  * @KVS_DROP_MALFORMED: not a valid Ethernet frame (runt, bad header)
+ * @KVS_DROP_LINK_LOCAL: 802.1D link-local destination (01:80:C2:00:00:0X:
+ *	STP, PAUSE, LACP, 802.1X, LLDP...) the port does not forward
  */
 enum kvs_drop_reason {
 	KVS_DROP_NO_ROUTE,
@@ -145,6 +159,7 @@ enum kvs_drop_reason {
 	KVS_DROP_MTU,
 	KVS_DROP_NO_MEMORY,
 	KVS_DROP_MALFORMED,
+	KVS_DROP_LINK_LOCAL,
 	__KVS_DROP_MAX
 };
 
@@ -181,6 +196,17 @@ enum kvs_drop_reason {
  * @KVS_ATTR_FDB_REMOTE_IP6: binary 16 bytes, remote VTEP
  * @KVS_ATTR_STATS: nest of enum kvs_stats_attr (replies)
  * @KVS_ATTR_DROP_REASON: u32, enum kvs_drop_reason (POLICY_DROP)
+ * @KVS_ATTR_NET_MAX_MACS: u32, learned MACs allowed in a network, 0 = no
+ *	limit (NET_NEW, NET_SET, replies; KVS_NET_MAX_MACS_DEFAULT when absent
+ *	from NET_NEW)
+ * @KVS_ATTR_NET_LEARNED: u32, MACs currently learned in a network (replies)
+ * @KVS_ATTR_PORT_GROUP_FWD_MASK: u16, bit N set: frames to the 802.1D
+ *	link-local group 01:80:C2:00:00:0N are forwarded from the port (default
+ *	0: none); KVS_GROUP_FWD_RESTRICTED bits are refused (PORT_NEW,
+ *	PORT_SET, replies)
+ *
+ * KVS_ATTR_PORT_MAX_MACS is KVS_PORT_MAX_MACS_DEFAULT when absent from
+ * PORT_NEW; 0 given explicitly means no limit.
  */
 enum kvs_attr {
 	KVS_ATTR_UNSPEC,
@@ -207,6 +233,9 @@ enum kvs_attr {
 	KVS_ATTR_FDB_REMOTE_IP6,
 	KVS_ATTR_STATS,
 	KVS_ATTR_DROP_REASON,
+	KVS_ATTR_NET_MAX_MACS,
+	KVS_ATTR_NET_LEARNED,
+	KVS_ATTR_PORT_GROUP_FWD_MASK,
 	__KVS_ATTR_MAX
 };
 
@@ -272,6 +301,7 @@ enum kvs_stats_attr {
 	KVS_STATS_DROP_MTU,
 	KVS_STATS_DROP_NO_MEMORY,
 	KVS_STATS_DROP_MALFORMED,
+	KVS_STATS_DROP_LINK_LOCAL,
 	__KVS_STATS_MAX
 };
 
