@@ -125,6 +125,7 @@ static void fdb_print(struct kvs *ctx, struct nlattr **tb, const char *sw)
 	bool is_static = flags & KVS_FDB_F_STATIC;
 	char macbuf[MAC_STRLEN], dev[IFNAMSIZ], rbuf[ADDR_STRLEN], age[32];
 	const char *devname, *remote = NULL;
+	FILE *out = out_file(ctx);
 
 	devname = attr_ifname(tb, KVS_ATTR_PORT_NAME, KVS_ATTR_PORT_IFINDEX,
 			      dev);
@@ -160,23 +161,26 @@ static void fdb_print(struct kvs *ctx, struct nlattr **tb, const char *sw)
 		return;
 	}
 
-	printf("%s net %u", macbuf, attr_u32(tb, KVS_ATTR_NET_ID, 0));
+	fprintf(out, "%s net %u", macbuf, attr_u32(tb, KVS_ATTR_NET_ID, 0));
 	if (sw)
-		printf(" switch %s", sw);
+		fprintf(out, " switch %s", sw);
 	if (devname)
-		printf(" dev %s", devname);
+		fprintf(out, " dev %s", devname);
 	if (remote)
-		printf(" remote %s", remote);
+		fprintf(out, " remote %s", remote);
 	if (is_static)
-		printf(" static\n");
+		fprintf(out, " static\n");
 	else if (tb[KVS_ATTR_FDB_AGE])
-		printf(" learned age %.1fs\n",
-		       nla_get_u32(tb[KVS_ATTR_FDB_AGE]) / 1000.0);
+		fprintf(out, " learned age %.1fs\n",
+			nla_get_u32(tb[KVS_ATTR_FDB_AGE]) / 1000.0);
 	else
-		printf(" learned\n");
+		fprintf(out, " learned\n");
 }
 
-/* kvs_show() callback; @arg: the fdb_args of the show */
+/* kvs_show_stream() callback; @arg: the fdb_args of the show. The
+ * switch filter is the kernel's; it is checked here again on the name of
+ * the ifindex the entry carries.
+ */
 static int fdb_show_one(struct kvs *ctx, struct nlattr **tb, const void *arg)
 {
 	const struct fdb_args *p = arg;
@@ -229,7 +233,8 @@ static int fdb_show(struct kvs *ctx, struct args *a)
 		err |= nla_put_u32(msg, KVS_ATTR_NET_ID, p.net);
 	if (err)
 		return kvs_put_err(ctx, msg);
-	return kvs_show(ctx, msg, fdb_show_one, &p);
+	/* up to a million entries: no message is kept */
+	return kvs_show_stream(ctx, msg, fdb_show_one, &p);
 }
 
 static const struct kvs_command fdb_cmds[] = {

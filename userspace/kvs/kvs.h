@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <json-c/json.h>
 #include <netlink/attr.h>
 #include <netlink/msg.h>
@@ -26,6 +27,9 @@
 #endif
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+/* A number macro as a string literal, for help texts */
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 /* Global state: options and the netlink socket, one per process */
 struct kvs {
@@ -36,6 +40,12 @@ struct kvs {
 	struct knl nl;
 	unsigned long lineno;	/* batch line being run, 0 outside -b */
 	json_object *jarr;	/* array being filled by a show (-j) */
+	/* kvs_show_stream(): where the text goes (NULL: stdout), and the
+	 * JSON object of the reply being printed
+	 */
+	FILE *out;
+	bool streaming;
+	json_object *jcur;
 };
 
 /* ---- command table ---- */
@@ -146,6 +156,14 @@ typedef int (*kvs_show_cb_t)(struct kvs *ctx, struct nlattr **tb,
  */
 int kvs_show(struct kvs *ctx, struct nl_msg *msg, kvs_show_cb_t show,
 	     const void *arg);
+/* The same for dumps of up to millions of replies (fdb): @show runs as
+ * each reply arrives, must send no request, and prints its text to
+ * out_file(); the output is held in memory (a line of text or of JSON a
+ * reply, not the messages) until the dump completed uninterrupted, and
+ * dropped when it is retried. 0 or -1 (printed).
+ */
+int kvs_show_stream(struct kvs *ctx, struct nl_msg *msg, kvs_show_cb_t show,
+		    const void *arg);
 
 /* Parse a kvs message: tb[0..KVS_ATTR_MAX]; false if malformed */
 bool kvs_parse(struct nl_msg *msg, struct nlattr **tb);
@@ -155,9 +173,17 @@ uint32_t attr_u32(struct nlattr **tb, int type, uint32_t def);
 uint8_t attr_u8(struct nlattr **tb, int type, uint8_t def);
 /* A string attribute copied into @buf (truncated), or NULL if absent */
 const char *attr_str(struct nlattr *nla, char *buf, size_t size);
-/* Switch or port name, from the NAME attribute or else the IFINDEX */
+/* Switch or port name, from the NAME attribute or else the IFINDEX
+ * (datapath events and fdb dumps carry only the ifindex), looked up with
+ * ifindex_name()
+ */
 const char *attr_ifname(struct nlattr **tb, int name_type, int ifindex_type,
 			char buf[16]);
+/* The name of @ifindex in the current namespace, "ifN" if it has none;
+ * cached until ifname_cache_flush() (each show and each event flush it)
+ */
+const char *ifindex_name(uint32_t ifindex, char buf[16]);
+void ifname_cache_flush(void);
 const uint8_t *attr_mac(struct nlattr *nla);
 
 /* ---- output (print.c) ---- */
@@ -169,6 +195,11 @@ void out_end(struct kvs *ctx);
 void out_end_or_abort(struct kvs *ctx, int ret);
 /* A new JSON object appended to the array being built */
 json_object *out_obj(struct kvs *ctx);
+/* Where a show prints its text */
+static inline FILE *out_file(const struct kvs *ctx)
+{
+	return ctx->out ? ctx->out : stdout;
+}
 /* Print one JSON object on a line (monitor) */
 void out_json_line(struct kvs *ctx, json_object *obj);
 

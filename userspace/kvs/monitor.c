@@ -3,6 +3,7 @@
  * kvs monitor: print the notifications of the "events" multicast group,
  * one line each, until killed.
  */
+#include <errno.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
@@ -211,6 +212,8 @@ static void event_json(struct kvs *ctx, uint8_t cmd, struct nlattr **tb,
 			jadd_u64(o, "reason", reason);
 		if (e->dev)
 			jadd_str(o, "dev", e->dev);
+		if (e->sw)
+			jadd_str(o, "switch", e->sw);
 		if (e->has_net)
 			jadd_u64(o, "net", e->net);
 		if (e->has_mac)
@@ -236,6 +239,8 @@ static int event_cb(struct nl_msg *msg, void *arg)
 	    !kvs_parse(msg, tb))
 		return 0;
 	cmd = knl_cmd(msg);
+	/* an ifindex may name another device by the next event */
+	ifname_cache_flush();
 	event_decode(tb, &e);
 	if (ctx->json)
 		event_json(ctx, cmd, tb, &e);
@@ -261,8 +266,14 @@ static int monitor(struct kvs *ctx, struct args *a)
 	if (kvs_open(ctx))
 		return -1;
 
-	if (knl_subscribe(&ctx->nl, KVS_GENL_MCGRP_EVENTS))
+	if (knl_subscribe(&ctx->nl, KVS_GENL_MCGRP_EVENTS)) {
+		/* the group is for CAP_NET_ADMIN only: it names every
+		 * tenant's MACs
+		 */
+		if (ctx->nl.err == EPERM || ctx->nl.err == EACCES)
+			return kvs_err(ctx, "monitor: joining the kvs events group needs CAP_NET_ADMIN");
 		return kvs_nl_err(ctx);
+	}
 	fflush(stdout);
 	if (knl_listen(&ctx->nl, event_cb, ctx, events_lost))
 		return kvs_nl_err(ctx);
@@ -280,5 +291,6 @@ const struct kvs_object obj_monitor = {
 	.cmds = monitor_cmds,
 	.def_cmd = NULL,
 	.notes = "Events: switch added|deleted, net added|deleted, port attached|detached,\n"
-		 "fdb learned|added|deleted, drop REASON (spoofed-src, mac-limit, storm-limit)\n",
+		 "fdb learned|added|deleted, drop REASON (spoofed-src, mac-limit, storm-limit)\n"
+		 "Needs CAP_NET_ADMIN: the events name every network's MACs.\n",
 };

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kvs net { add | del | show }
+ * kvs net { add | set | del | show }
  */
 #include <net/if.h>
 #include <stdio.h>
@@ -13,11 +13,19 @@ struct net_args {
 	uint32_t id;
 	const char *sw;
 	const char *label;
+	const char *max_macs_str;
+	uint32_t max_macs;
 };
 
-/* ID switch SWITCH [ name LABEL ] */
+/* Which keywords a command takes besides "switch" */
+enum {
+	NA_LABEL	= 1 << 0,	/* name LABEL */
+	NA_MAX_MACS	= 1 << 1,	/* max-macs N */
+};
+
+/* ID switch SWITCH [ name LABEL ] [ max-macs N ] */
 static int net_parse(struct kvs *ctx, struct args *a, struct net_args *p,
-		     bool with_label)
+		     unsigned int allowed)
 {
 	memset(p, 0, sizeof(*p));
 	if (!args_more(a))
@@ -33,12 +41,18 @@ static int net_parse(struct kvs *ctx, struct args *a, struct net_args *p,
 			if (arg_value(ctx, a, kw, &p->sw) ||
 			    arg_ifname(ctx, kw, p->sw))
 				return -1;
-		} else if (with_label && !strcmp(kw, "name")) {
+		} else if ((allowed & NA_LABEL) && !strcmp(kw, "name")) {
 			if (arg_value(ctx, a, kw, &p->label))
 				return -1;
 			if (strlen(p->label) >= KVS_LABEL_MAX)
 				return kvs_err(ctx, "network name \"%s\" is too long (at most %d bytes)",
 					       p->label, KVS_LABEL_MAX - 1);
+		} else if ((allowed & NA_MAX_MACS) &&
+			   !strcmp(kw, "max-macs")) {
+			if (arg_value(ctx, a, kw, &p->max_macs_str) ||
+			    arg_u32(ctx, kw, p->max_macs_str, UINT32_MAX,
+				    &p->max_macs))
+				return -1;
 		} else {
 			return arg_unknown(ctx, a, kw);
 		}
@@ -50,12 +64,17 @@ static int net_parse(struct kvs *ctx, struct args *a, struct net_args *p,
 
 static int net_change(struct kvs *ctx, struct args *a, uint8_t cmd)
 {
+	unsigned int allowed = cmd == KVS_CMD_NET_NEW ?
+			       NA_LABEL | NA_MAX_MACS :
+			       cmd == KVS_CMD_NET_SET ? NA_MAX_MACS : 0;
 	struct net_args p;
 	struct nl_msg *msg;
 	int err;
 
-	if (net_parse(ctx, a, &p, cmd == KVS_CMD_NET_NEW))
+	if (net_parse(ctx, a, &p, allowed))
 		return -1;
+	if (cmd == KVS_CMD_NET_SET && !p.max_macs_str)
+		return kvs_err(ctx, "nothing to change: give max-macs");
 	msg = kvs_req(ctx, cmd, 0);
 	if (!msg)
 		return -1;
@@ -63,6 +82,8 @@ static int net_change(struct kvs *ctx, struct args *a, uint8_t cmd)
 	err |= nla_put_u32(msg, KVS_ATTR_NET_ID, p.id);
 	if (p.label)
 		err |= nla_put_string(msg, KVS_ATTR_NET_LABEL, p.label);
+	if (p.max_macs_str)
+		err |= nla_put_u32(msg, KVS_ATTR_NET_MAX_MACS, p.max_macs);
 	if (err)
 		return kvs_put_err(ctx, msg);
 	return kvs_do(ctx, msg);
@@ -71,6 +92,11 @@ static int net_change(struct kvs *ctx, struct args *a, uint8_t cmd)
 static int net_add(struct kvs *ctx, struct args *a)
 {
 	return net_change(ctx, a, KVS_CMD_NET_NEW);
+}
+
+static int net_set(struct kvs *ctx, struct args *a)
+{
+	return net_change(ctx, a, KVS_CMD_NET_SET);
 }
 
 static int net_del(struct kvs *ctx, struct args *a)
@@ -96,6 +122,12 @@ static void net_print(struct kvs *ctx, struct nlattr **tb, const char *sw)
 		if (lbl)
 			jadd_str(o, "name", lbl);
 		jadd_u64(o, "ports", attr_u32(tb, KVS_ATTR_NET_PORTS, 0));
+		if (tb[KVS_ATTR_NET_MAX_MACS])
+			jadd_u64(o, "max_macs",
+				 nla_get_u32(tb[KVS_ATTR_NET_MAX_MACS]));
+		if (tb[KVS_ATTR_NET_LEARNED])
+			jadd_u64(o, "learned",
+				 nla_get_u32(tb[KVS_ATTR_NET_LEARNED]));
 		return;
 	}
 
@@ -104,7 +136,12 @@ static void net_print(struct kvs *ctx, struct nlattr **tb, const char *sw)
 		printf(" switch %s", sw);
 	if (lbl)
 		printf(" name %s", lbl);
-	printf(" ports %u\n", attr_u32(tb, KVS_ATTR_NET_PORTS, 0));
+	printf(" ports %u", attr_u32(tb, KVS_ATTR_NET_PORTS, 0));
+	if (tb[KVS_ATTR_NET_MAX_MACS])
+		printf(" max-macs %u", nla_get_u32(tb[KVS_ATTR_NET_MAX_MACS]));
+	if (tb[KVS_ATTR_NET_LEARNED])
+		printf(" learned %u", nla_get_u32(tb[KVS_ATTR_NET_LEARNED]));
+	printf("\n");
 }
 
 /* kvs_show() callback; @arg: the switch asked for, or NULL */
@@ -151,7 +188,9 @@ static int net_show(struct kvs *ctx, struct args *a)
 }
 
 static const struct kvs_command net_cmds[] = {
-	{ "add", NULL, net_add, "ID switch SWITCH [ name LABEL ]" },
+	{ "add", NULL, net_add,
+	  "ID switch SWITCH [ name LABEL ] [ max-macs N ]" },
+	{ "set", NULL, net_set, "ID switch SWITCH [ max-macs N ]" },
 	{ "del", del_aliases, net_del, "ID switch SWITCH" },
 	{ "show", show_aliases, net_show, "[ switch SWITCH ]" },
 	{ NULL, NULL, NULL, NULL },
@@ -163,5 +202,7 @@ const struct kvs_object obj_net = {
 	.cmds = net_cmds,
 	.def_cmd = "show",
 	.notes = "ID := 1..16777215 (the VXLAN VNI, or the VLAN id 1..4094)\n"
-		 "LABEL := free text, at most 31 bytes\n",
+		 "LABEL := free text, at most 31 bytes\n"
+		 "max-macs N: learned MACs allowed in the network (all its ports),\n"
+		 "            default " STR(KVS_NET_MAX_MACS_DEFAULT) ", 0 = no limit\n",
 };

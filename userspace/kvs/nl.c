@@ -121,6 +121,8 @@ int kvs_show(struct kvs *ctx, struct nl_msg *msg, kvs_show_cb_t show,
 	 */
 	if (kvs_get(ctx, msg, &r))
 		return -1;
+	/* names are resolved afresh for each show, then cached through it */
+	ifname_cache_flush();
 	out_begin(ctx);
 	for (i = 0; i < r.n && !ret; i++) {
 		struct nlattr *tb[KVS_ATTR_MAX + 1];
@@ -131,6 +133,89 @@ int kvs_show(struct kvs *ctx, struct nl_msg *msg, kvs_show_cb_t show,
 	out_end_or_abort(ctx, ret);
 	replies_free(&r);
 	return ret;
+}
+
+struct stream {
+	struct kvs *ctx;
+	kvs_show_cb_t show;
+	const void *arg;
+	size_t n;		/* JSON objects written */
+	int err;		/* first failure of @show */
+};
+
+static int stream_cb(struct nl_msg *msg, void *arg)
+{
+	struct nlattr *tb[KVS_ATTR_MAX + 1];
+	struct stream *s = arg;
+	struct kvs *ctx = s->ctx;
+
+	if (s->err || !kvs_parse(msg, tb))
+		return 0;
+	s->err = s->show(ctx, tb, s->arg);
+	if (ctx->jcur) {
+		if (!s->err)
+			fprintf(ctx->out, "%s%s", s->n++ ? "," : "",
+				json_object_to_json_string_ext(ctx->jcur,
+					JSON_C_TO_STRING_PLAIN |
+					JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(ctx->jcur);
+		ctx->jcur = NULL;
+	}
+	return 0;
+}
+
+int kvs_show_stream(struct kvs *ctx, struct nl_msg *msg, kvs_show_cb_t show,
+		    const void *arg)
+{
+	struct stream s = { .ctx = ctx, .show = show, .arg = arg };
+	char *buf = NULL;
+	size_t len = 0;
+	int tries, ret;
+
+	/* pretty JSON is indented as a whole: build it the usual way */
+	if (ctx->json && ctx->pretty)
+		return kvs_show(ctx, msg, show, arg);
+
+	ctx->out = open_memstream(&buf, &len);
+	if (!ctx->out) {
+		nlmsg_free(msg);
+		return kvs_err(ctx, "%s", strerror(ENOMEM));
+	}
+	ctx->streaming = true;
+	for (tries = 0; tries < DUMP_TRIES; tries++) {
+		/* a retry starts the output afresh */
+		rewind(ctx->out);
+		s.n = 0;
+		s.err = 0;
+		ifname_cache_flush();
+		ret = knl_transact(&ctx->nl, msg, stream_cb, &s);
+		if (ret != -EINTR)
+			break;
+	}
+	ctx->streaming = false;
+	nlmsg_free(msg);
+	ret = ret ? ret : s.err;
+	if (!ret && (fflush(ctx->out) || ferror(ctx->out)))
+		ret = -ENOMEM;
+	/* sets @len to the position: where the last try ended */
+	fclose(ctx->out);
+	ctx->out = NULL;
+
+	if (ret == -EINTR)
+		ret = kvs_err(ctx, "the dump was interrupted by concurrent changes %d times, giving up",
+			      DUMP_TRIES);
+	else if (ret == -ENOMEM && !ctx->nl.err)
+		ret = kvs_err(ctx, "%s", strerror(ENOMEM));
+	else if (ret && !s.err)
+		ret = kvs_nl_err(ctx);
+	if (!ret) {
+		if (ctx->json)
+			printf("[%.*s]\n", (int)len, buf);
+		else
+			fwrite(buf, 1, len, stdout);
+	}
+	free(buf);
+	return ret ? -1 : 0;
 }
 
 /* Strings are read with attr_str()/attr_ifname(), bounded, so they are
@@ -160,6 +245,9 @@ static struct nla_policy kvs_policy[KVS_ATTR_MAX + 1] = {
 	[KVS_ATTR_FDB_REMOTE_IP6]	= { .type = NLA_UNSPEC, .minlen = 16 },
 	[KVS_ATTR_STATS]		= { .type = NLA_NESTED },
 	[KVS_ATTR_DROP_REASON]		= { .type = NLA_U32 },
+	[KVS_ATTR_NET_MAX_MACS]		= { .type = NLA_U32 },
+	[KVS_ATTR_NET_LEARNED]		= { .type = NLA_U32 },
+	[KVS_ATTR_PORT_GROUP_FWD_MASK]	= { .type = NLA_U16 },
 };
 
 bool kvs_parse(struct nl_msg *msg, struct nlattr **tb)
@@ -195,19 +283,50 @@ const char *attr_str(struct nlattr *nla, char *buf, size_t size)
 	return buf;
 }
 
+/* ifindex -> name, direct-mapped: an fdb dump of a million entries names
+ * a handful of devices, each looked up once instead of once an entry
+ * (if_indextoname() costs a socket and an ioctl).
+ */
+#define IFNAME_CACHE	64
+
+struct ifname_entry {
+	uint32_t ifindex;	/* 0: empty */
+	char name[IFNAMSIZ];
+};
+
+static struct ifname_entry ifname_cache[IFNAME_CACHE];
+
+void ifname_cache_flush(void)
+{
+	memset(ifname_cache, 0, sizeof(ifname_cache));
+}
+
+const char *ifindex_name(uint32_t ifindex, char buf[IFNAMSIZ])
+{
+	struct ifname_entry *c = &ifname_cache[ifindex % IFNAME_CACHE];
+
+	if (!ifindex || c->ifindex != ifindex) {
+		/* gone already: still say which device it was */
+		if (!if_indextoname(ifindex, buf))
+			snprintf(buf, IFNAMSIZ, "if%u", ifindex);
+		if (ifindex) {
+			c->ifindex = ifindex;
+			memcpy(c->name, buf, IFNAMSIZ);
+		}
+		return buf;
+	}
+	memcpy(buf, c->name, IFNAMSIZ);
+	return buf;
+}
+
 const char *attr_ifname(struct nlattr **tb, int name_type, int ifindex_type,
 			char buf[IFNAMSIZ])
 {
-	uint32_t ifindex;
-
 	if (tb[name_type])
 		return attr_str(tb[name_type], buf, IFNAMSIZ);
 	if (!tb[ifindex_type])
 		return NULL;
-	ifindex = nla_get_u32(tb[ifindex_type]);
-	if (!if_indextoname(ifindex, buf))
-		snprintf(buf, IFNAMSIZ, "if%u", ifindex);
-	return buf;
+	return ifindex_name(nla_get_u32(tb[ifindex_type]), buf);
 }
 
 const uint8_t *attr_mac(struct nlattr *nla)

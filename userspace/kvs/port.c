@@ -14,7 +14,9 @@ enum {
 	PA_DEV		= 1 << 0,
 	PA_SWITCH	= 1 << 1,
 	PA_NET		= 1 << 2,
-	PA_SETTINGS	= 1 << 3,	/* mac, learning, max-macs, bum-limit */
+	PA_SETTINGS	= 1 << 3,	/* mac, learning, max-macs, bum-limit,
+					 * group-fwd-mask
+					 */
 	PA_FABRIC	= 1 << 4,	/* fabric, local, remote, dstport */
 };
 
@@ -36,6 +38,8 @@ struct port_args {
 	uint32_t max_macs;
 	const char *bum_str;
 	uint32_t bum_limit;
+	const char *gfm_str;
+	uint32_t group_fwd_mask;
 
 	/* fabric port */
 	const char *fabric;
@@ -118,6 +122,15 @@ static int port_parse(struct kvs *ctx, struct args *a, struct port_args *p,
 				    &p->bum_limit))
 				return -1;
 			is_setting = true;
+		} else if ((allowed & PA_SETTINGS) &&
+			   !strcmp(kw, "group-fwd-mask")) {
+			if (arg_value(ctx, a, kw, &p->gfm_str))
+				return -1;
+			if (!parse_u32_hex(p->gfm_str, UINT16_MAX,
+					   &p->group_fwd_mask))
+				return kvs_err(ctx, "\"%s\" expects a mask 0..0xffff, got \"%s\"",
+					       kw, p->gfm_str);
+			is_setting = true;
 		} else if ((allowed & PA_FABRIC) && !strcmp(kw, "fabric")) {
 			if (arg_value(ctx, a, kw, &p->fabric))
 				return -1;
@@ -164,7 +177,9 @@ static int put_addr(struct nl_msg *msg, int type4, int type6,
 	return nla_put(msg, type6, sizeof(addr->v6), &addr->v6);
 }
 
-/* PORT_MACS, PORT_LEARNING, PORT_MAX_MACS, PORT_BUM_LIMIT as given */
+/* PORT_MACS, PORT_LEARNING, PORT_MAX_MACS, PORT_BUM_LIMIT,
+ * PORT_GROUP_FWD_MASK as given
+ */
 static int put_settings(struct nl_msg *msg, const struct port_args *p,
 			bool empty_list_clears)
 {
@@ -188,6 +203,9 @@ static int put_settings(struct nl_msg *msg, const struct port_args *p,
 		err |= nla_put_u32(msg, KVS_ATTR_PORT_MAX_MACS, p->max_macs);
 	if (p->bum_str)
 		err |= nla_put_u32(msg, KVS_ATTR_PORT_BUM_LIMIT, p->bum_limit);
+	if (p->gfm_str)
+		err |= nla_put_u16(msg, KVS_ATTR_PORT_GROUP_FWD_MASK,
+				   p->group_fwd_mask);
 	return err;
 }
 
@@ -275,7 +293,7 @@ static int port_set(struct kvs *ctx, struct args *a)
 	if (!p.dev)
 		return arg_missing(ctx, "dev IFNAME");
 	if (!p.first_set)
-		return kvs_err(ctx, "nothing to change: give mac, learning, max-macs or bum-limit");
+		return kvs_err(ctx, "nothing to change: give mac, learning, max-macs, bum-limit or group-fwd-mask");
 
 	msg = kvs_req(ctx, KVS_CMD_PORT_SET, 0);
 	if (!msg)
@@ -439,21 +457,32 @@ static int port_print(struct kvs *ctx, struct nlattr **tb, const char *dev,
 		macs_print(ctx, o, tb[KVS_ATTR_PORT_MACS]);
 		jadd_bool(o, "learning",
 			  attr_u8(tb, KVS_ATTR_PORT_LEARNING, 1));
-		jadd_u64(o, "max_macs",
-			 attr_u32(tb, KVS_ATTR_PORT_MAX_MACS, 0));
+		/* the kernel's values: max-macs is 1024 unless set */
+		if (tb[KVS_ATTR_PORT_MAX_MACS])
+			jadd_u64(o, "max_macs",
+				 nla_get_u32(tb[KVS_ATTR_PORT_MAX_MACS]));
 		jadd_u64(o, "bum_limit",
 			 attr_u32(tb, KVS_ATTR_PORT_BUM_LIMIT, 0));
+		if (tb[KVS_ATTR_PORT_GROUP_FWD_MASK])
+			jadd_u64(o, "group_fwd_mask",
+				 nla_get_u16(tb[KVS_ATTR_PORT_GROUP_FWD_MASK]));
 		jadd_u64(o, "learned", attr_u32(tb, KVS_ATTR_PORT_LEARNED, 0));
 	} else {
 		uint32_t bum = attr_u32(tb, KVS_ATTR_PORT_BUM_LIMIT, 0);
+		uint16_t gfm = tb[KVS_ATTR_PORT_GROUP_FWD_MASK] ?
+			nla_get_u16(tb[KVS_ATTR_PORT_GROUP_FWD_MASK]) : 0;
 
 		if (tb[KVS_ATTR_NET_ID])
 			printf(" net %u", nla_get_u32(tb[KVS_ATTR_NET_ID]));
-		printf(" learning %s max-macs %u",
-		       attr_u8(tb, KVS_ATTR_PORT_LEARNING, 1) ? "on" : "off",
-		       attr_u32(tb, KVS_ATTR_PORT_MAX_MACS, 0));
+		printf(" learning %s",
+		       attr_u8(tb, KVS_ATTR_PORT_LEARNING, 1) ? "on" : "off");
+		if (tb[KVS_ATTR_PORT_MAX_MACS])
+			printf(" max-macs %u",
+			       nla_get_u32(tb[KVS_ATTR_PORT_MAX_MACS]));
 		if (bum)
 			printf(" bum-limit %u", bum);
+		if (gfm)
+			printf(" group-fwd-mask %#x", gfm);
 		printf(" learned %u", attr_u32(tb, KVS_ATTR_PORT_LEARNED, 0));
 		macs_print(ctx, NULL, tb[KVS_ATTR_PORT_MACS]);
 	}
@@ -513,12 +542,12 @@ static int port_show(struct kvs *ctx, struct args *a)
 static const struct kvs_command port_cmds[] = {
 	{ "add", NULL, port_add,
 	  "dev IFNAME switch SWITCH net ID [ mac MAC ]... [ learning { on | off } ]\n"
-	  " [ max-macs N ] [ bum-limit PPS ]\n"
+	  " [ max-macs N ] [ bum-limit PPS ] [ group-fwd-mask MASK ]\n"
 	  "dev IFNAME switch SWITCH fabric vxlan local ADDR [ remote ADDR ] [ dstport PORT ]\n"
 	  "dev IFNAME switch SWITCH fabric vlan" },
 	{ "set", NULL, port_set,
 	  "dev IFNAME [ mac { MAC | none } ]... [ learning { on | off } ]\n"
-	  " [ max-macs N ] [ bum-limit PPS ]" },
+	  " [ max-macs N ] [ bum-limit PPS ] [ group-fwd-mask MASK ]" },
 	{ "del", del_aliases, port_del, "dev IFNAME" },
 	{ "show", show_aliases, port_show, "[ switch SWITCH ] [ dev IFNAME ]" },
 	{ NULL, NULL, NULL, NULL },
@@ -531,6 +560,9 @@ const struct kvs_object obj_port = {
 	.def_cmd = "show",
 	.notes = "mac MAC: the port may send only from these MACs (at most 64),\n"
 		 "         each also a static fdb entry; \"mac none\" clears the list\n"
-		 "max-macs N: learned MACs allowed on the port, 0 = no limit\n"
-		 "bum-limit PPS: broadcast/unknown/multicast frames per second, 0 = no limit\n",
+		 "max-macs N: learned MACs allowed on the port, default "
+		 STR(KVS_PORT_MAX_MACS_DEFAULT) ", 0 = no limit\n"
+		 "bum-limit PPS: broadcast/unknown/multicast frames per second, 0 = no limit\n"
+		 "group-fwd-mask MASK: bit N set forwards frames to 01:80:c2:00:00:0N\n"
+		 "         (0x4008 or 16392; default 0: none; bits 0-2 are refused)\n",
 };

@@ -8,6 +8,10 @@
 
 #include "kvs.h"
 
+/* counters_print() and counters_json() walk the drop reasons into v[] */
+_Static_assert(KVS_STATS_DROP(KVS_DROP_MAX) == KVS_STATS_MAX,
+	       "struct kvs_counters must hold every drop counter");
+
 static int json_flags(const struct kvs *ctx)
 {
 	int flags = JSON_C_TO_STRING_NOSLASHESCAPE;
@@ -49,6 +53,13 @@ json_object *out_obj(struct kvs *ctx)
 {
 	json_object *o = json_object_new_object();
 
+	if (ctx->streaming) {
+		/* written out by kvs_show_stream() after the callback */
+		if (ctx->jcur)
+			json_object_put(ctx->jcur);
+		ctx->jcur = o;
+		return o;
+	}
 	json_object_array_add(ctx->jarr, o);
 	return o;
 }

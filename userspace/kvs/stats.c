@@ -140,5 +140,5 @@ const struct kvs_object obj_stats = {
 	.def_cmd = "show",
 	.notes = "Drops are counted per reason on the port the frame came from:\n"
 		 "no-route isolation spoofed-src mac-limit storm-limit bad-encap\n"
-		 "unknown-vni mtu no-memory malformed\n",
+		 "unknown-vni mtu no-memory malformed link-local\n",
 };

@@ -16,4 +16,9 @@ const char *drop_reason_key(uint32_t reason);
 /* "KVS_ATTR_NET_ID" style name of a top-level attribute, or NULL */
 const char *kvs_attr_name(int type);
 
+/* 0 if every drop reason and attribute has its names, else -1 (the build
+ * already makes sure of it; the offline tests ask again)
+ */
+int names_check(void);
+
 #endif /* KVS_NAMES_H */

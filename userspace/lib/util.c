@@ -86,3 +86,25 @@ bool parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *val)
 	*val = v;
 	return true;
 }
+
+bool parse_u32_hex(const char *s, uint32_t max, uint32_t *val)
+{
+	unsigned long long v;
+	int base = 10;
+	char *end;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		s += 2;
+		base = 16;
+		if (hexval(*s) < 0)
+			return false;
+	} else if (*s < '0' || *s > '9') {
+		return false;
+	}
+	errno = 0;
+	v = strtoull(s, &end, base);
+	if (errno || *end || v > max)
+		return false;
+	*val = v;
+	return true;
+}

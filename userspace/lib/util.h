@@ -31,5 +31,7 @@ const char *format_addr(int family, const void *raw, char buf[ADDR_STRLEN]);
 
 /* Plain decimal, no sign, no spaces, within min..max; false otherwise */
 bool parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *val);
+/* Decimal, or hexadecimal after "0x", within 0..max; false otherwise */
+bool parse_u32_hex(const char *s, uint32_t max, uint32_t *val);
 
 #endif /* KVS_UTIL_H */

@@ -79,11 +79,13 @@ run "$KVS" help
 if [ "$rc" = 0 ] && [ -z "$err" ]; then
 	missing=
 	for line in "switch add NAME" "switch del NAME" "switch show [ NAME ]" \
-		"net add ID switch SWITCH [ name LABEL ]" "net del ID switch SWITCH" \
+		"net add ID switch SWITCH [ name LABEL ] [ max-macs N ]" \
+		"net set ID switch SWITCH [ max-macs N ]" "net del ID switch SWITCH" \
 		"net show [ switch SWITCH ]" \
 		"port add dev IFNAME switch SWITCH net ID [ mac MAC ]..." \
 		"port add dev IFNAME switch SWITCH fabric vxlan local ADDR [ remote ADDR ] [ dstport PORT ]" \
 		"port add dev IFNAME switch SWITCH fabric vlan" \
+		"[ max-macs N ] [ bum-limit PPS ] [ group-fwd-mask MASK ]" \
 		"port del dev IFNAME" "port show [ switch SWITCH ] [ dev IFNAME ]" \
 		"fdb add MAC net ID switch SWITCH { dev IFNAME | remote ADDR }" \
 		"fdb del MAC net ID switch SWITCH [ remote ADDR ]" \
@@ -149,6 +151,24 @@ missing value after "switch"|port add dev veth1 switch
 "max-macs" expects a number 0..4294967295, got "-3"|port set dev veth1 max-macs -3
 "max-macs" expects a number 0..4294967295, got "4294967296"|port set dev veth1 max-macs 4294967296
 "bum-limit" expects a number|port set dev veth1 bum-limit fast
+"max-macs" expects a number 0..4294967295, got "-1"|net add 1 switch sw0 max-macs -1
+"max-macs" expects a number 0..4294967295, got "4294967296"|net set 1 switch sw0 max-macs 4294967296
+"max-macs" expects a number 0..4294967295, got "many"|net add 1 switch sw0 max-macs many
+missing value after "max-macs"|net set 1 switch sw0 max-macs
+"max-macs" given twice|net add 1 switch sw0 max-macs 1 max-macs 2
+nothing to change: give max-macs|net set 1 switch sw0
+missing "switch SWITCH"|net set 1 max-macs 5
+unknown argument "name" for "net set"|net set 1 switch sw0 name red
+unknown argument "max-macs" for "net del"|net del 1 switch sw0 max-macs 5
+"group-fwd-mask" expects a mask 0..0xffff, got "0x10000"|port set dev veth1 group-fwd-mask 0x10000
+"group-fwd-mask" expects a mask 0..0xffff, got "65536"|port add dev veth1 switch sw0 net 1 group-fwd-mask 65536
+"group-fwd-mask" expects a mask 0..0xffff, got "0x"|port set dev veth1 group-fwd-mask 0x
+"group-fwd-mask" expects a mask 0..0xffff, got "0x40g8"|port set dev veth1 group-fwd-mask 0x40g8
+"group-fwd-mask" expects a mask 0..0xffff, got "-8"|port set dev veth1 group-fwd-mask -8
+"group-fwd-mask" expects a mask 0..0xffff, got "lldp"|port set dev veth1 group-fwd-mask lldp
+"group-fwd-mask" given twice|port set dev veth1 group-fwd-mask 8 group-fwd-mask 8
+"group-fwd-mask" cannot be used with a fabric port|port add dev eth0 switch sw0 fabric vlan group-fwd-mask 8
+unknown argument "group-fwd-mask" for "port show"|port show group-fwd-mask 8
 "ageing" expects a number 0..1000000, got "1000001"|switch add sw0 ageing 1000001
 "dstport" expects a UDP port 1..65535, got "65536"|port add dev eth0 switch sw0 fabric vxlan local 10.0.0.1 dstport 65536
 "local" expects an IPv4 or IPv6 address, got "10.0.0"|port add dev eth0 switch sw0 fabric vxlan local 10.0.0
@@ -188,8 +208,8 @@ cat >"$TMP/setup" <<EOF
 switch add sw0
 switch add sw1 ageing 60
 net add 100 switch sw0 name red
-net add 200 switch sw0
-net add 7 switch sw1
+net add 200 switch sw0 max-macs 0
+net add 7 switch sw1 max-macs 50
 port add dev veth1 switch sw0 net 100 mac 02:00:00:00:00:01 mac 2:0:0:0:0:2 learning off max-macs 5
 port add dev veth2 switch sw0 net 200
 port add dev veth3 switch sw1 net 7
@@ -205,20 +225,38 @@ batch <<<"sw sh sw1"
 expect_out "abbreviations, switch show NAME" "sw1: ifindex 11 ageing 60" "$FAKE" -b "$TMP/b"
 
 batch <<<"net show"
-expect_out "net show" "net 100 switch sw0 name red ports 1
-net 200 switch sw0 ports 1
-net 7 switch sw1 ports 1" "$FAKE" -b "$TMP/b"
+expect_out "net show" "net 100 switch sw0 name red ports 1 max-macs 16384 learned 0
+net 200 switch sw0 ports 1 max-macs 0 learned 0
+net 7 switch sw1 ports 1 max-macs 50 learned 0" "$FAKE" -b "$TMP/b"
 
 batch <<<"net show switch sw1"
-expect_out "net show switch" "net 7 switch sw1 ports 1" "$FAKE" -b "$TMP/b"
+expect_out "net show switch" "net 7 switch sw1 ports 1 max-macs 50 learned 0" "$FAKE" -b "$TMP/b"
+
+printf 'net set 100 switch sw0 max-macs 0\nnet set 200 switch sw0 max-macs 4294967295\nnet show switch sw0\n' | batch
+expect_out "net set max-macs" "net 100 switch sw0 name red ports 1 max-macs 0 learned 0
+net 200 switch sw0 ports 1 max-macs 4294967295 learned 0" "$FAKE" -b "$TMP/b"
+
+printf 'net set 300 switch sw0 max-macs 1\n' | batch
+expect_err "net set of a missing network: the kernel's message" "no such network" "$FAKE" -b "$TMP/b"
 
 batch <<<"port show"
-expect_out "port show" "veth1: switch sw0 net 100 learning off max-macs 5 learned 0 macs 02:00:00:00:00:01 02:00:00:00:00:02
-veth2: switch sw0 net 200 learning on max-macs 0 learned 0
-veth3: switch sw1 net 7 learning on max-macs 0 learned 0" "$FAKE" -b "$TMP/b"
+expect_out "port show (the kernel's default max-macs)" "veth1: switch sw0 net 100 learning off max-macs 5 learned 0 macs 02:00:00:00:00:01 02:00:00:00:00:02
+veth2: switch sw0 net 200 learning on max-macs 1024 learned 0
+veth3: switch sw1 net 7 learning on max-macs 1024 learned 0" "$FAKE" -b "$TMP/b"
 
 printf 'port set dev veth1 mac none learning on max-macs 0\nport show dev veth1\n' | batch
-expect_out "port set mac none" "veth1: switch sw0 net 100 learning on max-macs 0 learned 0" "$FAKE" -b "$TMP/b"
+expect_out "port set mac none, max-macs 0" "veth1: switch sw0 net 100 learning on max-macs 0 learned 0" "$FAKE" -b "$TMP/b"
+
+printf 'port set dev veth2 group-fwd-mask 0x4008\nport show dev veth2\nport set dev veth2 group-fwd-mask 16\nport show dev veth2\nport set dev veth2 group-fwd-mask 0\nport show dev veth2\n' | batch
+expect_out "port set group-fwd-mask (hex, decimal, 0)" "veth2: switch sw0 net 200 learning on max-macs 1024 group-fwd-mask 0x4008 learned 0
+veth2: switch sw0 net 200 learning on max-macs 1024 group-fwd-mask 0x10 learned 0
+veth2: switch sw0 net 200 learning on max-macs 1024 learned 0" "$FAKE" -b "$TMP/b"
+
+printf 'port add dev veth4 switch sw1 net 7 group-fwd-mask 0X0008 max-macs 0\nport show dev veth4\n' | batch
+expect_out "port add group-fwd-mask" "veth4: switch sw1 net 7 learning on max-macs 0 group-fwd-mask 0x8 learned 0" "$FAKE" -b "$TMP/b"
+
+printf 'port set dev veth2 group-fwd-mask 0x4001\n' | batch
+expect_err "group-fwd-mask with a restricted bit: the kernel's message" "may not forward" "$FAKE" -b "$TMP/b"
 
 batch <<<"fdb show net 200"
 expect_out "fdb show net" "02:00:00:00:00:aa net 200 switch sw0 dev veth2 static" "$FAKE" -b "$TMP/b"
@@ -227,14 +265,14 @@ batch <<<"stats show dev veth2"
 expect_out "stats show dev" "veth2: switch sw0
     RX: packets 1302 bytes 1303
     TX: packets 1304 bytes 1305
-    drops: no-route 1306 isolation 1307 spoofed-src 1308 mac-limit 1309 storm-limit 1310 bad-encap 1311 unknown-vni 1312 mtu 1313 no-memory 1314 malformed 1315" \
+    drops: no-route 1306 isolation 1307 spoofed-src 1308 mac-limit 1309 storm-limit 1310 bad-encap 1311 unknown-vni 1312 mtu 1313 no-memory 1314 malformed 1315 link-local 1316" \
 	"$FAKE" -b "$TMP/b"
 
 batch <<<"switch show sw0"
 expect_out "switch show -s" "sw0: ifindex 10 ageing 300
     RX: packets 702 bytes 703
     TX: packets 704 bytes 705
-    drops: no-route 706 isolation 707 spoofed-src 708 mac-limit 709 storm-limit 710 bad-encap 711 unknown-vni 712 mtu 713 no-memory 714 malformed 715" \
+    drops: no-route 706 isolation 707 spoofed-src 708 mac-limit 709 storm-limit 710 bad-encap 711 unknown-vni 712 mtu 713 no-memory 714 malformed 715 link-local 716" \
 	"$FAKE" -s -b "$TMP/b"
 
 batch <<<"port show dev veth1"
@@ -243,8 +281,27 @@ run "$FAKE" -j -b "$TMP/b"
 d = json.load(sys.stdin)
 assert d == [{"dev": "veth1", "ifindex": 12, "switch": "sw0", "type": "vm", "net": 100,
   "macs": ["02:00:00:00:00:01", "02:00:00:00:00:02"], "learning": False,
-  "max_macs": 5, "bum_limit": 0, "learned": 0}], d' &&
+  "max_macs": 5, "bum_limit": 0, "group_fwd_mask": 0, "learned": 0}], d' &&
 	ok "port show -j" || not_ok "port show -j ($out)"
+
+printf 'port set dev veth2 group-fwd-mask 0x4008\nport show dev veth2\n' | batch
+run "$FAKE" -j -b "$TMP/b"
+[ "$rc" = 0 ] && json_ok "$out" '
+d = json.load(sys.stdin)
+assert d[0]["group_fwd_mask"] == 0x4008 and d[0]["max_macs"] == 1024, d' &&
+	ok "port show -j: group_fwd_mask, default max_macs" || not_ok "port show -j group_fwd_mask ($out)"
+
+batch <<<"port show dev veth1"
+run "$FAKE" -j -s -b "$TMP/b"
+[ "$rc" = 0 ] && json_ok "$out" '
+d = json.load(sys.stdin)
+assert d[0]["stats"]["drops"]["link_local"] == 1216, d' &&
+	ok "port show -j -s: link_local drops" || not_ok "port show -j -s ($out)"
+
+batch <<<"port show dev veth1"
+run "$FAKE" -s -b "$TMP/b"
+[ "$rc" = 0 ] && [[ "$out" == *" malformed 1215 link-local 1216" ]] &&
+	ok "port show -s: link-local drops" || not_ok "port show -s ($out)"
 
 batch <<<"switch show"
 run "$FAKE" -j -s -b "$TMP/b"
@@ -255,20 +312,23 @@ assert d[0]["ifindex"] == 10 and d[0]["ageing"] == 300
 s = d[0]["stats"]
 assert s["rx_packets"] == 702 and s["tx_bytes"] == 705
 assert set(s["drops"]) == {"no_route", "isolation", "spoofed_src", "mac_limit",
-  "storm_limit", "bad_encap", "unknown_vni", "mtu", "no_memory", "malformed"}' &&
+  "storm_limit", "bad_encap", "unknown_vni", "mtu", "no_memory", "malformed",
+  "link_local"}' &&
 	ok "switch show -j -s" || not_ok "switch show -j -s ($out)"
 
 printf 'net show\nfdb show\nstats show\nstats show switch sw1\n' | batch
 run "$FAKE" -j -b "$TMP/b"
 [ "$rc" = 0 ] && [ "$(wc -l <<<"$out")" = 4 ] && json_ok "$out" '
 n, f, s, t = [json.loads(l) for l in sys.stdin]
-assert n[0] == {"switch": "sw0", "id": 100, "name": "red", "ports": 1}, n
-assert "name" not in n[1]
+assert n[0] == {"switch": "sw0", "id": 100, "name": "red", "ports": 1,
+  "max_macs": 16384, "learned": 0}, n
+assert "name" not in n[1] and n[1]["max_macs"] == 0 and n[2]["max_macs"] == 50
 assert f[0]["mac"] == "02:00:00:00:00:01" and f[0]["state"] == "static"
 assert f[0]["dev"] == "veth1" and f[0]["net"] == 100 and f[0]["switch"] == "sw0"
 assert isinstance(f[0]["age"], float)
 assert [p["dev"] for p in s] == ["veth1", "veth2", "veth3"]
 assert s[0]["ifindex"] == 12 and s[0]["switch"] == "sw0" and s[0]["rx_packets"] == 1202
+assert s[0]["drops"]["link_local"] == 1216
 assert t == [dict(switch="sw1", rx_packets=702, rx_bytes=703, tx_packets=704,
   tx_bytes=705, drops=t[0]["drops"])], t' &&
 	ok "net/fdb/stats show -j" || not_ok "net/fdb/stats show -j ($out)"
@@ -294,6 +354,38 @@ KVS_FAKE_INTR=3 expect_out "interrupted dump is retried" "sw0: ifindex 10 ageing
 sw1: ifindex 11 ageing 60" "$FAKE" -b "$TMP/b"
 KVS_FAKE_INTR=50 expect_err "endlessly interrupted dump fails" "interrupted" "$FAKE" -b "$TMP/b"
 
+# fdb dumps carry only ifindex values: names come from if_indextoname()
+cat "$TMP/setup" - >"$TMP/b" <<EOF
+fdb add 02:00:00:00:00:bb net 7 switch sw1 dev veth3
+fdb show
+EOF
+fdb_all="02:00:00:00:00:01 net 100 switch sw0 dev veth1 static
+02:00:00:00:00:02 net 100 switch sw0 dev veth1 static
+02:00:00:00:00:aa net 200 switch sw0 dev veth2 static
+02:00:00:00:00:bb net 7 switch sw1 dev veth3 static"
+expect_out "fdb show: names from ifindex" "$fdb_all" "$FAKE" -b "$TMP/b"
+KVS_FAKE_INTR=2 expect_out "interrupted fdb dump: retried, each entry once" "$fdb_all" "$FAKE" -b "$TMP/b"
+run "$FAKE" -j -b "$TMP/b"
+plain=$out
+KVS_FAKE_INTR=2 run "$FAKE" -j -b "$TMP/b"
+intr=$out
+run "$FAKE" -j -p -b "$TMP/b"
+[ "$rc" = 0 ] && [ "$plain" = "$intr" ] && [ "$(wc -l <<<"$plain")" = 1 ] &&
+	json_ok "$plain" '
+d = json.load(sys.stdin)
+assert [e["mac"] for e in d] == ["02:00:00:00:00:01", "02:00:00:00:00:02",
+  "02:00:00:00:00:aa", "02:00:00:00:00:bb"], d
+assert d[3] == {"mac": "02:00:00:00:00:bb", "net": 7, "switch": "sw1",
+  "dev": "veth3", "state": "static", "age": 12.303}, d[3]' &&
+	json_ok "$(printf '%s\n%s' "$plain" "$out")" '
+a, b = json.loads(sys.stdin.readline()), json.loads(sys.stdin.read())
+assert a == b' &&
+	ok "fdb show -j: streamed, retried once each, same as -j -p" ||
+	not_ok "fdb show -j ($plain | $intr | $out)"
+sed -i 's/^fdb show$/fdb show switch sw1/' "$TMP/b"
+expect_out "fdb show switch: filter on the name of the ifindex" \
+	"02:00:00:00:00:bb net 7 switch sw1 dev veth3 static" "$FAKE" -b "$TMP/b"
+
 {
 	echo "switch add sw0"
 	echo "net add 100 switch sw0"
@@ -313,6 +405,12 @@ secs=$(($(date +%s) - start))
 run "$FAKE" -j -b "$TMP/big"
 [ "$rc" = 0 ] && json_ok "$out" 'assert len(json.load(sys.stdin)) == 10000' &&
 	ok "10000-entry fdb show -j" || not_ok "10000-entry fdb show -j"
+KVS_FAKE_IFNAMES=1 run "$FAKE" -b "$TMP/big"
+[ "$rc" = 0 ] && [ "$(wc -l <<<"$out")" = 10000 ] &&
+	[[ "$err" =~ ^if_indextoname\ calls:\ ([0-9]+)$ ]] &&
+	[ "${BASH_REMATCH[1]}" -le 2 ] &&
+	ok "10000-entry fdb show: names looked up once (${BASH_REMATCH[1]} calls)" ||
+	not_ok "10000-entry fdb show looks up names per entry ($err)"
 
 run "$FAKE" monitor
 want="switch added sw0
@@ -320,14 +418,23 @@ net added 100 switch sw0 name red
 port attached veth1 switch sw0 net 100
 fdb learned 02:00:00:00:00:01 net 100 switch sw0 dev veth1
 drop spoofed-src dev veth1 net 100 mac 02:00:00:00:00:01
+drop mac-limit dev if99 net 100 mac 02:00:00:00:00:01
 fdb deleted 02:00:00:00:00:01 net 100 switch sw0"
-[[ "$out" == "$want"* ]] && ok "monitor lines" || not_ok "monitor lines ($out)"
+[[ "$out" == "$want"* ]] && ok "monitor lines (names of ifindex-only events)" || not_ok "monitor lines ($out)"
 run "$FAKE" -j monitor
 json_ok "$out" '
 e = [json.loads(l) for l in sys.stdin]
-assert [x["event"] for x in e][:6] == ["switch_added", "net_added", "port_attached",
-  "fdb_learned", "drop", "fdb_deleted"], e
-assert e[4]["reason"] == "spoofed_src"' && ok "monitor -j" || not_ok "monitor -j ($out)"
+assert [x["event"] for x in e][:7] == ["switch_added", "net_added", "port_attached",
+  "fdb_learned", "drop", "drop", "fdb_deleted"], e
+assert e[3]["dev"] == "veth1" and e[3]["switch"] == "sw0", e[3]
+assert e[4] == {"event": "drop", "reason": "spoofed_src", "dev": "veth1",
+  "switch": "sw0", "net": 100, "mac": "02:00:00:00:00:01"}, e[4]
+assert e[5]["reason"] == "mac_limit" and e[5]["dev"] == "if99"' && ok "monitor -j" || not_ok "monitor -j ($out)"
+
+KVS_FAKE_NOCAP=1 expect_err "monitor without CAP_NET_ADMIN: one clear line" \
+	"monitor: joining the kvs events group needs CAP_NET_ADMIN" "$FAKE" monitor
+KVS_FAKE_NOCAP=1 expect_err "monitor -j without CAP_NET_ADMIN" \
+	"needs CAP_NET_ADMIN" "$FAKE" -j monitor
 
 echo "1..$count"
 [ "$fails" = 0 ] && echo "# all $count passed" || echo "# $fails of $count failed"

@@ -8,8 +8,15 @@
  * command does not take are refused, sizes are exact, nests carry
  * NLA_F_NESTED, strings end in NUL. It knows nothing of the datapath.
  *
+ * Like the kernel, fdb dumps and datapath events carry only the ifindex of
+ * the switch and the port; if_indextoname() is replaced to name the fake
+ * devices (and count the look-ups).
+ *
  * Environment: KVS_FAKE_NOFAMILY=1 (family absent), KVS_FAKE_INTR=N (the
- * next N dumps are interrupted), KVS_FAKE_DEBUG=1 (requests to stderr).
+ * next N dumps are interrupted), KVS_FAKE_NOCAP=1 (joining the events group
+ * is refused, as for a caller without CAP_NET_ADMIN), KVS_FAKE_IFNAMES=1
+ * (the number of if_indextoname() calls to stderr at exit),
+ * KVS_FAKE_DEBUG=1 (requests to stderr).
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -17,9 +24,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <netlink/genl/genl.h>
 
 #include "../lib/knl.h"
+#include "../lib/names.h"
 #include "../../uapi/linux/kvs.h"
 
 #define FAMILY 0x42
@@ -29,11 +38,11 @@
 #define MAXFDB 200000
 
 struct fsw { char name[16]; int ifindex; uint32_t ageing; bool used; };
-struct fnet { int sw; uint32_t id; char label[32]; bool used; };
+struct fnet { int sw; uint32_t id; char label[32]; uint32_t max_macs; bool used; };
 struct fport {
 	int sw; char name[16]; int ifindex; uint8_t type; uint32_t net;
 	int nmacs; uint8_t macs[KVS_PORT_MACS_MAX][6];
-	uint8_t learning; uint32_t max_macs, bum; bool used;
+	uint8_t learning; uint32_t max_macs, bum; uint16_t gfm; bool used;
 };
 struct ffdb { int sw; uint32_t net; uint8_t mac[6]; int port; uint32_t flags; };
 
@@ -44,6 +53,29 @@ static struct ffdb *fdbs;
 static int nfdb;
 static int next_ifindex = 10;
 static int intr_left = -1;
+static unsigned long ifname_calls;
+
+/* The CLI's look-ups land here, not in libc: the fake devices have no
+ * netdev. 5 and 7 are the switch and port of the monitor's events.
+ */
+char *if_indextoname(unsigned int ifindex, char ifname[IF_NAMESIZE])
+{
+	int i;
+
+	ifname_calls++;
+	for (i = 0; i < MAXSW; i++)
+		if (sws[i].used && (unsigned int)sws[i].ifindex == ifindex)
+			return strcpy(ifname, sws[i].name);
+	for (i = 0; i < MAXPORT; i++)
+		if (ports[i].used && (unsigned int)ports[i].ifindex == ifindex)
+			return strcpy(ifname, ports[i].name);
+	if (ifindex == 5)
+		return strcpy(ifname, "sw0");
+	if (ifindex == 7)
+		return strcpy(ifname, "veth1");
+	errno = ENXIO;
+	return NULL;
+}
 
 int knl_nle_errno(int nle)
 {
@@ -67,6 +99,10 @@ int knl_open(struct knl *k, const char *family, uint8_t version)
 {
 	memset(k, 0, sizeof(*k));
 	k->miss_type = k->miss_nest = -1;
+	if (names_check()) {
+		fprintf(stderr, "fake_knl: a drop reason or attribute has no name\n");
+		exit(2);
+	}
 	if (getenv("KVS_FAKE_NOFAMILY") || strcmp(family, KVS_GENL_NAME))
 		return knl_set_err(k, ENOENT);
 	if (intr_left < 0)
@@ -83,6 +119,8 @@ int knl_open(struct knl *k, const char *family, uint8_t version)
 void knl_close(struct knl *k)
 {
 	(void)k;
+	if (getenv("KVS_FAKE_IFNAMES"))
+		fprintf(stderr, "if_indextoname calls: %lu\n", ifname_calls);
 }
 
 struct nl_msg *knl_msg(struct knl *k, uint8_t cmd, int flags)
@@ -110,6 +148,11 @@ int knl_subscribe(struct knl *k, const char *group)
 {
 	if (strcmp(group, KVS_GENL_MCGRP_EVENTS))
 		return fail(k, ENOENT, NULL);
+	/* setsockopt(NETLINK_ADD_MEMBERSHIP) of a GENL_MCAST_CAP_NET_ADMIN
+	 * group without the capability
+	 */
+	if (getenv("KVS_FAKE_NOCAP"))
+		return fail(k, EPERM, NULL);
 	return 0;
 }
 
@@ -119,7 +162,8 @@ int knl_subscribe(struct knl *k, const char *group)
 #define SWKEY (A(KVS_ATTR_SWITCH_NAME) | A(KVS_ATTR_SWITCH_IFINDEX))
 #define PORTKEY (A(KVS_ATTR_PORT_NAME) | A(KVS_ATTR_PORT_IFINDEX))
 #define PORTCFG (A(KVS_ATTR_PORT_MACS) | A(KVS_ATTR_PORT_LEARNING) | \
-		 A(KVS_ATTR_PORT_MAX_MACS) | A(KVS_ATTR_PORT_BUM_LIMIT))
+		 A(KVS_ATTR_PORT_MAX_MACS) | A(KVS_ATTR_PORT_BUM_LIMIT) | \
+		 A(KVS_ATTR_PORT_GROUP_FWD_MASK))
 
 static const int attr_len[KVS_ATTR_MAX + 1] = {
 	/* >0 exact, -1 NUL-terminated string, -2 nest */
@@ -131,6 +175,7 @@ static const int attr_len[KVS_ATTR_MAX + 1] = {
 	[KVS_ATTR_PORT_MAX_MACS] = 4, [KVS_ATTR_PORT_BUM_LIMIT] = 4,
 	[KVS_ATTR_PORT_FABRIC] = -2, [KVS_ATTR_MAC] = 6,
 	[KVS_ATTR_FDB_REMOTE_IP4] = 4, [KVS_ATTR_FDB_REMOTE_IP6] = 16,
+	[KVS_ATTR_NET_MAX_MACS] = 4, [KVS_ATTR_PORT_GROUP_FWD_MASK] = 2,
 };
 
 static int check(struct knl *k, struct nlattr **tb, uint64_t allowed,
@@ -257,6 +302,13 @@ static int apply_cfg(struct knl *k, struct nlattr **tb, struct fport *p)
 			return fail(k, EOPNOTSUPP, "bum-limit is not supported yet");
 		p->bum = 0;
 	}
+	if (tb[KVS_ATTR_PORT_GROUP_FWD_MASK]) {
+		uint16_t m = nla_get_u16(tb[KVS_ATTR_PORT_GROUP_FWD_MASK]);
+
+		if (m & KVS_GROUP_FWD_RESTRICTED)
+			return fail(k, EINVAL, "group_fwd_mask may not forward 01:80:c2:00:00:00-02");
+		p->gfm = m;
+	}
 	return 0;
 }
 
@@ -319,6 +371,7 @@ static int send_port(int p, knl_cb_t cb, void *arg, uint8_t cmd)
 		nla_put_u8(m, KVS_ATTR_PORT_LEARNING, po->learning);
 		nla_put_u32(m, KVS_ATTR_PORT_MAX_MACS, po->max_macs);
 		nla_put_u32(m, KVS_ATTR_PORT_BUM_LIMIT, po->bum);
+		nla_put_u16(m, KVS_ATTR_PORT_GROUP_FWD_MASK, po->gfm);
 		for (i = 0; i < nfdb; i++)
 			learned += fdbs[i].port == p &&
 				   !(fdbs[i].flags & KVS_FDB_F_STATIC);
@@ -415,7 +468,9 @@ static int do_net(struct knl *k, uint8_t cmd, struct nlattr **tb, bool dump,
 	int i, sw = -1, n;
 
 	if (check(k, tb, SWKEY | A(KVS_ATTR_NET_ID) |
-		  (cmd == KVS_CMD_NET_NEW ? A(KVS_ATTR_NET_LABEL) : 0), dump))
+		  (cmd == KVS_CMD_NET_NEW ? A(KVS_ATTR_NET_LABEL) : 0) |
+		  (cmd == KVS_CMD_NET_NEW || cmd == KVS_CMD_NET_SET ?
+		   A(KVS_ATTR_NET_MAX_MACS) : 0), dump))
 		return -k->err;
 	if (!dump || tb[KVS_ATTR_SWITCH_NAME]) {
 		sw = find_sw(k, tb);
@@ -439,9 +494,20 @@ static int do_net(struct knl *k, uint8_t cmd, struct nlattr **tb, bool dump,
 		nets[i].sw = sw;
 		nets[i].id = nla_get_u32(tb[KVS_ATTR_NET_ID]);
 		nets[i].label[0] = 0;
+		nets[i].max_macs = tb[KVS_ATTR_NET_MAX_MACS] ?
+			nla_get_u32(tb[KVS_ATTR_NET_MAX_MACS]) :
+			KVS_NET_MAX_MACS_DEFAULT;
 		if (tb[KVS_ATTR_NET_LABEL])
 			snprintf(nets[i].label, 32, "%s",
 				 nla_get_string(tb[KVS_ATTR_NET_LABEL]));
+		return 0;
+	case KVS_CMD_NET_SET:
+		n = find_net(sw, nla_get_u32(tb[KVS_ATTR_NET_ID]));
+		if (n < 0)
+			return fail(k, ENOENT, "no such network");
+		if (!tb[KVS_ATTR_NET_MAX_MACS])
+			return fail(k, EINVAL, "nothing to set");
+		nets[n].max_macs = nla_get_u32(tb[KVS_ATTR_NET_MAX_MACS]);
 		return 0;
 	case KVS_CMD_NET_DEL:
 		n = find_net(sw, nla_get_u32(tb[KVS_ATTR_NET_ID]));
@@ -456,7 +522,7 @@ static int do_net(struct knl *k, uint8_t cmd, struct nlattr **tb, bool dump,
 	case KVS_CMD_NET_GET:
 		for (i = 0; i < MAXNET; i++) {
 			struct nl_msg *m;
-			int j, cnt = 0;
+			int j, cnt = 0, learned = 0;
 
 			if (!nets[i].used || (sw >= 0 && nets[i].sw != sw))
 				continue;
@@ -464,6 +530,10 @@ static int do_net(struct knl *k, uint8_t cmd, struct nlattr **tb, bool dump,
 				cnt += ports[j].used &&
 				       ports[j].sw == nets[i].sw &&
 				       ports[j].net == nets[i].id;
+			for (j = 0; j < nfdb; j++)
+				learned += fdbs[j].sw == nets[i].sw &&
+					   fdbs[j].net == nets[i].id &&
+					   !(fdbs[j].flags & KVS_FDB_F_STATIC);
 			m = reply(cmd);
 			put_sw(m, nets[i].sw);
 			nla_put_u32(m, KVS_ATTR_NET_ID, nets[i].id);
@@ -471,6 +541,9 @@ static int do_net(struct knl *k, uint8_t cmd, struct nlattr **tb, bool dump,
 				nla_put_string(m, KVS_ATTR_NET_LABEL,
 					       nets[i].label);
 			nla_put_u32(m, KVS_ATTR_NET_PORTS, cnt);
+			nla_put_u32(m, KVS_ATTR_NET_MAX_MACS,
+				    nets[i].max_macs);
+			nla_put_u32(m, KVS_ATTR_NET_LEARNED, learned);
 			if (deliver(m, cb, arg))
 				return -ENOMEM;
 		}
@@ -537,6 +610,7 @@ static int do_port(struct knl *k, uint8_t cmd, struct nlattr **tb,
 		if (find_port_name(nla_get_string(tb[KVS_ATTR_PORT_NAME])) >= 0)
 			return fail(k, EBUSY, "device is already a kvs port");
 		tmp.learning = 1;
+		tmp.max_macs = KVS_PORT_MAX_MACS_DEFAULT;
 		if (apply_cfg(k, tb, &tmp))
 			return -k->err;
 		for (p = 0; p < MAXPORT && ports[p].used; p++)
@@ -670,12 +744,12 @@ static int do_fdb(struct knl *k, uint8_t cmd, struct nlattr **tb, bool dump,
 			    (tb[KVS_ATTR_NET_ID] &&
 			     fdbs[i].net != nla_get_u32(tb[KVS_ATTR_NET_ID])))
 				continue;
+			/* ifindex values only, as the kernel sends */
 			m = reply(cmd);
-			put_sw(m, fdbs[i].sw);
+			nla_put_u32(m, KVS_ATTR_SWITCH_IFINDEX,
+				    sws[fdbs[i].sw].ifindex);
 			nla_put_u32(m, KVS_ATTR_NET_ID, fdbs[i].net);
 			nla_put(m, KVS_ATTR_MAC, 6, fdbs[i].mac);
-			nla_put_string(m, KVS_ATTR_PORT_NAME,
-				       ports[fdbs[i].port].name);
 			nla_put_u32(m, KVS_ATTR_PORT_IFINDEX,
 				    ports[fdbs[i].port].ifindex);
 			nla_put_u32(m, KVS_ATTR_FDB_FLAGS, fdbs[i].flags);
@@ -722,12 +796,6 @@ int knl_transact(struct knl *k, struct nl_msg *msg, knl_cb_t cb, void *arg)
 				fprintf(stderr, " %d/%d", i, nla_len(tb[i]));
 		fprintf(stderr, "\n");
 	}
-	if (dump && intr_left > 0) {
-		intr_left--;
-		/* deliver something, as a real interrupted dump would */
-		do_switch(k, KVS_CMD_SWITCH_GET, tb, true, cb, arg);
-		return -EINTR;
-	}
 	if (dump && g->cmd != KVS_CMD_SWITCH_GET && g->cmd != KVS_CMD_NET_GET &&
 	    g->cmd != KVS_CMD_PORT_GET && g->cmd != KVS_CMD_FDB_GET &&
 	    g->cmd != KVS_CMD_STATS_GET)
@@ -739,6 +807,7 @@ int knl_transact(struct knl *k, struct nl_msg *msg, knl_cb_t cb, void *arg)
 		ret = do_switch(k, g->cmd, tb, dump, cb, arg);
 		break;
 	case KVS_CMD_NET_NEW: case KVS_CMD_NET_DEL: case KVS_CMD_NET_GET:
+	case KVS_CMD_NET_SET:
 		ret = do_net(k, g->cmd, tb, dump, cb, arg);
 		break;
 	case KVS_CMD_PORT_NEW: case KVS_CMD_PORT_DEL: case KVS_CMD_PORT_GET:
@@ -753,6 +822,13 @@ int knl_transact(struct knl *k, struct nl_msg *msg, knl_cb_t cb, void *arg)
 	}
 	if (ret < 0 && !k->err)
 		knl_set_err(k, ret);
+	if (!ret && dump && intr_left > 0) {
+		/* the whole dump was delivered, and then flagged
+		 * NLM_F_DUMP_INTR: the caller must not use any of it
+		 */
+		intr_left--;
+		return -EINTR;
+	}
 	return ret < 0 ? ret : 0;
 }
 
@@ -779,18 +855,28 @@ int knl_listen(struct knl *k, knl_cb_t cb, void *arg, void (*lost)(void *))
 	nla_put_u8(m, KVS_ATTR_PORT_TYPE, KVS_PORT_VM);
 	nla_put_u32(m, KVS_ATTR_NET_ID, 100);
 	deliver(m, cb, arg);
+	/* datapath events: ifindex values, no names */
 	m = reply(KVS_CMD_FDB_NEW);
-	nla_put_string(m, KVS_ATTR_SWITCH_NAME, "sw0");
+	nla_put_u32(m, KVS_ATTR_SWITCH_IFINDEX, 5);
 	nla_put_u32(m, KVS_ATTR_NET_ID, 100);
 	nla_put(m, KVS_ATTR_MAC, 6, mac);
-	nla_put_string(m, KVS_ATTR_PORT_NAME, "veth1");
+	nla_put_u32(m, KVS_ATTR_PORT_IFINDEX, 7);
 	nla_put_u32(m, KVS_ATTR_FDB_FLAGS, 0);
 	deliver(m, cb, arg);
 	m = reply(KVS_CMD_POLICY_DROP);
-	nla_put_string(m, KVS_ATTR_PORT_NAME, "veth1");
+	nla_put_u32(m, KVS_ATTR_SWITCH_IFINDEX, 5);
+	nla_put_u32(m, KVS_ATTR_PORT_IFINDEX, 7);
 	nla_put_u32(m, KVS_ATTR_NET_ID, 100);
 	nla_put(m, KVS_ATTR_MAC, 6, mac);
 	nla_put_u32(m, KVS_ATTR_DROP_REASON, KVS_DROP_SPOOFED_SRC);
+	deliver(m, cb, arg);
+	m = reply(KVS_CMD_POLICY_DROP);
+	nla_put_u32(m, KVS_ATTR_SWITCH_IFINDEX, 5);
+	/* a device gone before the event was read */
+	nla_put_u32(m, KVS_ATTR_PORT_IFINDEX, 99);
+	nla_put_u32(m, KVS_ATTR_NET_ID, 100);
+	nla_put(m, KVS_ATTR_MAC, 6, mac);
+	nla_put_u32(m, KVS_ATTR_DROP_REASON, KVS_DROP_MAC_LIMIT);
 	deliver(m, cb, arg);
 	if (lost)
 		lost(arg);
