@@ -163,6 +163,9 @@ static void event_json(struct kvs *ctx, uint8_t cmd, struct nlattr **tb,
 		jadd_u64(o, "id", e->net);
 		if (e->label)
 			jadd_str(o, "name", e->label);
+		if (tb[KVS_ATTR_NET_MAX_MACS])
+			jadd_u64(o, "max_macs",
+				 nla_get_u32(tb[KVS_ATTR_NET_MAX_MACS]));
 		break;
 	case KVS_CMD_PORT_NEW:
 	case KVS_CMD_PORT_DEL:

@@ -426,6 +426,8 @@ json_ok "$out" '
 e = [json.loads(l) for l in sys.stdin]
 assert [x["event"] for x in e][:7] == ["switch_added", "net_added", "port_attached",
   "fdb_learned", "drop", "drop", "fdb_deleted"], e
+assert e[1] == {"event": "net_added", "switch": "sw0", "id": 100, "name": "red",
+  "max_macs": 16384}, e[1]
 assert e[3]["dev"] == "veth1" and e[3]["switch"] == "sw0", e[3]
 assert e[4] == {"event": "drop", "reason": "spoofed_src", "dev": "veth1",
   "switch": "sw0", "net": 100, "mac": "02:00:00:00:00:01"}, e[4]

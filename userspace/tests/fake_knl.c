@@ -847,6 +847,7 @@ int knl_listen(struct knl *k, knl_cb_t cb, void *arg, void (*lost)(void *))
 	nla_put_string(m, KVS_ATTR_SWITCH_NAME, "sw0");
 	nla_put_u32(m, KVS_ATTR_NET_ID, 100);
 	nla_put_string(m, KVS_ATTR_NET_LABEL, "red");
+	nla_put_u32(m, KVS_ATTR_NET_MAX_MACS, KVS_NET_MAX_MACS_DEFAULT);
 	deliver(m, cb, arg);
 	m = reply(KVS_CMD_PORT_NEW);
 	nla_put_string(m, KVS_ATTR_PORT_NAME, "veth1");
