@@ -3,20 +3,32 @@
  * kvs_pkt - send and count tagged raw Ethernet frames for the kvs selftests.
  *
  *   kvs_pkt send DEV SRC DST [count N] [tag STR] [type ETHERTYPE] [len BYTES]
- *                    [+ SRC DST [count N] ...]...
+ *                    [seed N] [+ SRC DST [count N] ...]...
+ *   kvs_pkt flap DEV1 DEV2 SRC DST [count N] [tag STR]
  *   kvs_pkt sniff DEV [tag STR] [type ETHERTYPE] [timeout MS]
  *
  * "send" writes N frames with any source MAC (forged, multicast, zero) on
  * DEV through an AF_PACKET socket; the payload starts with "TAG seq I".
  * Several groups of frames, separated by "+", go out in order in one run
  * (process start-up is what costs most in an emulated VM).
+ * SRC "random" gives each frame of the group its own source MAC: locally
+ * administered unicast 02:xx:xx:xx:xx:xx, pseudo-random but distinct for
+ * the COUNT frames of one seed (a bijection of the frame number); those
+ * frames go out in batches of sendmmsg() (200 000 take seconds, not minutes,
+ * in an emulated VM).
+ * "flap" sends COUNT frames from SRC out of DEV1, then DEV2, then DEV1...
+ * alternately (one frame each time): SRC moves between the two ports of
+ * the switch behind them 2 * COUNT - 1 times. DEV1 and DEV2 are in one netns.
  * "sniff" prints "ready" once it listens on DEV, counts the frames of that
  * EtherType that DEV receives (not the ones it sends) whose payload starts
  * with "TAG " or "TAG-" (so one sniffer serves tags TAG-a, TAG-b...), prints
  * "frame SRC > DST PAYLOAD" for each and "count N" when it gets
  * SIGTERM/SIGINT or the timeout (default 20 s) expires. Frames of a private EtherType (0x88b5 by default) with a per-test
  * tag are counted exactly: ARP, IPv6 or other tests' frames never match.
+ * An ETHERTYPE below 0x600 is an 802.3 length (LLC frames): sniff then
+ * listens to every protocol and keeps the frames with that length field.
  */
+#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/if_ether.h>
@@ -27,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -34,6 +47,8 @@
 #define DEFAULT_TYPE	0x88b5		/* IEEE 802 local experimental */
 #define DEFAULT_TAG	"kvs-selftest"
 #define FRAME_MAX	1514
+#define COUNT_MAX	10000000UL
+#define BATCH		64	/* frames per sendmmsg() */
 
 static volatile sig_atomic_t stop;
 
@@ -47,7 +62,8 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: kvs_pkt send DEV SRC DST [count N] [tag STR] [type ETHERTYPE] [len BYTES]\n"
-		"                    [+ SRC DST [count N] ...]...\n"
+		"                    [seed N] [+ SRC DST [count N] ...]...\n"
+		"       kvs_pkt flap DEV1 DEV2 SRC DST [count N] [tag STR]\n"
 		"       kvs_pkt sniff DEV [tag STR] [type ETHERTYPE] [timeout MS]\n");
 	exit(2);
 }
@@ -94,19 +110,89 @@ static int dev_index(const char *dev)
 	return (int)idx;
 }
 
-/* one group "SRC DST [count N] [tag STR] [type ETHERTYPE] [len BYTES]" from argv[a] */
+/* frame @i of a "random" source: 02:SS:xx:xx:xx:xx, SS from the seed, xx a bijection of i */
+static void random_src(unsigned char *mac, unsigned long seed, unsigned long i)
+{
+	uint32_t x = (uint32_t)i * 0x9e3779b1u + (uint32_t)(seed >> 8);
+
+	x ^= x >> 16;
+	x *= 0x7feb352du;
+	x ^= x >> 15;
+	x *= 0x846ca68bu;
+	x ^= x >> 16;
+	mac[0] = 0x02;
+	mac[1] = seed & 0xff;
+	mac[2] = x >> 24;
+	mac[3] = x >> 16;
+	mac[4] = x >> 8;
+	mac[5] = x;
+}
+
+static void fill_payload(unsigned char *frame, unsigned long len, const char *tag,
+			 unsigned long i)
+{
+	memset(frame + ETH_HLEN, 0, len - ETH_HLEN);
+	snprintf((char *)frame + ETH_HLEN, len - ETH_HLEN, "%s seq %lu", tag, i);
+}
+
+/* COUNT frames with random sources, BATCH at a time */
+static int send_random(int fd, struct sockaddr_ll *sll, const unsigned char *tmpl,
+		       unsigned long len, const char *tag, unsigned long count,
+		       unsigned long seed)
+{
+	static unsigned char frames[BATCH][FRAME_MAX];
+	struct mmsghdr msgs[BATCH];
+	struct iovec iov[BATCH];
+	unsigned long i = 0;
+	int n, k, sent;
+
+	while (i < count) {
+		n = count - i < BATCH ? (int)(count - i) : BATCH;
+		memset(msgs, 0, sizeof(msgs));
+		for (k = 0; k < n; k++) {
+			memcpy(frames[k], tmpl, ETH_HLEN);
+			random_src(frames[k] + ETH_ALEN, seed, i + k);
+			fill_payload(frames[k], len, tag, i + k);
+			iov[k].iov_base = frames[k];
+			iov[k].iov_len = len;
+			msgs[k].msg_hdr.msg_iov = &iov[k];
+			msgs[k].msg_hdr.msg_iovlen = 1;
+			msgs[k].msg_hdr.msg_name = sll;
+			msgs[k].msg_hdr.msg_namelen = sizeof(*sll);
+		}
+		for (k = 0; k < n; k += sent) {
+			sent = sendmmsg(fd, msgs + k, n - k, 0);
+			if (sent <= 0) {
+				if (sent < 0 && (errno == ENOBUFS || errno == EAGAIN)) {
+					usleep(1000);
+					sent = 0;
+					continue;
+				}
+				perror("kvs_pkt: sendmmsg");
+				return 1;
+			}
+		}
+		i += n;
+	}
+	return 0;
+}
+
+/* one group "SRC DST [count N] [tag STR] [type ETHERTYPE] [len BYTES] [seed N]" from argv[a] */
 static int send_group(int fd, int ifindex, char **argv, int argc, int *pa)
 {
 	unsigned char frame[FRAME_MAX] = { 0 };
-	unsigned long count = 1, len = 60, type = DEFAULT_TYPE, i;
+	unsigned long count = 1, len = 60, type = DEFAULT_TYPE, seed = 1, i;
 	const char *tag = DEFAULT_TAG;
 	struct sockaddr_ll sll = { 0 };
 	struct ethhdr *eth = (struct ethhdr *)frame;
-	int a = *pa;
+	int a = *pa, random = 0;
 
 	if (a + 2 > argc)
 		usage();
-	if (parse_mac(argv[a], eth->h_source) || parse_mac(argv[a + 1], eth->h_dest)) {
+	if (!strcmp(argv[a], "random"))
+		random = 1;
+	if ((!random && parse_mac(argv[a], eth->h_source)) ||
+	    parse_mac(argv[a + 1], eth->h_dest)) {
 		fprintf(stderr, "kvs_pkt: bad MAC address\n");
 		exit(2);
 	}
@@ -114,13 +200,15 @@ static int send_group(int fd, int ifindex, char **argv, int argc, int *pa)
 		if (a + 1 >= argc)
 			usage();
 		if (!strcmp(argv[a], "count"))
-			count = parse_num(argv[a + 1], 100000);
+			count = parse_num(argv[a + 1], COUNT_MAX);
 		else if (!strcmp(argv[a], "tag"))
 			tag = argv[a + 1];
 		else if (!strcmp(argv[a], "type"))
 			type = parse_num(argv[a + 1], 0xffff);
 		else if (!strcmp(argv[a], "len"))
 			len = parse_num(argv[a + 1], FRAME_MAX);
+		else if (!strcmp(argv[a], "seed"))
+			seed = parse_num(argv[a + 1], 0xffffffffUL);
 		else
 			usage();
 	}
@@ -138,14 +226,67 @@ static int send_group(int fd, int ifindex, char **argv, int argc, int *pa)
 	sll.sll_halen = ETH_ALEN;
 	memcpy(sll.sll_addr, eth->h_dest, ETH_ALEN);
 
+	if (random)
+		return send_random(fd, &sll, frame, len, tag, count, seed);
 	for (i = 0; i < count; i++) {
-		memset(frame + ETH_HLEN, 0, len - ETH_HLEN);
-		snprintf((char *)frame + ETH_HLEN, len - ETH_HLEN, "%s seq %lu", tag, i);
+		fill_payload(frame, len, tag, i);
 		if (sendto(fd, frame, len, 0, (struct sockaddr *)&sll, sizeof(sll)) != (ssize_t)len) {
 			perror("kvs_pkt: sendto");
 			return 1;
 		}
 	}
+	return 0;
+}
+
+/* flap DEV1 DEV2 SRC DST [count N] [tag STR] */
+static int do_flap(int argc, char **argv)
+{
+	unsigned char frame[64] = { 0 };
+	struct ethhdr *eth = (struct ethhdr *)frame;
+	struct sockaddr_ll sll[2] = { { 0 } };
+	unsigned long count = 1, i;
+	const char *tag = DEFAULT_TAG;
+	int fd, a, d;
+
+	if (argc < 6)
+		usage();
+	if (parse_mac(argv[4], eth->h_source) || parse_mac(argv[5], eth->h_dest)) {
+		fprintf(stderr, "kvs_pkt: bad MAC address\n");
+		exit(2);
+	}
+	for (a = 6; a + 1 < argc; a += 2) {
+		if (!strcmp(argv[a], "count"))
+			count = parse_num(argv[a + 1], COUNT_MAX);
+		else if (!strcmp(argv[a], "tag"))
+			tag = argv[a + 1];
+		else
+			usage();
+	}
+	if (a != argc || strlen(tag) > 30)
+		usage();
+	eth->h_proto = htons(DEFAULT_TYPE);
+	for (d = 0; d < 2; d++) {
+		sll[d].sll_family = AF_PACKET;
+		sll[d].sll_ifindex = dev_index(argv[2 + d]);
+		sll[d].sll_halen = ETH_ALEN;
+		memcpy(sll[d].sll_addr, eth->h_dest, ETH_ALEN);
+	}
+	fd = socket(AF_PACKET, SOCK_RAW, 0);
+	if (fd < 0) {
+		perror("kvs_pkt: socket");
+		return 2;
+	}
+	for (i = 0; i < 2 * count; i++) {
+		fill_payload(frame, sizeof(frame), tag, i);
+		d = i & 1;
+		if (sendto(fd, frame, sizeof(frame), 0, (struct sockaddr *)&sll[d],
+			   sizeof(sll[d])) != (ssize_t)sizeof(frame)) {
+			perror("kvs_pkt: sendto");
+			close(fd);
+			return 1;
+		}
+	}
+	close(fd);
 	return 0;
 }
 
@@ -214,7 +355,8 @@ static int do_sniff(int argc, char **argv)
 		return 2;
 	}
 	sll.sll_family = AF_PACKET;
-	sll.sll_protocol = htons(type);
+	/* an 802.3 length (LLC frames: STP) is no protocol the core delivers by */
+	sll.sll_protocol = htons(type >= ETH_P_802_3_MIN ? type : ETH_P_ALL);
 	sll.sll_ifindex = dev_index(argv[2]);
 	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll))) {
 		perror("kvs_pkt: bind");
@@ -278,6 +420,8 @@ int main(int argc, char **argv)
 		return do_send(argc, argv);
 	if (!strcmp(argv[1], "sniff"))
 		return do_sniff(argc, argv);
+	if (!strcmp(argv[1], "flap"))
+		return do_flap(argc, argv);
 	usage();
 	return 2;
 }

@@ -548,7 +548,7 @@ kj() {
 # MACs are as the CLI prints them (lower case): lookups lower-case theirs.
 # An object the CLI did not show reads as "none". SNAP_ERR has the CLI's
 # error output, if any.
-DROPS="no_route isolation spoofed_src mac_limit storm_limit bad_encap unknown_vni mtu no_memory malformed"
+DROPS="no_route isolation spoofed_src mac_limit storm_limit bad_encap unknown_vni mtu no_memory malformed link_local"
 SNAP=
 SNAP_ERR=
 snap() {
@@ -563,7 +563,7 @@ snap() {
 		def counters: [.rx_packets, .rx_bytes, .tx_packets, .tx_bytes,
 			(.drops // {} | .no_route, .isolation, .spoofed_src,
 			 .mac_limit, .storm_limit, .bad_encap, .unknown_vni, .mtu,
-			 .no_memory, .malformed)] | map(n) | join("|");
+			 .no_memory, .malformed, .link_local)] | map(n) | join("|");
 		def arr: if type == "array" then . else [.] end;
 		(.[0] // [] | arr[] | "S|\(.name)|\(.ifindex | n)|\(.ageing | n)"),
 		(.[1] // [] | arr[] | "N|\(.switch)|\(.id)|\(.name | n)|\(.ports | n)"),
@@ -765,12 +765,14 @@ send_frames() {
 	run ip netns exec "$ns" "$KVS_PKT" send eth0 "${args[@]}"
 }
 
-# sniff_start NAME NETNS TAG : record the frames tagged TAG or TAG-* that
-# eth0 of NETNS receives, from now until sniff_stop/check_sniff NAME
+# sniff_start NAME NETNS TAG [DEV [ETHERTYPE]] : record the frames tagged TAG
+# or TAG-* that DEV (default eth0) of NETNS receives (of ETHERTYPE, default
+# kvs_pkt's), from now until sniff_stop/check_sniff NAME
 sniff_start() {
-	local name=$1 ns=$2 tag=$3 i first
+	local name=$1 ns=$2 tag=$3 dev=${4:-eth0} type=() i first
+	[ -n "${5:-}" ] && type=(type "$5")
 	: >"$TMPD/sniff.$name"	# not the "ready" of an earlier sniffer
-	ip netns exec "$ns" "$KVS_PKT" sniff eth0 tag "$tag" timeout 120000 \
+	ip netns exec "$ns" "$KVS_PKT" sniff "$dev" tag "$tag" "${type[@]}" timeout 120000 \
 		>"$TMPD/sniff.$name" 2>&1 &
 	SNIFF_PID[$name]=$!
 	defer_pid $!
