@@ -50,4 +50,43 @@ static inline void kvs_dev_set_netns_local(struct net_device *dev)
 #endif
 }
 
+/* ---- netlink (kernel/netlink.c, nl_*.c, notify.c) ---- */
+
+#include <net/genetlink.h>
+
+/*
+ * The ops that pre_doit/post_doit get: struct genl_split_ops since 6.2,
+ * struct genl_ops before. Probed by Kbuild (KVS_HAVE_GENL_SPLIT_OPS).
+ */
+#ifdef KVS_HAVE_GENL_SPLIT_OPS
+#define kvs_genl_split_ops genl_split_ops
+#else
+#define kvs_genl_split_ops genl_ops
+#endif
+
+/*
+ * The attributes of a dump, parsed by genetlink before .start: in
+ * genl_info_dump(cb) on newer kernels (6.12), genl_dumpit_info(cb)->attrs
+ * on 6.1. Probed by Kbuild (KVS_HAVE_GENL_INFO_DUMP).
+ */
+static inline struct nlattr **kvs_genl_dump_attrs(struct netlink_callback *cb)
+{
+#ifdef KVS_HAVE_GENL_INFO_DUMP
+	return genl_info_dump(cb)->attrs;
+#else
+	return genl_dumpit_info(cb)->attrs;
+#endif
+}
+
+/*
+ * The "events" group requires CAP_NET_ADMIN through the group's flags
+ * (GENL_MCAST_CAP_NET_ADMIN, backported to the 6.1.y stable kernels with
+ * the fix for unprivileged multicast listeners). 6.1 has no family bind callback to
+ * check it ourselves, so a kernel without the flag cannot protect the
+ * group: refuse to build rather than leak every tenant's MACs.
+ */
+#ifndef GENL_MCAST_CAP_NET_ADMIN
+#error "kvs: this kernel cannot restrict multicast groups (GENL_MCAST_CAP_NET_ADMIN)"
+#endif
+
 #endif /* _KVS_COMPAT_H */

@@ -1,0 +1,428 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kvs: doit handlers of the "kvs" family. They run under RTNL with their
+ * objects already resolved by pre_doit (netlink.c); they check what the
+ * policy cannot (required attributes, unicast MACs, combinations) and hand
+ * the change to switch.c, port.c or fdb.c, which also send the events.
+ */
+
+#include <linux/rtnetlink.h>
+#include <net/genetlink.h>
+
+#include "nl.h"
+
+/*
+ * Core functions set their own message; make sure every refusal has one.
+ * A macro: extack messages are string literals.
+ */
+#define kvs_nl_msg(info, err, text)					\
+	({								\
+		struct genl_info *__info = (info);			\
+		int __err = (err);					\
+									\
+		if (__err && !__info->extack->_msg)			\
+			GENL_SET_ERR_MSG(__info, text);			\
+		__err;							\
+	})
+
+/* Reply with one message, or free it and return @err */
+static int kvs_nl_reply(struct genl_info *info, struct sk_buff *msg, int err)
+{
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+/* ---- switch ---- */
+
+int kvs_nl_switch_new(struct sk_buff *skb, struct genl_info *info)
+{
+	u32 ageing = KVS_AGEING_TIME_DEFAULT;
+	struct nlattr **attrs = info->attrs;
+	const char *name;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, KVS_ATTR_SWITCH_NAME)) {
+		GENL_SET_ERR_MSG(info, "switch name required");
+		return -EINVAL;
+	}
+	name = nla_data(attrs[KVS_ATTR_SWITCH_NAME]);
+	if (!dev_valid_name(name)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attrs[KVS_ATTR_SWITCH_NAME],
+				    "invalid switch name");
+		return -EINVAL;
+	}
+	if (attrs[KVS_ATTR_AGEING_TIME])
+		ageing = nla_get_u32(attrs[KVS_ATTR_AGEING_TIME]);
+
+	err = kvs_switch_create(genl_info_net(info), name, ageing,
+				info->extack);
+	return kvs_nl_msg(info, err, "cannot create the switch");
+}
+
+int kvs_nl_switch_del(struct sk_buff *skb, struct genl_info *info)
+{
+	kvs_switch_destroy(kvs_nl_info_switch(info));
+	return 0;
+}
+
+int kvs_nl_switch_set(struct sk_buff *skb, struct genl_info *info)
+{
+	if (GENL_REQ_ATTR_CHECK(info, KVS_ATTR_AGEING_TIME)) {
+		GENL_SET_ERR_MSG(info, "ageing time required");
+		return -EINVAL;
+	}
+	kvs_switch_set_ageing(kvs_nl_info_switch(info),
+			      nla_get_u32(info->attrs[KVS_ATTR_AGEING_TIME]));
+	return 0;
+}
+
+int kvs_nl_switch_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct kvs_nl_ctx ctx = kvs_nl_reply_ctx(info);
+	struct sk_buff *msg;
+
+	msg = genlmsg_new(kvs_switch_msg_size(), GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	return kvs_nl_reply(info, msg, kvs_switch_fill(msg,
+						       kvs_nl_info_switch(info),
+						       &ctx));
+}
+
+/* ---- network ---- */
+
+int kvs_nl_net_new(struct sk_buff *skb, struct genl_info *info)
+{
+	struct kvs_switch *sw = kvs_nl_info_switch(info);
+	u32 max_macs = KVS_NET_MAX_MACS_DEFAULT;
+	struct nlattr **attrs = info->attrs;
+	const char *label = "";
+	int err;
+	u32 id;
+
+	if (GENL_REQ_ATTR_CHECK(info, KVS_ATTR_NET_ID)) {
+		GENL_SET_ERR_MSG(info, "network id required");
+		return -EINVAL;
+	}
+	id = nla_get_u32(attrs[KVS_ATTR_NET_ID]);
+	if (attrs[KVS_ATTR_NET_LABEL])
+		label = nla_data(attrs[KVS_ATTR_NET_LABEL]);
+	if (attrs[KVS_ATTR_NET_MAX_MACS])
+		max_macs = nla_get_u32(attrs[KVS_ATTR_NET_MAX_MACS]);
+
+	if (kvs_network_find(sw, id)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attrs[KVS_ATTR_NET_ID],
+				    "network already exists on this switch");
+		return -EEXIST;
+	}
+	err = kvs_network_create(sw, id, label, max_macs, info->extack);
+	return kvs_nl_msg(info, err, "cannot create the network");
+}
+
+int kvs_nl_net_del(struct sk_buff *skb, struct genl_info *info)
+{
+	kvs_network_destroy(kvs_nl_info_network(info));
+	return 0;
+}
+
+int kvs_nl_net_set(struct sk_buff *skb, struct genl_info *info)
+{
+	if (GENL_REQ_ATTR_CHECK(info, KVS_ATTR_NET_MAX_MACS)) {
+		GENL_SET_ERR_MSG(info, "max-macs required");
+		return -EINVAL;
+	}
+	kvs_network_set_max_macs(kvs_nl_info_network(info),
+				 nla_get_u32(info->attrs[KVS_ATTR_NET_MAX_MACS]));
+	return 0;
+}
+
+int kvs_nl_net_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct kvs_nl_ctx ctx = kvs_nl_reply_ctx(info);
+	struct sk_buff *msg;
+
+	msg = genlmsg_new(kvs_network_msg_size(), GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	return kvs_nl_reply(info, msg,
+			    kvs_network_fill(msg, kvs_nl_info_network(info),
+					     &ctx));
+}
+
+/* ---- port ---- */
+
+/* Parse the VM port settings of PORT_NEW and PORT_SET into @cfg */
+static int kvs_nl_port_cfg(struct nlattr **attrs, struct kvs_port_cfg *cfg,
+			   struct netlink_ext_ack *extack)
+{
+	struct nlattr *macs = attrs[KVS_ATTR_PORT_MACS];
+	struct nlattr *nla;
+	unsigned int i;
+	int rem;
+
+	memset(cfg, 0, sizeof(*cfg));
+
+	if (macs) {
+		cfg->has_macs = true;
+		/* the policy allows only KVS_MACS_ATTR_ADDR of ETH_ALEN */
+		nla_for_each_nested(nla, macs, rem) {
+			const u8 *addr = nla_data(nla);
+
+			if (cfg->mac_count == KVS_PORT_MACS_MAX) {
+				NL_SET_ERR_MSG_ATTR(extack, nla,
+						    "too many MACs (at most 64)");
+				return -EINVAL;
+			}
+			if (!is_valid_ether_addr(addr)) {
+				NL_SET_ERR_MSG_ATTR(extack, nla,
+						    "MAC must be unicast");
+				return -EINVAL;
+			}
+			for (i = 0; i < cfg->mac_count; i++) {
+				if (ether_addr_equal(cfg->macs[i], addr)) {
+					NL_SET_ERR_MSG_ATTR(extack, nla,
+							    "duplicate MAC");
+					return -EINVAL;
+				}
+			}
+			ether_addr_copy(cfg->macs[cfg->mac_count++], addr);
+		}
+	}
+
+	if (attrs[KVS_ATTR_PORT_LEARNING]) {
+		cfg->has_learning = true;
+		cfg->learning = nla_get_u8(attrs[KVS_ATTR_PORT_LEARNING]);
+	}
+
+	if (attrs[KVS_ATTR_PORT_MAX_MACS]) {
+		cfg->has_max_macs = true;
+		cfg->max_macs = nla_get_u32(attrs[KVS_ATTR_PORT_MAX_MACS]);
+	}
+
+	if (attrs[KVS_ATTR_PORT_GROUP_FWD_MASK]) {
+		nla = attrs[KVS_ATTR_PORT_GROUP_FWD_MASK];
+		cfg->has_group_fwd_mask = true;
+		cfg->group_fwd_mask = nla_get_u16(nla);
+		if (cfg->group_fwd_mask & KVS_GROUP_FWD_RESTRICTED) {
+			NL_SET_ERR_MSG_ATTR(extack, nla,
+					    "group-fwd-mask cannot forward STP, PAUSE or LACP (bits 0-2)");
+			return -EINVAL;
+		}
+	}
+
+	if (attrs[KVS_ATTR_PORT_BUM_LIMIT]) {
+		cfg->has_bum_limit = true;
+		cfg->bum_limit = nla_get_u32(attrs[KVS_ATTR_PORT_BUM_LIMIT]);
+		/* storm limiting comes with the fabric (design.md) */
+		if (cfg->bum_limit) {
+			NL_SET_ERR_MSG_ATTR(extack,
+					    attrs[KVS_ATTR_PORT_BUM_LIMIT],
+					    "bum-limit is not supported yet");
+			return -EOPNOTSUPP;
+		}
+	}
+
+	return 0;
+}
+
+int kvs_nl_port_new(struct sk_buff *skb, struct genl_info *info)
+{
+	struct kvs_switch *sw = kvs_nl_info_switch(info);
+	struct net *net = genl_info_net(info);
+	struct nlattr **attrs = info->attrs;
+	struct kvs_network *network;
+	struct kvs_port_cfg cfg;
+	struct net_device *dev;
+	int err;
+
+	if (attrs[KVS_ATTR_PORT_FABRIC] ||
+	    (attrs[KVS_ATTR_PORT_TYPE] &&
+	     nla_get_u8(attrs[KVS_ATTR_PORT_TYPE]) == KVS_PORT_FABRIC)) {
+		NL_SET_ERR_MSG_ATTR(info->extack,
+				    attrs[KVS_ATTR_PORT_FABRIC] ?:
+				    attrs[KVS_ATTR_PORT_TYPE],
+				    "fabric ports are not supported yet");
+		return -EOPNOTSUPP;
+	}
+
+	if (GENL_REQ_ATTR_CHECK(info, KVS_ATTR_NET_ID)) {
+		GENL_SET_ERR_MSG(info, "network id required");
+		return -EINVAL;
+	}
+
+	err = kvs_nl_port_cfg(attrs, &cfg, info->extack);
+	if (err)
+		return err;
+
+	network = kvs_nl_network(sw, attrs, info->extack);
+	if (IS_ERR(network))
+		return PTR_ERR(network);
+	dev = kvs_nl_dev(net, attrs, info->extack);
+	if (IS_ERR(dev))
+		return PTR_ERR(dev);
+	err = kvs_port_attach_vm(sw, dev, network, &cfg, info->extack);
+	return kvs_nl_msg(info, err, "cannot attach the port");
+}
+
+int kvs_nl_port_del(struct sk_buff *skb, struct genl_info *info)
+{
+	kvs_port_detach(kvs_nl_info_port(info));
+	return 0;
+}
+
+int kvs_nl_port_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct kvs_port *port = kvs_nl_info_port(info);
+	struct kvs_port_cfg cfg;
+	int err;
+
+	err = kvs_nl_port_cfg(info->attrs, &cfg, info->extack);
+	if (err)
+		return err;
+
+	if (port->type != KVS_PORT_VM) {
+		GENL_SET_ERR_MSG(info, "fabric ports are not supported yet");
+		return -EOPNOTSUPP;
+	}
+	err = kvs_port_configure(port, &cfg, info->extack);
+	return kvs_nl_msg(info, err, "cannot configure the port");
+}
+
+int kvs_nl_port_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct kvs_nl_ctx ctx = kvs_nl_reply_ctx(info);
+	struct sk_buff *msg;
+
+	msg = genlmsg_new(kvs_port_msg_size(), GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	return kvs_nl_reply(info, msg, kvs_port_fill(msg, kvs_nl_info_port(info),
+						     &ctx));
+}
+
+/* ---- fdb ---- */
+
+/* MAC is required and must be a unicast address */
+static const u8 *kvs_nl_fdb_mac(struct genl_info *info)
+{
+	const u8 *addr;
+
+	if (GENL_REQ_ATTR_CHECK(info, KVS_ATTR_MAC)) {
+		GENL_SET_ERR_MSG(info, "MAC required");
+		return ERR_PTR(-EINVAL);
+	}
+	addr = nla_data(info->attrs[KVS_ATTR_MAC]);
+	if (!is_valid_ether_addr(addr)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[KVS_ATTR_MAC],
+				    "MAC must be unicast");
+		return ERR_PTR(-EINVAL);
+	}
+	return addr;
+}
+
+/* Remote VTEPs live behind the fabric port, which is not there yet */
+static int kvs_nl_fdb_no_remote(struct genl_info *info)
+{
+	struct nlattr *remote = info->attrs[KVS_ATTR_FDB_REMOTE_IP4] ?:
+				info->attrs[KVS_ATTR_FDB_REMOTE_IP6];
+
+	if (remote) {
+		NL_SET_ERR_MSG_ATTR(info->extack, remote,
+				    "fabric ports are not supported yet");
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+int kvs_nl_fdb_new(struct sk_buff *skb, struct genl_info *info)
+{
+	struct kvs_network *network = kvs_nl_info_network(info);
+	struct kvs_switch *sw = kvs_nl_info_switch(info);
+	struct nlattr **attrs = info->attrs;
+	struct kvs_port *port;
+	const u8 *addr;
+	int err;
+
+	addr = kvs_nl_fdb_mac(info);
+	if (IS_ERR(addr))
+		return PTR_ERR(addr);
+	err = kvs_nl_fdb_no_remote(info);
+	if (err)
+		return err;
+	if (!kvs_nl_has_port_key(attrs)) {
+		NL_SET_ERR_ATTR_MISS(info->extack, NULL, KVS_ATTR_PORT_NAME);
+		GENL_SET_ERR_MSG(info, "port or remote VTEP required");
+		return -EINVAL;
+	}
+
+	port = kvs_nl_port(genl_info_net(info), sw, attrs, info->extack);
+	if (IS_ERR(port))
+		return PTR_ERR(port);
+	if (port->type != KVS_PORT_VM || port->network != network) {
+		NL_SET_ERR_MSG_ATTR(info->extack,
+				    attrs[KVS_ATTR_PORT_IFINDEX] ?:
+				    attrs[KVS_ATTR_PORT_NAME],
+				    "port is not in that network");
+		return -EINVAL;
+	}
+	err = kvs_fdb_add_static(sw, network, addr, port, info->extack);
+	return kvs_nl_msg(info, err, "cannot add the fdb entry");
+}
+
+int kvs_nl_fdb_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct kvs_network *network = kvs_nl_info_network(info);
+	const u8 *addr;
+	int err;
+
+	addr = kvs_nl_fdb_mac(info);
+	if (IS_ERR(addr))
+		return PTR_ERR(addr);
+	err = kvs_nl_fdb_no_remote(info);
+	if (err)
+		return err;
+
+	err = kvs_fdb_delete(network->sw, network->id, addr, info->extack);
+	if (err && !info->extack->_msg)
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[KVS_ATTR_MAC],
+				    "no such fdb entry");
+	return err;
+}
+
+/* ---- stats ---- */
+
+/* A port's counters (port message) or a switch's totals (switch message) */
+int kvs_nl_stats_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct kvs_switch *sw = kvs_nl_info_switch(info);
+	struct kvs_nl_ctx ctx = kvs_nl_reply_ctx(info);
+	struct kvs_port *port;
+	struct sk_buff *msg;
+	int err;
+
+	if (!kvs_nl_has_port_key(info->attrs) && !sw) {
+		NL_SET_ERR_ATTR_MISS(info->extack, NULL, KVS_ATTR_SWITCH_NAME);
+		GENL_SET_ERR_MSG(info, "switch or port required");
+		return -EINVAL;
+	}
+
+	msg = genlmsg_new(max(kvs_port_msg_size(), kvs_switch_msg_size()),
+			  GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+
+	if (kvs_nl_has_port_key(info->attrs)) {
+		port = kvs_nl_port(genl_info_net(info), sw, info->attrs,
+				   info->extack);
+		if (IS_ERR(port))
+			err = PTR_ERR(port);
+		else
+			err = kvs_port_fill(msg, port, &ctx);
+	} else {
+		err = kvs_switch_fill(msg, sw, &ctx);
+	}
+	return kvs_nl_reply(info, msg, err);
+}
