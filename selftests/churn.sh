@@ -4,7 +4,8 @@
 # churn.sh - for CHURN_SECS (30) seconds, and until each has gone round twice, three loops run
 # at once while two stable VMs ping each other every 20 ms and a flapping pair pings too:
 #   A: the flapping ports are detached/attached, reconfigured (learning,
-#      max-macs, MAC list), their network deleted and re-added, static fdb
+#      max-macs, MAC list, group-fwd-mask), their network's max-macs changed,
+#      the network deleted and re-added, static fdb
 #      entries added and removed, and a scratch veth attached then deleted
 #      while attached;
 #   B: a second switch is created with a network, a port and an fdb entry,
@@ -87,8 +88,10 @@ loop_a() {
 		op "$KVS" fdb del $MX net 200 switch "$SW"
 		op "$KVS" port set dev "$PF2" mac none
 		op "$KVS" port set dev "$PF1" learning on
+		op "$KVS" net set 200 switch "$SW" max-macs $(((i % 2) * 64))
+		op "$KVS" port set dev "$PF1" group-fwd-mask $(((i % 2) * 0x4008))
 		op "$KVS" net del 200 switch "$SW"
-		op "$KVS" net add 200 switch "$SW"
+		op "$KVS" net add 200 switch "$SW" max-macs $((i % 3 * 1000))
 		op "$KVS" port add dev "$PF1" switch "$SW" net 200
 		op "$KVS" port add dev "$PF2" switch "$SW" net 200
 		op ip link add "$PT" type veth peer name "${PT}p"

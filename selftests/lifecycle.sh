@@ -23,7 +23,8 @@
 #
 #  refused as ports: lo, $SW itself, $SW2, a bridge port, a macvlan lower
 #  device, a tun device, a missing device, a device in another netns, an
-#  attached port.
+#  attached port; `ip link set P1 master $SW2` (a port of $SW moved to another
+#  kvs switch) is refused and P1 stays on $SW as it was.
 
 # shellcheck disable=SC2016,SC2317 # jq programs in single quotes; functions called through check
 
@@ -151,6 +152,29 @@ check_fail "ip link set master $SW cannot attach a port (it needs a network)" \
 check_eq "k${PID}M has no master" "$(master_of "k${PID}M")" none
 check_fail "a kvs switch cannot move to another netns" ip link set "$SW" netns "$NS1"
 check "$SW is still here" link_exists "$SW"
+
+# a port of $SW moved to another kvs switch by `ip link set master`: refused,
+# and the port stays where it was, with its network, settings and traffic
+run "$KVS" port set dev "$P1" mac $M1 max-macs 7
+snap
+st0="$(port_get "$P1" switch) $(port_get "$P1" net) $(port_get "$P1" macs) $(port_get "$P1" max_macs)"
+check_eq "$P1: $SW, network 100, mac M1, max-macs 7" "$st0" "$SW 100 $M1 7"
+echo "# + ip link set $P1 master $SW2"
+out=$(ip link set "$P1" master "$SW2" 2>&1)
+rc=$?
+_diag_out "$out"
+check_eq "ip link set $P1 master $SW2 (another kvs switch) is refused" "$([ $rc -ne 0 ] && echo refused || echo "exit $rc")" refused
+check_match "with a message about kvs or the port" 'kvs|port' "$out"
+snap
+check_eq "$P1 is still a port of $SW in network 100, mac M1, max-macs 7" \
+	"$(port_get "$P1" switch) $(port_get "$P1" net) $(port_get "$P1" macs) $(port_get "$P1" max_macs)" "$st0"
+check_eq "$P1's master is still $SW" "$(master_of "$P1")" "$SW"
+check_match "ip link show master $SW lists $P1" "(^| )$P1( |\$)" "$(ip_masters "$SW")"
+check_eq "ip link show master $SW2 does not" "$(ip_masters "$SW2")" ""
+check_eq "$SW2 has no port" "$(snap_count P 2="$SW2")" 0
+check_eq "M1 is still static on $P1" "$(fdb_get "$SW" 100 $M1 dev) $(fdb_get "$SW" 100 $M1 state)" "$P1 static"
+check "ping v1 -> v2 still works after the refused move" nsping "$NS1" 10.0.0.2 2
+run "$KVS" port set dev "$P1" mac none max-macs 0
 
 # the kernel lets `ip link` take a port away from its master: kvs must let go
 run ip link set "$P2" nomaster
