@@ -78,6 +78,14 @@ k net add 300 switch "$SW" name label-of-32-bytes-is-one-too-lon
 k net add 300 switch "$SW" bogus x
 k net del 100
 k net del abc switch "$SW"
+k net add 300 switch "$SW" max-macs -1
+k net add 300 switch "$SW" max-macs abc
+k net add 300 switch "$SW" max-macs 4294967296
+k net set 100
+k net set 100 switch "$SW"
+k net set 100 switch "$SW" max-macs
+k net set 100 switch "$SW" max-macs -1
+k net set 100 switch "$SW" name x
 k port add dev "$P2" switch "$SW"
 k port add dev "$P2" net 100
 k port add switch "$SW" net 100
@@ -105,6 +113,9 @@ k port set dev "$P1" learning maybe
 k port set dev "$P1" max-macs -1
 k port set dev "$P1" mac 02:00:00
 k port set dev "$P1" bogus 1
+k port set dev "$P1" group-fwd-mask
+k port set dev "$P1" group-fwd-mask 0x10000
+k port set dev "$P1" group-fwd-mask abc
 k port set
 k port del
 k port show dev
@@ -132,6 +143,8 @@ k net add 100 switch "$SW"
 k net add 300 switch "$NEW"
 k net del 300 switch "$SW"
 k net del 100 switch "$NEW"
+k net set 300 switch "$SW" max-macs 10
+k net set 100 switch "$NEW" max-macs 10
 k port add dev "$P2" switch "$SW" net 300
 k port add dev "$P2" switch "$NEW" net 100
 k port add dev "k${PID}nosuch" switch "$SW" net 100
@@ -156,6 +169,14 @@ km "$UNSUP" port add dev "$P2" switch "$SW" fabric vxlan local 192.0.2.1 remote 
 km "$UNSUP" port add dev "$P2" switch "$SW" fabric vlan
 km "$UNSUP" fdb add $MN net 100 switch "$SW" remote 192.0.2.2
 km "$UNSUP" port set dev "$P1" bum-limit 100
+
+# ---- link-local groups that are never forwarded ------------------------------------
+
+GFM='cannot forward STP, PAUSE or LACP'
+km "$GFM" port set dev "$P1" group-fwd-mask 1
+km "$GFM" port set dev "$P1" group-fwd-mask 0x2
+km "$GFM" port set dev "$P1" group-fwd-mask 0x4004
+km "$GFM" port add dev "$P2" switch "$SW" net 100 group-fwd-mask 0xffff
 
 after=$(kvs_state)
 check_eq "CLI refusals left the state unchanged" "$after" "$before"

@@ -8,7 +8,8 @@
  * The privileged parent interleaves two streams, chosen by a seeded PRNG:
  *  - a deterministic script of valid changes (switches PREFIX0..PREFIX2,
  *    networks, ports on the free Ethernet devices DEV..., static fdb
- *    entries, ageing/learning/max-macs settings) that it keeps a model of:
+ *    entries, ageing/learning/max-macs/group-fwd-mask settings, networks'
+ *    max-macs) that it keeps a model of:
  *    each change must succeed or fail exactly as the model predicts;
  *  - fuzzed requests for every command (and unknown ones): random,
  *    truncated, oversized, wrongly nested, duplicated and out-of-range
@@ -101,11 +102,13 @@ struct model {
 	bool sw[NSW];
 	uint32_t ageing[NSW];
 	bool net[NSW][NNET];
+	uint32_t net_max[NSW][NNET];	/* NET_MAX_MACS */
 	int port_sw[NDEV_MAX];		/* -1: free */
 	int port_net[NDEV_MAX];
 	bool port_mac[NDEV_MAX];	/* attached with its own MAC in PORT_MACS */
 	uint8_t learning[NDEV_MAX];
 	uint32_t max_macs[NDEV_MAX];
+	uint16_t gfm[NDEV_MAX];		/* PORT_GROUP_FWD_MASK */
 	int fdb[NSW][NNET][NFDB];	/* static entry -> device index, -1: none */
 };
 
@@ -198,7 +201,8 @@ static void model_lines(struct lines *ls)
 		for (n = 0; n < NNET; n++) {
 			if (!M.net[s][n])
 				continue;
-			lines_add(ls, "net %s %u", sw_names[s], net_ids[n]);
+			lines_add(ls, "net %s %u max_macs %u", sw_names[s], net_ids[n],
+				  M.net_max[s][n]);
 			for (f = 0; f < NFDB; f++) {
 				if (M.fdb[s][n][f] < 0)
 					continue;
@@ -212,9 +216,9 @@ static void model_lines(struct lines *ls)
 	for (d = 0; d < ndev; d++) {
 		if (M.port_sw[d] < 0)
 			continue;
-		lines_add(ls, "port %s %s %u learning %u max_macs %u", devs[d],
+		lines_add(ls, "port %s %s %u learning %u max_macs %u gfm %#x", devs[d],
 			  sw_names[M.port_sw[d]], net_ids[M.port_net[d]], M.learning[d],
-			  M.max_macs[d]);
+			  M.max_macs[d], M.gfm[d]);
 		if (M.port_mac[d]) {
 			port_mac(d, mac);
 			lines_add(ls, "fdb %s %u %02x:%02x:%02x:%02x:%02x:%02x %s",
@@ -227,7 +231,8 @@ static void model_lines(struct lines *ls)
 
 struct parsed {
 	char sw[32], port[32];
-	uint32_t net_id, ageing, max_macs, flags;
+	uint32_t net_id, ageing, max_macs, net_max, flags, sw_ifindex, port_ifindex;
+	uint16_t gfm;
 	uint8_t learning, mac[6];
 	bool has_net, has_mac;
 };
@@ -250,6 +255,14 @@ static void parse_obj(struct nlmsghdr *nlh, struct parsed *p)
 		case KVS_ATTR_PORT_NAME:
 			snprintf(p->port, sizeof(p->port), "%.*s", (int)len, (char *)data);
 			break;
+		case KVS_ATTR_SWITCH_IFINDEX:
+			if (len >= 4)
+				memcpy(&p->sw_ifindex, data, 4);
+			break;
+		case KVS_ATTR_PORT_IFINDEX:
+			if (len >= 4)
+				memcpy(&p->port_ifindex, data, 4);
+			break;
 		case KVS_ATTR_NET_ID:
 			if (len >= 4) {
 				memcpy(&p->net_id, data, 4);
@@ -268,6 +281,14 @@ static void parse_obj(struct nlmsghdr *nlh, struct parsed *p)
 			if (len >= 4)
 				memcpy(&p->flags, data, 4);
 			break;
+		case KVS_ATTR_NET_MAX_MACS:
+			if (len >= 4)
+				memcpy(&p->net_max, data, 4);
+			break;
+		case KVS_ATTR_PORT_GROUP_FWD_MASK:
+			if (len >= 2)
+				memcpy(&p->gfm, data, 2);
+			break;
 		case KVS_ATTR_PORT_LEARNING:
 			if (len >= 1)
 				p->learning = *(uint8_t *)data;
@@ -280,6 +301,11 @@ static void parse_obj(struct nlmsghdr *nlh, struct parsed *p)
 			break;
 		}
 	}
+	/* fdb messages built without RTNL name devices by ifindex only */
+	if (!p->sw[0] && p->sw_ifindex && !if_indextoname(p->sw_ifindex, p->sw))
+		p->sw[0] = '\0';
+	if (!p->port[0] && p->port_ifindex && !if_indextoname(p->port_ifindex, p->port))
+		p->port[0] = '\0';
 }
 
 static bool ours(const char *sw)
@@ -312,11 +338,11 @@ static void dump_cb(struct nlmsghdr *nlh, void *arg)
 		lines_add(c->ls, "switch %s ageing %u", p.sw, p.ageing);
 		break;
 	case KVS_CMD_NET_GET:
-		lines_add(c->ls, "net %s %u", p.sw, p.net_id);
+		lines_add(c->ls, "net %s %u max_macs %u", p.sw, p.net_id, p.net_max);
 		break;
 	case KVS_CMD_PORT_GET:
-		lines_add(c->ls, "port %s %s %u learning %u max_macs %u", p.port, p.sw,
-			  p.net_id, p.learning, p.max_macs);
+		lines_add(c->ls, "port %s %s %u learning %u max_macs %u gfm %#x", p.port, p.sw,
+			  p.net_id, p.learning, p.max_macs, p.gfm);
 		break;
 	case KVS_CMD_FDB_GET:
 		if (!(p.flags & KVS_FDB_F_STATIC))
@@ -427,7 +453,7 @@ static void put_dev(struct msg *m, int d)
 static void valid_step(unsigned long step)
 {
 	int s = rnd(NSW), n = rnd(NNET), d = rnd(ndev), f = rnd(NFDB);
-	int op = rnd(12);
+	int op = rnd(13);
 	bool expect_ok = false;
 	const char *what = "";
 	uint8_t mac[6];
@@ -486,11 +512,18 @@ static void valid_step(unsigned long step)
 			put_u32(&m, KVS_ATTR_NET_ID, net_ids[n]);
 			if (chance(30))
 				put_str(&m, KVS_ATTR_NET_LABEL, "fuzz");
+			v = KVS_NET_MAX_MACS_DEFAULT;
+			if (chance(30)) {
+				v = chance(20) ? 0 : rnd(100000);
+				put_u32(&m, KVS_ATTR_NET_MAX_MACS, v);
+			}
 			expect_ok = M.sw[s] && !M.net[s][n];
 			what = "NET_NEW";
 			a = transact(&m);
-			if (expect_ok && !a.err)
+			if (expect_ok && !a.err) {
 				M.net[s][n] = true;
+				M.net_max[s][n] = v;
+			}
 		} else {
 			msg_init(&m, KVS_CMD_NET_DEL, 0);
 			put_str(&m, KVS_ATTR_SWITCH_NAME, sw_names[s]);
@@ -512,6 +545,7 @@ static void valid_step(unsigned long step)
 		if (M.port_sw[d] < 0 || chance(10)) {
 			bool with_mac = chance(30);
 			uint8_t learning = rnd(2);
+			uint16_t gfm;
 
 			msg_init(&m, KVS_CMD_PORT_NEW, 0);
 			put_dev(&m, d);
@@ -530,6 +564,11 @@ static void valid_step(unsigned long step)
 			v = chance(50) ? rnd(100) : 0;
 			if (v)
 				put_u32(&m, KVS_ATTR_PORT_MAX_MACS, v);
+			else	/* absent: the default; 0 given explicitly: no limit */
+				v = KVS_PORT_MAX_MACS_DEFAULT;
+			gfm = chance(30) ? rnd(0x10000) & ~KVS_GROUP_FWD_RESTRICTED : 0;
+			if (gfm || chance(10))
+				put_u16(&m, KVS_ATTR_PORT_GROUP_FWD_MASK, gfm);
 			expect_ok = M.port_sw[d] < 0 && M.sw[s] && M.net[s][n];
 			what = "PORT_NEW";
 			a = transact(&m);
@@ -539,6 +578,7 @@ static void valid_step(unsigned long step)
 				M.port_mac[d] = with_mac;
 				M.learning[d] = learning;
 				M.max_macs[d] = v;
+				M.gfm[d] = gfm;
 			}
 		} else {
 			msg_init(&m, KVS_CMD_PORT_DEL, 0);
@@ -552,21 +592,42 @@ static void valid_step(unsigned long step)
 		break;
 	case 7: {	/* port settings */
 		uint8_t learning = rnd(2);
+		uint16_t gfm = M.gfm[d];
 
 		v = rnd(1000);
 		msg_init(&m, KVS_CMD_PORT_SET, 0);
 		put_dev(&m, d);
 		put_u8(&m, KVS_ATTR_PORT_LEARNING, learning);
 		put_u32(&m, KVS_ATTR_PORT_MAX_MACS, v);
-		expect_ok = M.port_sw[d] >= 0;
+		if (chance(30)) {
+			/* now and then a restricted bit (STP, PAUSE, LACP): refused */
+			gfm = rnd(0x10000);
+			if (chance(80))
+				gfm &= ~KVS_GROUP_FWD_RESTRICTED;
+			put_u16(&m, KVS_ATTR_PORT_GROUP_FWD_MASK, gfm);
+		}
+		expect_ok = M.port_sw[d] >= 0 && !(gfm & KVS_GROUP_FWD_RESTRICTED);
 		what = "PORT_SET";
 		a = transact(&m);
 		if (expect_ok && !a.err) {
 			M.learning[d] = learning;
 			M.max_macs[d] = v;
+			M.gfm[d] = gfm;
 		}
 		break;
 	}
+	case 11:	/* a network's learning cap */
+		v = chance(20) ? 0 : rnd(100000);
+		msg_init(&m, KVS_CMD_NET_SET, 0);
+		put_str(&m, KVS_ATTR_SWITCH_NAME, sw_names[s]);
+		put_u32(&m, KVS_ATTR_NET_ID, net_ids[n]);
+		put_u32(&m, KVS_ATTR_NET_MAX_MACS, v);
+		expect_ok = M.sw[s] && M.net[s][n];
+		what = "NET_SET";
+		a = transact(&m);
+		if (expect_ok && !a.err)
+			M.net_max[s][n] = v;
+		break;
 	case 8: case 9: case 10: {	/* static fdb entries */
 		int ps = M.port_sw[d], pn = M.port_net[d];
 
@@ -784,7 +845,7 @@ static bool is_change(uint8_t cmd)
 {
 	switch (cmd) {
 	case KVS_CMD_SWITCH_NEW: case KVS_CMD_SWITCH_DEL: case KVS_CMD_SWITCH_SET:
-	case KVS_CMD_NET_NEW: case KVS_CMD_NET_DEL:
+	case KVS_CMD_NET_NEW: case KVS_CMD_NET_DEL: case KVS_CMD_NET_SET:
 	case KVS_CMD_PORT_NEW: case KVS_CMD_PORT_DEL: case KVS_CMD_PORT_SET:
 	case KVS_CMD_FDB_NEW: case KVS_CMD_FDB_DEL:
 		return true;
@@ -816,6 +877,11 @@ static void build_valid(struct msg *m, uint8_t cmd)
 		put_str(m, KVS_ATTR_PORT_NAME, devs[rnd(ndev)]);
 		put_str(m, KVS_ATTR_SWITCH_NAME, sw_names[rnd(NSW)]);
 		put_u32(m, KVS_ATTR_NET_ID, net_ids[rnd(NNET)]);
+		break;
+	case KVS_CMD_NET_SET:
+		put_str(m, KVS_ATTR_SWITCH_NAME, sw_names[rnd(NSW)]);
+		put_u32(m, KVS_ATTR_NET_ID, net_ids[rnd(NNET)]);
+		put_u32(m, KVS_ATTR_NET_MAX_MACS, 100);
 		break;
 	case KVS_CMD_PORT_DEL:
 		put_str(m, KVS_ATTR_PORT_NAME, devs[rnd(ndev)]);
@@ -889,7 +955,7 @@ static struct answer fuzz_one(bool poison, bool *change, bool *framing, bool *as
 
 enum zattr {
 	Z_SWITCH, Z_SWITCH_IFINDEX, Z_AGEING, Z_NET_ID, Z_LABEL, Z_PORT, Z_TYPE, Z_MACS,
-	Z_LEARNING, Z_MAX_MACS, Z_BUM, Z_MAC, Z_REMOTE, Z_FABRIC, NZATTR
+	Z_LEARNING, Z_MAX_MACS, Z_BUM, Z_MAC, Z_REMOTE, Z_NET_MAX, Z_GFM, Z_FABRIC, NZATTR
 };
 
 static void put_zattr(struct msg *m, enum zattr z)
@@ -951,6 +1017,12 @@ static void put_zattr(struct msg *m, enum zattr z)
 			memset(zm, 0, 6);
 		put_raw(m, KVS_ATTR_MAC, zm, 6);
 		break;
+	case Z_NET_MAX:
+		put_u32(m, KVS_ATTR_NET_MAX_MACS, chance(70) ? rnd(4) : (uint32_t)rnd64());
+		break;
+	case Z_GFM:	/* bits 0-2 are refused */
+		put_u16(m, KVS_ATTR_PORT_GROUP_FWD_MASK, rnd(0x10000));
+		break;
 	case Z_REMOTE:
 		if (chance(50))
 			put_raw(m, KVS_ATTR_FDB_REMOTE_IP4, "\xc0\x00\x02\x01", 4);
@@ -990,18 +1062,20 @@ static void sandbox_step(void)
 		{ KVS_CMD_SWITCH_DEL, 0, { Z_SWITCH, NZATTR }, { Z_SWITCH_IFINDEX, NZATTR } },
 		{ KVS_CMD_SWITCH_SET, 0, { Z_SWITCH, Z_AGEING, NZATTR }, { NZATTR } },
 		{ KVS_CMD_SWITCH_GET, 1, { Z_SWITCH, NZATTR }, { NZATTR } },
-		{ KVS_CMD_NET_NEW, 0, { Z_SWITCH, Z_NET_ID, NZATTR }, { Z_LABEL, NZATTR } },
+		{ KVS_CMD_NET_NEW, 0, { Z_SWITCH, Z_NET_ID, NZATTR }, { Z_LABEL, Z_NET_MAX, NZATTR } },
+		{ KVS_CMD_NET_SET, 0, { Z_SWITCH, Z_NET_ID, Z_NET_MAX, NZATTR }, { NZATTR } },
 		{ KVS_CMD_NET_DEL, 0, { Z_SWITCH, Z_NET_ID, NZATTR }, { NZATTR } },
 		{ KVS_CMD_NET_GET, 1, { Z_SWITCH, Z_NET_ID, NZATTR }, { NZATTR } },
 		{ KVS_CMD_PORT_NEW, 0, { Z_PORT, Z_SWITCH, Z_NET_ID, NZATTR },
 		  { Z_TYPE, Z_MACS, Z_LEARNING, Z_MAX_MACS, Z_BUM, Z_FABRIC } },
 		{ KVS_CMD_PORT_NEW, 0, { Z_PORT, Z_SWITCH, Z_NET_ID, NZATTR },
-		  { Z_MACS, Z_LEARNING, Z_MAX_MACS, NZATTR } },
+		  { Z_MACS, Z_LEARNING, Z_MAX_MACS, Z_GFM, NZATTR } },
 		{ KVS_CMD_PORT_DEL, 0, { Z_PORT, NZATTR }, { NZATTR } },
 		{ KVS_CMD_PORT_GET, 1, { Z_PORT, NZATTR }, { Z_SWITCH, NZATTR } },
 		{ KVS_CMD_PORT_SET, 0, { Z_PORT, NZATTR },
 		  { Z_MACS, Z_LEARNING, Z_MAX_MACS, Z_BUM, NZATTR } },
 		{ KVS_CMD_PORT_SET, 0, { Z_PORT, Z_MACS, NZATTR }, { Z_MAX_MACS, NZATTR } },
+		{ KVS_CMD_PORT_SET, 0, { Z_PORT, Z_GFM, NZATTR }, { Z_LEARNING, NZATTR } },
 		{ KVS_CMD_FDB_NEW, 0, { Z_SWITCH, Z_NET_ID, Z_MAC, Z_PORT }, { Z_REMOTE, NZATTR } },
 		{ KVS_CMD_FDB_NEW, 0, { Z_SWITCH, Z_NET_ID, Z_MAC, Z_PORT }, { NZATTR } },
 		{ KVS_CMD_FDB_DEL, 0, { Z_SWITCH, Z_NET_ID, Z_MAC, NZATTR }, { Z_REMOTE, NZATTR } },

@@ -5,6 +5,7 @@
  * and that none of them changes the switch state.
  *
  *   kvs_nlraw [-s SWITCH] [-n NET_ID] [-p PORT] [-d FREE_DEV]
+ *   kvs_nlraw -F SWITCH [-R DUMPS]
  *
  * SWITCH is an existing switch, NET_ID an existing network on it, PORT a VM
  * port of that network, FREE_DEV an Ethernet device that is not attached.
@@ -15,6 +16,12 @@
  *
  * Output is TAP; the exit status is 1 when a test failed, 4 when the kvs
  * family is not registered (module not loaded).
+ *
+ * With -F, it dumps the fdb of SWITCH DUMPS times (default 1) without
+ * retrying and prints one line per dump for selftests/dumps.sh:
+ *   dump entries N static S unique_static U dups D intr I err E
+ * (D: entries, static or learned, seen more than once; I: 1 when a
+ * message carried NLM_F_DUMP_INTR). A dump without I must have D 0.
  */
 #include <errno.h>
 #include <linux/genetlink.h>
@@ -165,6 +172,90 @@ static struct state snapshot(void)
 	return s;
 }
 
+/* ---- -F: fdb dumps as they come ----------------------------------------- */
+
+#define SEEN_SLOTS	(1u << 21)	/* open addressing: (net id, MAC) keys */
+
+struct fdb_seen {
+	uint64_t *slot;		/* key + 1; 0: empty */
+	unsigned long entries, statics, unique_statics, dups;
+};
+
+static void fdb_seen_cb(struct nlmsghdr *nlh, void *arg)
+{
+	int rem = nlh->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN);
+	struct nlattr *a = (struct nlattr *)((char *)NLMSG_DATA(nlh) + GENL_HDRLEN);
+	struct fdb_seen *s = arg;
+	uint64_t key = 0, h;
+	uint32_t flags = 0, id = 0;
+	bool has_mac = false;
+	unsigned int i;
+
+	if (nlh->nlmsg_type != family_id)
+		return;
+	for (; rem >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN && a->nla_len <= rem;
+	     rem -= NLA_ALIGN(a->nla_len), a = (struct nlattr *)((char *)a + NLA_ALIGN(a->nla_len))) {
+		unsigned char *d = (unsigned char *)a + NLA_HDRLEN;
+
+		switch (a->nla_type & NLA_TYPE_MASK) {
+		case KVS_ATTR_MAC:
+			for (i = 0; i < 6; i++)
+				key = key << 8 | d[i];
+			has_mac = true;
+			break;
+		case KVS_ATTR_NET_ID:
+			memcpy(&id, d, 4);
+			break;
+		case KVS_ATTR_FDB_FLAGS:
+			memcpy(&flags, d, 4);
+			break;
+		}
+	}
+	if (!has_mac)
+		return;
+	key |= (uint64_t)(id & 0xffff) << 48;
+	s->entries++;
+	if (flags & KVS_FDB_F_STATIC)
+		s->statics++;
+	for (h = (key * 0x9e3779b97f4a7c15ULL) >> 43;; h = (h + 1) & (SEEN_SLOTS - 1)) {
+		if (s->slot[h] == key + 1) {
+			s->dups++;
+			return;
+		}
+		if (!s->slot[h]) {
+			s->slot[h] = key + 1;
+			if (flags & KVS_FDB_F_STATIC)
+				s->unique_statics++;
+			return;
+		}
+	}
+}
+
+static int fdb_dumps(const char *sw, int dumps)
+{
+	struct fdb_seen s = { .slot = calloc(SEEN_SLOTS, sizeof(uint64_t)) };
+	struct answer a;
+	struct msg m;
+	int i;
+
+	if (!s.slot) {
+		perror("kvs_nlraw: calloc");
+		return 2;
+	}
+	for (i = 0; i < dumps; i++) {
+		memset(s.slot, 0, SEEN_SLOTS * sizeof(uint64_t));
+		s.entries = s.statics = s.unique_statics = s.dups = 0;
+		msg_init(&m, KVS_CMD_FDB_GET, NLM_F_DUMP);
+		put_str(&m, KVS_ATTR_SWITCH_NAME, sw);
+		a = transact_cb(&m, fdb_seen_cb, &s);
+		printf("dump entries %lu static %lu unique_static %lu dups %lu intr %d err %d%s%s\n",
+		       s.entries, s.statics, s.unique_statics, s.dups, a.intr, a.err,
+		       a.extack[0] ? " " : "", a.extack);
+	}
+	free(s.slot);
+	return 0;
+}
+
 /* ---- the tests ---------------------------------------------------------- */
 
 static void test_missing(void)
@@ -280,6 +371,43 @@ static void test_missing(void)
 
 	msg_init(&m, KVS_CMD_STATS_GET, 0);
 	EXPECT_EINVAL("STATS_GET (doit) without a switch or port key: EINVAL", &m);
+
+	if (need("NET_SET without NET_MAX_MACS: EINVAL", 1, 1, 0, 0)) {
+		msg_init(&m, KVS_CMD_NET_SET, 0);
+		put_switch(&m);
+		put_u32(&m, KVS_ATTR_NET_ID, net_id);
+		EXPECT_EINVAL("NET_SET without NET_MAX_MACS: EINVAL", &m);
+
+		msg_init(&m, KVS_CMD_NET_SET, 0);
+		put_switch(&m);
+		put_u32(&m, KVS_ATTR_NET_MAX_MACS, 10);
+		EXPECT_EINVAL("NET_SET without NET_ID: EINVAL", &m);
+
+		msg_init(&m, KVS_CMD_NET_SET, 0);
+		put_u32(&m, KVS_ATTR_NET_ID, net_id);
+		put_u32(&m, KVS_ATTR_NET_MAX_MACS, 10);
+		EXPECT_EINVAL("NET_SET without a switch key: EINVAL", &m);
+
+		msg_init(&m, KVS_CMD_NET_SET, 0);
+		put_switch(&m);
+		put_u32(&m, KVS_ATTR_NET_ID, KVS_NET_ID_MAX);
+		put_u32(&m, KVS_ATTR_NET_MAX_MACS, 10);
+		expect("NET_SET of a network that does not exist: ENOENT", &m, -ENOENT, 0, true);
+	}
+
+	/* a dump's filter naming nothing: refused with a message */
+	msg_init(&m, KVS_CMD_FDB_GET, NLM_F_DUMP);
+	put_str(&m, KVS_ATTR_SWITCH_NAME, own_switch);
+	expect("FDB_GET dump of a switch that does not exist: ENODEV", &m, -ENODEV, 0, true);
+
+	msg_init(&m, KVS_CMD_NET_GET, NLM_F_DUMP);
+	put_u32(&m, KVS_ATTR_SWITCH_IFINDEX, 0x7ffffff0);
+	expect("NET_GET dump of a switch ifindex that does not exist: ENODEV", &m,
+	       -ENODEV, 0, true);
+
+	msg_init(&m, KVS_CMD_PORT_GET, NLM_F_DUMP);
+	put_u32(&m, KVS_ATTR_PORT_IFINDEX, 0x7ffffff0);
+	expect("PORT_GET dump of a port that does not exist: ENODEV", &m, -ENODEV, 0, true);
 }
 
 static void test_unknown_attrs(void)
@@ -291,8 +419,8 @@ static void test_unknown_attrs(void)
 	/* the unknown attribute alone; FDB_GET has no doit (EOPNOTSUPP before
 	 * any parsing), its dump is tested below
 	 */
-	for (cmd = KVS_CMD_SWITCH_NEW; cmd <= KVS_CMD_STATS_GET; cmd++) {
-		if (cmd == KVS_CMD_FDB_GET)
+	for (cmd = KVS_CMD_SWITCH_NEW; cmd <= KVS_CMD_MAX; cmd++) {
+		if (cmd == KVS_CMD_FDB_GET || cmd == KVS_CMD_POLICY_DROP)
 			continue;
 		snprintf(desc, sizeof(desc), "command %u with attribute type %d: EINVAL",
 			 cmd, ATTR_UNKNOWN);
@@ -341,6 +469,21 @@ static void test_unknown_attrs(void)
 		put_u32(&m, KVS_ATTR_NET_ID, 4242);
 		put_u32(&m, KVS_ATTR_PORT_MAX_MACS, 1);
 		EXPECT_EINVAL("NET_NEW with PORT_MAX_MACS (not taken): EINVAL", &m);
+
+		msg_init(&m, KVS_CMD_NET_NEW, 0);
+		put_switch(&m);
+		put_u32(&m, KVS_ATTR_NET_ID, 4242);
+		put_u32(&m, KVS_ATTR_NET_LEARNED, 1);
+		EXPECT_EINVAL("NET_NEW with NET_LEARNED (reply only): EINVAL", &m);
+	}
+
+	if (need("NET_SET with NET_LABEL (not taken): EINVAL", 1, 1, 0, 0)) {
+		msg_init(&m, KVS_CMD_NET_SET, 0);
+		put_switch(&m);
+		put_u32(&m, KVS_ATTR_NET_ID, net_id);
+		put_u32(&m, KVS_ATTR_NET_MAX_MACS, 10);
+		put_str(&m, KVS_ATTR_NET_LABEL, "x");
+		EXPECT_EINVAL("NET_SET with NET_LABEL (not taken): EINVAL", &m);
 	}
 
 	if (need("PORT_NEW with AGEING_TIME (not taken): EINVAL", 1, 1, 0, 1)) {
@@ -461,6 +604,20 @@ static void test_lengths(void)
 		put_switch(&m);
 		put_u16(&m, KVS_ATTR_AGEING_TIME, 10);
 		EXPECT_BAD("SWITCH_SET with a 2-byte AGEING_TIME: EINVAL/ERANGE", &m);
+
+		msg_init(&m, KVS_CMD_NET_NEW, 0);
+		put_switch(&m);
+		put_u32(&m, KVS_ATTR_NET_ID, 4242);
+		put_u16(&m, KVS_ATTR_NET_MAX_MACS, 10);
+		EXPECT_BAD("NET_NEW with a 2-byte NET_MAX_MACS: EINVAL/ERANGE", &m);
+	}
+
+	if (need("NET_SET with a 2-byte NET_MAX_MACS: EINVAL/ERANGE", 1, 1, 0, 0)) {
+		msg_init(&m, KVS_CMD_NET_SET, 0);
+		put_switch(&m);
+		put_u32(&m, KVS_ATTR_NET_ID, net_id);
+		put_u16(&m, KVS_ATTR_NET_MAX_MACS, 10);
+		EXPECT_BAD("NET_SET with a 2-byte NET_MAX_MACS: EINVAL/ERANGE", &m);
 	}
 
 	if (need("PORT_SET with a 4-byte PORT_LEARNING: EINVAL/ERANGE", 0, 0, 1, 0)) {
@@ -475,6 +632,11 @@ static void test_lengths(void)
 		put_port(&m);
 		put_u16(&m, KVS_ATTR_PORT_MAX_MACS, 1);
 		EXPECT_BAD("PORT_SET with a 2-byte PORT_MAX_MACS: EINVAL/ERANGE", &m);
+
+		msg_init(&m, KVS_CMD_PORT_SET, 0);
+		put_port(&m);
+		put_u32(&m, KVS_ATTR_PORT_GROUP_FWD_MASK, 0x4000);
+		EXPECT_BAD("PORT_SET with a 4-byte PORT_GROUP_FWD_MASK: EINVAL/ERANGE", &m);
 
 		msg_init(&m, KVS_CMD_PORT_SET, 0);
 		put_port(&m);
@@ -511,7 +673,9 @@ static void test_lengths(void)
 
 static void test_ranges(void)
 {
+	char desc[128];
 	struct msg m;
+	int i;
 
 	msg_init(&m, KVS_CMD_SWITCH_NEW, 0);
 	put_str(&m, KVS_ATTR_SWITCH_NAME, own_switch);
@@ -577,6 +741,25 @@ static void test_ranges(void)
 		put_port(&m);
 		put_u8(&m, KVS_ATTR_PORT_LEARNING, 255);
 		EXPECT_BAD("PORT_SET with PORT_LEARNING 255: ERANGE/EINVAL", &m);
+
+		for (i = 0; i < 3; i++) {
+			snprintf(desc, sizeof(desc),
+				 "PORT_SET with PORT_GROUP_FWD_MASK 0x%x (bit %d: STP, PAUSE, LACP): EINVAL",
+				 0x4000 | 1u << i, i);
+			msg_init(&m, KVS_CMD_PORT_SET, 0);
+			put_port(&m);
+			put_u16(&m, KVS_ATTR_PORT_GROUP_FWD_MASK, 0x4000 | 1u << i);
+			EXPECT_EINVAL(desc, &m);
+		}
+	}
+
+	if (need("PORT_NEW with PORT_GROUP_FWD_MASK 0x1: EINVAL", 1, 1, 0, 1)) {
+		msg_init(&m, KVS_CMD_PORT_NEW, 0);
+		put_free_dev(&m);
+		put_switch(&m);
+		put_u32(&m, KVS_ATTR_NET_ID, net_id);
+		put_u16(&m, KVS_ATTR_PORT_GROUP_FWD_MASK, 0x1);
+		EXPECT_EINVAL("PORT_NEW with PORT_GROUP_FWD_MASK 0x1: EINVAL", &m);
 	}
 
 	if (need("FDB_NEW with NET_ID 0: ERANGE/EINVAL", 1, 0, 1, 0)) {
@@ -790,17 +973,20 @@ int main(int argc, char **argv)
 {
 	struct family_info fi = { 0 };
 	struct state before, after;
-	int opt;
+	const char *fdb_sw = NULL;
+	int opt, dumps = 1;
 
-	while ((opt = getopt(argc, argv, "s:n:p:d:h")) != -1) {
+	while ((opt = getopt(argc, argv, "s:n:p:d:F:R:h")) != -1) {
 		switch (opt) {
+		case 'F': fdb_sw = optarg; break;
+		case 'R': dumps = atoi(optarg); break;
 		case 's': sw_name = optarg; break;
 		case 'n': net_id = strtoul(optarg, NULL, 0); break;
 		case 'p': port_name = optarg; break;
 		case 'd': free_dev = optarg; break;
 		default:
-			fprintf(stderr, "usage: %s [-s SWITCH] [-n NET_ID] [-p PORT] [-d FREE_DEV]\n",
-				argv[0]);
+			fprintf(stderr, "usage: %s [-s SWITCH] [-n NET_ID] [-p PORT] [-d FREE_DEV]\n"
+				"       %s -F SWITCH [-R DUMPS]\n", argv[0], argv[0]);
 			return 2;
 		}
 	}
@@ -809,6 +995,12 @@ int main(int argc, char **argv)
 
 	seq_no = 1000;		/* the first request is 1001 */
 	open_socket(0);
+
+	if (fdb_sw) {
+		if (!resolve_family(&fi))
+			return KSFT_SKIP;
+		return fdb_dumps(fdb_sw, dumps);
+	}
 
 	printf("TAP version 13\n");
 	if (!resolve_family(&fi)) {

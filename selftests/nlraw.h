@@ -191,18 +191,11 @@ fail:
 	exit(2);
 }
 
-static inline void parse_error(struct nlmsghdr *nlh, struct answer *a)
+/* NLMSGERR_ATTR_MSG among the TLVs from @off to the end of @nlh */
+static inline void parse_ack_tlvs(struct nlmsghdr *nlh, size_t off, struct answer *a)
 {
-	struct nlmsgerr *e = NLMSG_DATA(nlh);
-	size_t off, end = nlh->nlmsg_len;
+	size_t end = nlh->nlmsg_len;
 
-	a->err = e->error;
-	a->got_ack = true;
-	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
-		return;
-	off = NLMSG_HDRLEN + sizeof(*e);
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
-		off += NLMSG_ALIGN(e->msg.nlmsg_len) - NLMSG_HDRLEN;
 	while (off + NLA_HDRLEN <= end) {
 		struct nlattr *nla = (struct nlattr *)((char *)nlh + off);
 
@@ -218,6 +211,32 @@ static inline void parse_error(struct nlmsghdr *nlh, struct answer *a)
 		}
 		off += NLA_ALIGN(nla->nla_len);
 	}
+}
+
+static inline void parse_error(struct nlmsghdr *nlh, struct answer *a)
+{
+	struct nlmsgerr *e = NLMSG_DATA(nlh);
+	size_t off;
+
+	a->err = e->error;
+	a->got_ack = true;
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
+	off = NLMSG_HDRLEN + sizeof(*e);
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		off += NLMSG_ALIGN(e->msg.nlmsg_len) - NLMSG_HDRLEN;
+	parse_ack_tlvs(nlh, off, a);
+}
+
+/* the end of a dump: its errno, and the extack of a dump that failed */
+static inline void parse_done(struct nlmsghdr *nlh, struct answer *a)
+{
+	a->got_ack = true;
+	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(int)))
+		return;
+	a->err = *(int *)NLMSG_DATA(nlh);
+	if (nlh->nlmsg_flags & NLM_F_ACK_TLVS)
+		parse_ack_tlvs(nlh, NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(int)), a);
 }
 
 /* called for each reply before the ack (any type: check nlmsg_type) */
@@ -260,9 +279,7 @@ static inline bool receive(uint32_t seq, struct answer *a, int timeout_ms, reply
 				return true;
 			}
 			if (nlh->nlmsg_type == NLMSG_DONE) {
-				a->got_ack = true;
-				if (nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(int)))
-					a->err = *(int *)NLMSG_DATA(nlh);
+				parse_done(nlh, a);
 				return true;
 			}
 			a->replies++;

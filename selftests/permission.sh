@@ -4,8 +4,10 @@
 # permission.sh - changes need CAP_NET_ADMIN in the user namespace that owns
 # the network namespace: an unprivileged user, root without CAP_NET_ADMIN and
 # root of a new user namespace (still in the init netns) are all refused with
-# EPERM and change nothing; reads work for everybody; root of a user
-# namespace that owns its own netns may run a switch there, seen only there.
+# EPERM and change nothing; reads work for everybody, but the events group
+# (every tenant's MACs) is for CAP_NET_ADMIN only: their `kvs monitor` is
+# refused while root's hears events; root of a user namespace that owns its
+# own netns may run a switch there, seen only there.
 #
 #  init netns                                  | unshare -U -r -n
 #  +-------------+   +-------------+           | +---------------------+
@@ -101,6 +103,29 @@ for who in as_nobody as_usernsroot; do
 	check_match "$who: kvs stats show switch $SW answers" '"rx_packets"' \
 		"$("$who" "$KVSBIN" -j stats show switch "$SW" 2>&1)"
 done
+
+# ---- events need CAP_NET_ADMIN ------------------------------------------------------
+
+MON_RE='CAP_NET_ADMIN|permission|not permitted'
+for who in as_nobody as_nocap as_usernsroot; do
+	echo "# + $who kvs monitor"
+	out=$("$who" timeout 5 "$KVSBIN" monitor 2>&1)
+	rc=$?
+	_diag_out "$out"
+	# 124: still listening after 5 s, it joined the group
+	check "$who: kvs monitor is refused (exit $rc, not 0 or 124)" \
+		eval "[ $rc -ne 0 ] && [ $rc -ne 124 ]"
+	check_match "$who: the refusal says why ($MON_RE)" "$MON_RE" "$out"
+done
+
+monitor_start
+must "$KVS" net add 4321 switch "$SW"
+must "$KVS" net del 4321 switch "$SW"
+# shellcheck disable=SC2317 # called through check_within
+heard_both() { [ "$(count_lines 4321 "$(<"$TMPD/monitor.log")")" -ge 2 ]; }
+check_within "root: kvs monitor hears the network 4321 come and go" 5 heard_both
+monitor_stop
+_diag_out "$(head -n 5 "$TMPD/monitor.log")"
 
 # ---- root of a user namespace that owns its netns ----------------------------------
 
