@@ -5,7 +5,8 @@
 # runts (< 14 and < 60 bytes), random and 802.3-length EtherTypes, VLAN tags
 # and QinQ stacks, VLAN frames too short to untag, frames above the egress
 # MTU, multicast and zero sources, other ports' static MACs as source,
-# hairpins, random payloads; from two veth ports and from a tap with vnet
+# hairpins, 802.1D link-local destinations (01:80:C2:00:00:0X), random
+# payloads; from two veth ports and from a tap with vnet
 # headers (plain frames, non-linear ones, valid TSO frames that become GSO
 # skbs, and frames with bogus virtio_net_hdr fields). A second round adds
 # AF_PACKET listeners on the ports' netdevs, so the switch sees shared skbs.
@@ -135,6 +136,7 @@ round() {
 		done
 		check_eq "$desc: port $r (${DEV[$r]}) counters moved as predicted" "$got" "$exp"
 	done
+	check_ge "$desc: link-local destinations were among them (predicted drops)" "${T[link_local]:-0}" 1
 	# the switch totals: the sums over the ports
 	exp=
 	got=

@@ -24,12 +24,14 @@
  * drop (multicast/zero source, or another port's static MAC), or per target
  * (the fdb hit, or every other port of the network for a flood) a tx of
  * that port or an mtu drop of the ingress port, or a no-route drop (hairpin,
- * flood without a target). Sources come from per-port pools that are never
- * used as destinations, so learning never changes a prediction.
+ * flood without a target), or a link-local drop (01:80:C2:00:00:0X, after
+ * the check of an invalid source, before the one of another port's static
+ * MAC). Sources come from per-port pools that are never used as
+ * destinations, so learning never changes a prediction.
  *
  * Prints "expect ROLE COUNTER N" for ROLE in A B C D T and COUNTER in
- * rx_packets tx_packets no_route spoofed_src mtu (the others must not move),
- * and "# ..." statistics. Exit 0, or 2 on a setup error.
+ * rx_packets tx_packets no_route spoofed_src mtu link_local (the others must
+ * not move), and "# ..." statistics. Exit 0, or 2 on a setup error.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -59,9 +61,9 @@
 enum role { R_A, R_B, R_C, R_D, R_T, NROLES };
 static const char role_name[NROLES] = { 'A', 'B', 'C', 'D', 'T' };
 
-enum ctr { C_RX, C_TX, C_NO_ROUTE, C_SPOOFED, C_MTU, NCTRS };
+enum ctr { C_RX, C_TX, C_NO_ROUTE, C_SPOOFED, C_MTU, C_LINK_LOCAL, NCTRS };
 static const char *const ctr_name[NCTRS] = {
-	"rx_packets", "tx_packets", "no_route", "spoofed_src", "mtu",
+	"rx_packets", "tx_packets", "no_route", "spoofed_src", "mtu", "link_local",
 };
 
 static unsigned long expect[NROLES][NCTRS];
@@ -120,14 +122,22 @@ static void put_be16(uint8_t *p, uint16_t v)
 	p[1] = v & 0xff;
 }
 
-enum dst_kind { D_BCAST, D_MCAST, D_UNKNOWN, D_MAC_A, D_MAC_B, D_MAC_D, NDST };
+enum dst_kind { D_BCAST, D_MCAST, D_UNKNOWN, D_MAC_A, D_MAC_B, D_MAC_D, D_LINK_LOCAL, NDST };
+
+/* what is wrong with a source: nothing, not a unicast address, another port's static MAC */
+enum src_kind { S_OK, S_INVALID, S_STATIC_ELSEWHERE };
+
+static bool is_link_local(const uint8_t *d)
+{
+	return d[0] == 0x01 && d[1] == 0x80 && d[2] == 0xc2 && !d[3] && !d[4] && !(d[5] & 0xf0);
+}
 
 /*
  * Build a random frame from @from into @f: fills the Ethernet header, VLAN
  * tags and payload. Returns the destination kind; *bad_src tells whether
- * the source must be refused.
+ * the source must be refused, and why.
  */
-static enum dst_kind build(enum role from, struct frame *f, size_t len, bool *bad_src,
+static enum dst_kind build(enum role from, struct frame *f, size_t len, enum src_kind *bad_src,
 			   bool allow_qinq)
 {
 	uint8_t *p = f->buf;
@@ -147,6 +157,8 @@ static enum dst_kind build(enum role from, struct frame *f, size_t len, bool *ba
 		if (chance(30)) {
 			p[0] = 0x33; p[1] = 0x33;
 		}
+		if (is_link_local(p))
+			p[5] |= 0x10;	/* that is D_LINK_LOCAL's */
 		break;
 	case D_UNKNOWN:
 		p[0] = 0x02; p[1] = 0xdd;
@@ -155,20 +167,24 @@ static enum dst_kind build(enum role from, struct frame *f, size_t len, bool *ba
 		break;
 	case D_MAC_A: memcpy(p, mac_a, 6); break;
 	case D_MAC_B: memcpy(p, mac_b, 6); break;
+	case D_LINK_LOCAL:	/* 802.1D 01:80:C2:00:00:0X: STP, PAUSE, LACP, 802.1X, LLDP... */
+		memcpy(p, "\x01\x80\xc2\x00\x00", 5);
+		p[5] = rnd(16);
+		break;
 	default: memcpy(p, mac_d, 6); break;
 	}
 	/* source */
-	*bad_src = false;
+	*bad_src = S_OK;
 	switch (rnd(10)) {
 	case 0:		/* multicast */
 		for (i = 0; i < 6; i++)
 			p[6 + i] = rnd(256);
 		p[6] |= 1;
-		*bad_src = true;
+		*bad_src = S_INVALID;
 		break;
 	case 1:		/* zero */
 		memset(p + 6, 0, 6);
-		*bad_src = true;
+		*bad_src = S_INVALID;
 		break;
 	case 2:		/* another port's static MAC, in the same network */
 		if (from == R_D) {
@@ -176,7 +192,7 @@ static enum dst_kind build(enum role from, struct frame *f, size_t len, bool *ba
 			break;
 		}
 		memcpy(p + 6, from == R_A ? mac_b : (chance(50) ? mac_a : mac_b), 6);
-		*bad_src = true;
+		*bad_src = S_STATIC_ELSEWHERE;
 		break;
 	case 3:		/* its own static MAC */
 		if (from == R_A || from == R_D) {
@@ -226,7 +242,8 @@ static void deliver(enum role from, enum role to, size_t skblen, bool gso)
 }
 
 /* what the switch must count for a frame that @from handed over */
-static void predict(enum role from, const struct frame *f, enum dst_kind dk, bool bad_src)
+static void predict(enum role from, const struct frame *f, enum dst_kind dk,
+		    enum src_kind bad_src)
 {
 	size_t skblen = f->len;
 	enum role r, to;
@@ -241,6 +258,15 @@ static void predict(enum role from, const struct frame *f, enum dst_kind dk, boo
 		skblen -= 4;
 	}
 	expect[from][C_RX]++;
+	/* design.md's order: the source, link-local, learning (static elsewhere) */
+	if (bad_src == S_INVALID) {
+		expect[from][C_SPOOFED]++;
+		return;
+	}
+	if (dk == D_LINK_LOCAL) {	/* no port sets a group-fwd-mask */
+		expect[from][C_LINK_LOCAL]++;
+		return;
+	}
 	if (bad_src) {
 		expect[from][C_SPOOFED]++;
 		return;
@@ -486,7 +512,8 @@ int main(int argc, char **argv)
 	deadline = now_s() + seconds;
 	for (i = 0; i < count && now_s() < deadline; i++) {
 		enum dst_kind dk;
-		bool bad_src, ok;
+		enum src_kind bad_src;
+		bool ok;
 		enum role from;
 		size_t len;
 		int kind = rnd(100);
