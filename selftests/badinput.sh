@@ -196,4 +196,15 @@ after=$(kvs_state)
 check_eq "raw requests left the state unchanged" "$after" "$before"
 check_eq "M1 is still a static entry of $P1" "$(fdb_field "$SW" 100 $M1 dev) $(fdb_field "$SW" 100 $M1 state)" "$P1 static"
 
+# ---- at most KVS_NETS_MAX (4096) networks per switch -----------------------------------
+
+SWN=k${PID}n
+mk_switch "$SWN"
+awk -v sw="$SWN" 'BEGIN { for (i = 1; i <= 4096; i++) printf "net add %d switch %s\n", i, sw }' \
+	>"$TMPD/nets"
+must "$KVS" -b "$TMPD/nets"
+km "too many networks" net add 4097 switch "$SWN"
+check_eq "$SWN has 4096 networks" "$(kj net show switch "$SWN" | jq length)" 4096
+must "$KVS" switch del "$SWN"
+
 tests_done
