@@ -147,8 +147,8 @@ static int kvs_fdb_insert(struct kvs_switch *sw, struct kvs_network *network,
 	if (err)
 		return err;
 
+	f->born = atomic_inc_return(&sw->fdb_seq);
 	hlist_add_head_rcu(&f->list_node, &sw->fdb_list);
-	atomic_inc(&sw->fdb_seq);
 	kvs_fdb_count(sw, network, port, !(f->flags & KVS_FDB_F_STATIC), 1);
 	return 0;
 }

@@ -147,6 +147,9 @@ struct kvs_fdb_entry {
 	struct hlist_node list_node;	/* sw->fdb_list, for dumps */
 	struct kvs_dst __rcu *dst;	/* where frames go; NULL: removed */
 	struct kvs_network *network;	/* outlives its entries */
+	u32 born;			/* sw->fdb_seq at insert: tells a dump
+					 * resuming here a re-added entry
+					 */
 	u32 flags;			/* KVS_FDB_F_* */
 	unsigned long updated;		/* jiffies, written only on change */
 	struct rcu_head rcu;

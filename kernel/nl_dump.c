@@ -8,13 +8,19 @@
  * its first round, where the extack message reaches userspace (6.1 runs
  * .start without one).
  *
- * Each round resumes by position and sets cb->seq from what it walks, so
- * that userspace sees NLM_F_DUMP_INTR when that changed between two
- * rounds. Switches, networks and ports are walked under RTNL, one lock per
- * round. The fdb is walked under RCU only: its number is kvs_fdb_seq() of
- * the switches walked, bumped by every insert and removal, and is read
- * again after the walk so that a change during the last round flags the
- * final NLMSG_DONE. Without RTNL, fdb messages carry ifindexes, no names.
+ * Switches, networks and ports are walked under RTNL, one lock per round;
+ * each round resumes by position and sets cb->seq from what it walks, so
+ * that userspace sees NLM_F_DUMP_INTR when that changed between two rounds.
+ *
+ * The fdb is walked under RCU only and resumes by key: a round ends at an
+ * entry and the next one looks that entry up and goes on after it in the
+ * switch's list. The list only grows at its head, so every entry that
+ * exists throughout the dump is sent exactly once however much is learned
+ * or aged meanwhile (what comes or goes during the dump may or may not be
+ * sent). Only when the entry a round ended at is gone (or gone and added
+ * again: its insert stamp differs) can the dump not go on exactly: it
+ * starts that switch over and the next message carries NLM_F_DUMP_INTR.
+ * Without RTNL, fdb messages carry ifindexes, no names.
  */
 
 #include <linux/jhash.h>
@@ -24,15 +30,17 @@
 
 #include "nl.h"
 
-/* Position and filters of a dump, in cb->ctx */
+/* Position and filters of a dump, in cb->ctx (48 bytes) */
 struct kvs_dump_state {
-	unsigned long sw_idx;	/* index in the netns switch list */
-	unsigned long pos;	/* object index or network id in that switch */
 	const char *msg;	/* .start refused the filter: why, and */
 	int err;		/* the errno the first round returns */
 	int sw_ifindex;		/* only this switch; 0: all */
 	int port_ifindex;	/* only this port; 0: all */
 	u32 net_id;		/* only this network; 0: all */
+	u32 sw_idx;		/* index in the netns switch list */
+	u32 pos;		/* object index or network id in that switch */
+	struct kvs_fdb_key last; /* fdb: the entry sent last; net_id 0: none */
+	u32 last_born;		/* and its insert stamp */
 };
 
 static struct kvs_dump_state *kvs_dump_state(struct netlink_callback *cb)
@@ -310,10 +318,7 @@ out:
 	return kvs_dump_ret(skb, err);
 }
 
-/*
- * RCU: the fdb number of all switches or @only: every switch's ifindex,
- * liveness and kvs_fdb_seq(). Never 0.
- */
+/* RCU: the switches an fdb dump walks, for its consistency number */
 static unsigned int kvs_fdb_dump_seq(struct net *net,
 				     const struct kvs_switch *only)
 {
@@ -323,10 +328,37 @@ static unsigned int kvs_fdb_dump_seq(struct net *net,
 	list_for_each_entry_rcu(sw, kvs_nl_switches(net), node) {
 		if (only && sw != only)
 			continue;
-		seq = jhash_3words(sw->dev->ifindex, READ_ONCE(sw->live),
-				   kvs_fdb_seq(sw), seq);
+		seq = jhash_2words(sw->dev->ifindex, READ_ONCE(sw->live), seq);
 	}
 	return seq ?: 1;
+}
+
+/*
+ * RCU: where this round starts in @sw: after the entry the last round
+ * ended at, or at the head. NULL with *@first set: the list is empty or
+ * that entry was the last one.
+ */
+static struct kvs_fdb_entry *kvs_fdb_dump_resume(struct netlink_callback *cb,
+						 struct kvs_switch *sw)
+{
+	struct kvs_dump_state *st = kvs_dump_state(cb);
+	struct hlist_node *next = NULL;
+	struct kvs_fdb_entry *f;
+
+	if (st->last.net_id) {
+		f = kvs_fdb_lookup(sw, st->last.net_id, st->last.addr);
+		if (f && f->born == st->last_born &&
+		    !hlist_unhashed(&f->list_node)) {
+			next = rcu_dereference(hlist_next_rcu(&f->list_node));
+			return hlist_entry_safe(next, struct kvs_fdb_entry,
+						list_node);
+		}
+		/* gone: start the switch over, and say so */
+		cb->seq = cb->prev_seq + 1 ?: 1;
+		st->last.net_id = 0;
+	}
+	next = rcu_dereference(hlist_first_rcu(&sw->fdb_list));
+	return hlist_entry_safe(next, struct kvs_fdb_entry, list_node);
 }
 
 /* RCU only: the fdb never waits for RTNL, and learning never waits for it */
@@ -338,7 +370,6 @@ int kvs_nl_fdb_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	struct kvs_switch *sw, *only;
 	struct kvs_fdb_entry *f;
 	unsigned long idx = 0;
-	unsigned long pos;
 	int err;
 
 	rcu_read_lock();
@@ -351,23 +382,19 @@ int kvs_nl_fdb_dump(struct sk_buff *skb, struct netlink_callback *cb)
 		if (idx++ < st->sw_idx || (only && sw != only) ||
 		    !READ_ONCE(sw->live))
 			continue;
-		pos = 0;
-		hlist_for_each_entry_rcu(f, &sw->fdb_list, list_node) {
-			if (pos++ < st->pos)
-				continue;
+		f = kvs_fdb_dump_resume(cb, sw);
+		hlist_for_each_entry_from_rcu(f, list_node) {
 			if (st->net_id && f->key.net_id != st->net_id)
 				continue;
 			err = kvs_fdb_fill(skb, sw, f, &ctx);
 			if (err)
-				goto walked;
-			st->pos = pos;
+				goto out;
+			st->last = f->key;
+			st->last_born = f->born;
 		}
-		st->pos = 0;
+		st->last.net_id = 0;
 		st->sw_idx = idx;
 	}
-walked:
-	/* a change during this round flags the next message, or NLMSG_DONE */
-	cb->seq = kvs_fdb_dump_seq(net, only);
 out:
 	rcu_read_unlock();
 	return kvs_dump_ret(skb, err);

@@ -5,7 +5,7 @@
  * and that none of them changes the switch state.
  *
  *   kvs_nlraw [-s SWITCH] [-n NET_ID] [-p PORT] [-d FREE_DEV]
- *   kvs_nlraw -F SWITCH [-R DUMPS]
+ *   kvs_nlraw -F SWITCH [-R DUMPS] [-W MS]
  *
  * SWITCH is an existing switch, NET_ID an existing network on it, PORT a VM
  * port of that network, FREE_DEV an Ethernet device that is not attached.
@@ -21,7 +21,9 @@
  * retrying and prints one line per dump for selftests/dumps.sh:
  *   dump entries N static S unique_static U dups D intr I err E
  * (D: entries, static or learned, seen more than once; I: 1 when a
- * message carried NLM_F_DUMP_INTR). A dump without I must have D 0.
+ * message carried NLM_F_DUMP_INTR). A dump without I must have D 0. With
+ * -W, each dump pauses MS milliseconds after its first message, so that the
+ * kernel's next round comes after whatever happened meanwhile.
  */
 #include <errno.h>
 #include <linux/genetlink.h>
@@ -179,6 +181,7 @@ static struct state snapshot(void)
 struct fdb_seen {
 	uint64_t *slot;		/* key + 1; 0: empty */
 	unsigned long entries, statics, unique_statics, dups;
+	unsigned int pause_ms;	/* once, after the first message */
 };
 
 static void fdb_seen_cb(struct nlmsghdr *nlh, void *arg)
@@ -193,6 +196,10 @@ static void fdb_seen_cb(struct nlmsghdr *nlh, void *arg)
 
 	if (nlh->nlmsg_type != family_id)
 		return;
+	if (s->pause_ms) {
+		usleep(s->pause_ms * 1000);
+		s->pause_ms = 0;
+	}
 	for (; rem >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN && a->nla_len <= rem;
 	     rem -= NLA_ALIGN(a->nla_len), a = (struct nlattr *)((char *)a + NLA_ALIGN(a->nla_len))) {
 		unsigned char *d = (unsigned char *)a + NLA_HDRLEN;
@@ -231,7 +238,7 @@ static void fdb_seen_cb(struct nlmsghdr *nlh, void *arg)
 	}
 }
 
-static int fdb_dumps(const char *sw, int dumps)
+static int fdb_dumps(const char *sw, int dumps, unsigned int pause_ms)
 {
 	struct fdb_seen s = { .slot = calloc(SEEN_SLOTS, sizeof(uint64_t)) };
 	struct answer a;
@@ -245,6 +252,7 @@ static int fdb_dumps(const char *sw, int dumps)
 	for (i = 0; i < dumps; i++) {
 		memset(s.slot, 0, SEEN_SLOTS * sizeof(uint64_t));
 		s.entries = s.statics = s.unique_statics = s.dups = 0;
+		s.pause_ms = pause_ms;
 		msg_init(&m, KVS_CMD_FDB_GET, NLM_F_DUMP);
 		put_str(&m, KVS_ATTR_SWITCH_NAME, sw);
 		a = transact_cb(&m, fdb_seen_cb, &s);
@@ -974,19 +982,21 @@ int main(int argc, char **argv)
 	struct family_info fi = { 0 };
 	struct state before, after;
 	const char *fdb_sw = NULL;
+	unsigned int pause_ms = 0;
 	int opt, dumps = 1;
 
-	while ((opt = getopt(argc, argv, "s:n:p:d:F:R:h")) != -1) {
+	while ((opt = getopt(argc, argv, "s:n:p:d:F:R:W:h")) != -1) {
 		switch (opt) {
 		case 'F': fdb_sw = optarg; break;
 		case 'R': dumps = atoi(optarg); break;
+		case 'W': pause_ms = strtoul(optarg, NULL, 0); break;
 		case 's': sw_name = optarg; break;
 		case 'n': net_id = strtoul(optarg, NULL, 0); break;
 		case 'p': port_name = optarg; break;
 		case 'd': free_dev = optarg; break;
 		default:
 			fprintf(stderr, "usage: %s [-s SWITCH] [-n NET_ID] [-p PORT] [-d FREE_DEV]\n"
-				"       %s -F SWITCH [-R DUMPS]\n", argv[0], argv[0]);
+				"       %s -F SWITCH [-R DUMPS] [-W MS]\n", argv[0], argv[0]);
 			return 2;
 		}
 	}
@@ -999,7 +1009,7 @@ int main(int argc, char **argv)
 	if (fdb_sw) {
 		if (!resolve_family(&fi))
 			return KSFT_SKIP;
-		return fdb_dumps(fdb_sw, dumps);
+		return fdb_dumps(fdb_sw, dumps, pause_ms);
 	}
 
 	printf("TAP version 13\n");

@@ -73,8 +73,8 @@
  *	NET_ID, MAC (source of the refused frame) and DROP_REASON
  * @KVS_CMD_NET_SET: change NET_MAX_MACS of a network
  *
- * The "events" group needs CAP_NET_ADMIN (where the kernel can say so:
- * GENL_MCAST_CAP_NET_ADMIN, 6.10 and later).
+ * Joining the "events" group needs CAP_NET_ADMIN in the user namespace
+ * owning the network namespace: events name every tenant's MACs.
  */
 enum kvs_cmd {
 	KVS_CMD_UNSPEC,
