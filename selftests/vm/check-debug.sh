@@ -15,8 +15,8 @@
 #
 # Environment: KVS_CACHE, KVS_DEBUG_TIMEOUT_SCALE, KVS_DEBUG_VM_TIMEOUT (seconds, default
 # 10800), KVS_DEBUG_TESTS (run only these tests, space-separated), KVS_JOBS (kernel build);
-# FDB_SCALE (fdbscale.sh's entries, 2 500 here), NLFUZZ_* and FRAMEFUZZ_* (the fuzzers'
-# knobs) reach the tests.
+# FDB_SCALE (fdbscale.sh's and dumps.sh's entries, 2 500 here), TENANT_FLOOD (tenant.sh's
+# attack frames, 20 000 here), NLFUZZ_* and FRAMEFUZZ_* (the fuzzers' knobs) reach the tests.
 #
 # Counting as in check.sh (tally.sh). Run from the Makefile (it passes KVS_VERSION); exit status 0
 # only if nothing failed.
@@ -72,9 +72,12 @@ fi
 # 3. the suite in one VM, then run.sh's kmemleak and kernel-log checks
 vm=$work/vm
 # Every test runs as on the stock lanes (the fuzzers too: malformed input is where KASAN
-# earns its keep), except that fdbscale adds 2 500 entries instead of 10 000: the same
-# hash table resizes and multi-message dumps, in a quarter of the time.
+# earns its keep), except that fdbscale and dumps use 2 500 entries instead of 10 000 (the
+# same hash table resizes and multi-message dumps, in a quarter of the time) and tenant's
+# attacker sends 20 000 frames instead of 200 000 (its port and network reach their caps
+# all the same; the stock lanes send the full flood).
 export FDB_SCALE=${FDB_SCALE:-2500}
+export TENANT_FLOOD=${TENANT_FLOOD:-20000}
 targs=()
 for t in ${KVS_DEBUG_TESTS:-}; do	# only these tests (names as for run_tests.sh -t)
 	targs+=(-t "$t")
