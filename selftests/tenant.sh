@@ -238,7 +238,13 @@ ipb <<EOF
 link add $PF2 type veth peer name eth1 netns $NSF
 link set dev $PF2 addrgenmode none up
 EOF
-ipb -n "$NSF" <<<"link set dev eth1 addrgenmode none address $MF up"
+# addrgenmode first, in a request of its own: one request brings the device
+# up before it applies the mode, and eth1's IPv6 DAD and router solicitations
+# (from MF) would then move MF at random moments
+ipb -n "$NSF" <<EOF
+link set dev eth1 addrgenmode none
+link set dev eth1 address $MF up
+EOF
 must "$KVS" port add dev "$PF2" switch "$SW" net 200
 run ip netns exec "$NSF" "$KVS_PKT" send eth0 $MF $BC count 1 tag "$TAG-mig"
 check_eq "MF learned on $PF1" "$(fdb_is 200 $MF)" "$PF1 learned"
