@@ -147,7 +147,7 @@ static int kvs_fdb_insert(struct kvs_switch *sw, struct kvs_network *network,
 	if (err)
 		return err;
 
-	f->born = atomic_inc_return(&sw->fdb_seq);
+	f->born = ++sw->fdb_born;
 	hlist_add_head_rcu(&f->list_node, &sw->fdb_list);
 	kvs_fdb_count(sw, network, port, !(f->flags & KVS_FDB_F_STATIC), 1);
 	return 0;
@@ -170,7 +170,6 @@ static void kvs_fdb_remove(struct kvs_switch *sw, struct kvs_fdb_entry *f,
 	rhashtable_remove_fast(&sw->fdb, &f->rhnode, kvs_fdb_params);
 	/* _init: walkers tell a removed entry by hlist_unhashed() */
 	hlist_del_init_rcu(&f->list_node);
-	atomic_inc(&sw->fdb_seq);
 
 	/* a racing move loses from here on: its cmpxchg() sees NULL */
 	port = kvs_dst_port(kvs_fdb_dst_xchg(f, NULL));
@@ -643,7 +642,7 @@ int kvs_fdb_switch_init(struct kvs_switch *sw)
 	INIT_HLIST_HEAD(&sw->fdb_list);
 	sw->fdb_learned = 0;
 	sw->fdb_static = 0;
-	atomic_set(&sw->fdb_seq, 0);
+	sw->fdb_born = 0;
 	INIT_DELAYED_WORK(&sw->gc_work, kvs_fdb_gc);
 	return rhashtable_init(&sw->fdb, &kvs_fdb_params);
 }

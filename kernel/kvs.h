@@ -147,8 +147,8 @@ struct kvs_fdb_entry {
 	struct hlist_node list_node;	/* sw->fdb_list, for dumps */
 	struct kvs_dst __rcu *dst;	/* where frames go; NULL: removed */
 	struct kvs_network *network;	/* outlives its entries */
-	u32 born;			/* sw->fdb_seq at insert: tells a dump
-					 * resuming here a re-added entry
+	u32 born;			/* insert stamp (sw->fdb_born): tells a
+					 * dump resuming here a re-added entry
 					 */
 	u32 flags;			/* KVS_FDB_F_* */
 	unsigned long updated;		/* jiffies, written only on change */
@@ -167,7 +167,7 @@ struct kvs_switch {
 	spinlock_t fdb_lock;
 	unsigned int fdb_learned;	/* fdb_lock */
 	unsigned int fdb_static;	/* fdb_lock */
-	atomic_t fdb_seq;		/* bumped by every insert and removal */
+	u32 fdb_born;			/* fdb_lock: the last insert stamp */
 	unsigned long ageing_time;	/* jiffies, 0: never */
 	struct delayed_work gc_work;
 	atomic_t generation;		/* bumped on every config change */
@@ -245,12 +245,6 @@ static inline struct kvs_port *kvs_dst_port(struct kvs_dst *dst)
 static inline struct kvs_port *kvs_fdb_port(const struct kvs_fdb_entry *f)
 {
 	return kvs_dst_port(rcu_dereference(f->dst));
-}
-
-/* Changes whenever an entry is inserted or removed: dumps compare it */
-static inline unsigned int kvs_fdb_seq(const struct kvs_switch *sw)
-{
-	return atomic_read(&sw->fdb_seq);
 }
 
 int kvs_fdb_init(void);
