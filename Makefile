@@ -58,7 +58,7 @@ DEPS := build-essential gcc make bc flex bison libelf-dev kmod cpio xz-utils zst
 	pkg-config libnl-3-dev libnl-genl-3-dev libnl-route-3-dev libjson-c-dev \
 	linux-image-amd64 linux-headers-amd64 linux-source-6.1 sparse dkms \
 	qemu-system-x86 busybox-static iproute2 iputils-ping tcpdump ethtool procps \
-	python3 python3-scapy jq
+	python3 python3-scapy jq openvswitch-switch iperf3
 
 all: module tools
 

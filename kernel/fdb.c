@@ -73,6 +73,39 @@ static struct kvs_dst *kvs_fdb_dst_xchg(struct kvs_fdb_entry *f,
 	return unrcu_pointer(xchg(&f->dst, RCU_INITIALIZER(dst)));
 }
 
+/* fdb_lock: an entry no longer points to @dst */
+static void kvs_fdb_dst_put(struct kvs_dst *dst)
+{
+	struct kvs_remote *r = kvs_dst_remote(dst);
+
+	if (r)
+		kvs_remote_put(r);
+}
+
+/*
+ * fdb_lock: what an entry of @port should point to: the port itself, or
+ * for a vxlan fabric port the VTEP at @ip, counted (NULL: no memory).
+ */
+static struct kvs_dst *kvs_fdb_dst_get(struct kvs_port *port,
+				       const struct kvs_ip *ip,
+				       struct kvs_remote **spare)
+{
+	struct kvs_remote *r;
+
+	if (!ip)
+		return &port->dst;
+	r = kvs_remote_get(port, ip, spare);
+	return r ? &r->dst : NULL;
+}
+
+/* Whether @dst is the VTEP at @ip */
+static bool kvs_dst_is_remote(struct kvs_dst *dst, const struct kvs_ip *ip)
+{
+	struct kvs_remote *r = kvs_dst_remote(dst);
+
+	return r && kvs_ip_equal(&r->ip, ip);
+}
+
 /* RCU */
 struct kvs_fdb_entry *kvs_fdb_lookup(struct kvs_switch *sw, u32 net_id,
 				     const u8 *addr)
@@ -81,6 +114,13 @@ struct kvs_fdb_entry *kvs_fdb_lookup(struct kvs_switch *sw, u32 net_id,
 
 	kvs_fdb_key_init(&key, net_id, addr);
 	return rhashtable_lookup(&sw->fdb, &key, kvs_fdb_params);
+}
+
+/* RCU: by the whole key, a flood list member's slot included */
+struct kvs_fdb_entry *kvs_fdb_lookup_key(struct kvs_switch *sw,
+					 const struct kvs_fdb_key *key)
+{
+	return rhashtable_lookup(&sw->fdb, key, kvs_fdb_params);
 }
 
 /* fdb_lock, which keeps the result valid; RCU not needed */
@@ -132,15 +172,18 @@ static void kvs_fdb_count(struct kvs_switch *sw, struct kvs_network *network,
 	}
 }
 
-/* fdb_lock: @f points to @port in @network; 0 or -EEXIST */
+/*
+ * fdb_lock: @f points to @dst (a port, or a VTEP the caller holds a count
+ * of for the entry) in @network; 0 or -EEXIST
+ */
 static int kvs_fdb_insert(struct kvs_switch *sw, struct kvs_network *network,
-			  struct kvs_fdb_entry *f, struct kvs_port *port)
+			  struct kvs_fdb_entry *f, struct kvs_dst *dst)
 {
 	int err;
 
 	lockdep_assert_held(&sw->fdb_lock);
 
-	RCU_INIT_POINTER(f->dst, &port->dst);
+	RCU_INIT_POINTER(f->dst, dst);
 	f->network = network;
 	err = rhashtable_lookup_insert_fast(&sw->fdb, &f->rhnode,
 					    kvs_fdb_params);
@@ -149,7 +192,10 @@ static int kvs_fdb_insert(struct kvs_switch *sw, struct kvs_network *network,
 
 	f->born = ++sw->fdb_born;
 	hlist_add_head_rcu(&f->list_node, &sw->fdb_list);
-	kvs_fdb_count(sw, network, port, !(f->flags & KVS_FDB_F_STATIC), 1);
+	if (f->flags & KVS_FDB_F_FLOOD)
+		hlist_add_head_rcu(&f->flood_node, &network->flood);
+	kvs_fdb_count(sw, network, kvs_dst_owner(dst),
+		      !(f->flags & KVS_FDB_F_STATIC), 1);
 	return 0;
 }
 
@@ -160,7 +206,7 @@ static int kvs_fdb_insert(struct kvs_switch *sw, struct kvs_network *network,
 static void kvs_fdb_remove(struct kvs_switch *sw, struct kvs_fdb_entry *f,
 			   bool rtnl)
 {
-	struct kvs_port *port;
+	struct kvs_dst *old;
 
 	lockdep_assert_held(&sw->fdb_lock);
 
@@ -170,10 +216,14 @@ static void kvs_fdb_remove(struct kvs_switch *sw, struct kvs_fdb_entry *f,
 	rhashtable_remove_fast(&sw->fdb, &f->rhnode, kvs_fdb_params);
 	/* _init: walkers tell a removed entry by hlist_unhashed() */
 	hlist_del_init_rcu(&f->list_node);
+	if (f->flags & KVS_FDB_F_FLOOD)
+		hlist_del_rcu(&f->flood_node);
 
 	/* a racing move loses from here on: its cmpxchg() sees NULL */
-	port = kvs_dst_port(kvs_fdb_dst_xchg(f, NULL));
-	kvs_fdb_count(sw, f->network, port, !(f->flags & KVS_FDB_F_STATIC), -1);
+	old = kvs_fdb_dst_xchg(f, NULL);
+	kvs_fdb_count(sw, f->network, kvs_dst_owner(old),
+		      !(f->flags & KVS_FDB_F_STATIC), -1);
+	kvs_fdb_dst_put(old);
 	call_rcu(&f->rcu, kvs_fdb_free_rcu);
 }
 
@@ -201,8 +251,9 @@ static void kvs_fdb_refresh(struct kvs_fdb_entry *f)
 }
 
 /*
- * A learned entry of another port (or of a remote VTEP) moves to @port:
- * no lock, one cmpxchg() of the destination. Losing the race to another
+ * A learned entry of another port moves to @port: no lock, one cmpxchg()
+ * of the destination (a VTEP's entries are counted, and move under the
+ * lock). Losing the race to another
  * update is fine: the next frame looks again. The event that tells of the
  * move is rate limited per port, so a flapping MAC cannot flood listeners.
  */
@@ -228,17 +279,44 @@ static int kvs_fdb_move(struct kvs_port *port, struct kvs_fdb_entry *f,
 	return 0;
 }
 
-/* A new learned entry, under fdb_lock */
-static int kvs_fdb_learn_new(struct kvs_port *port,
-			     struct kvs_network *network,
-			     const struct kvs_fdb_key *key)
+/*
+ * Under fdb_lock: a MAC of @network learned on @port, or at the VTEP @ip
+ * behind the fabric port @port: a new entry, or one that moves here.
+ */
+static int kvs_fdb_learn_locked(struct kvs_port *port,
+				struct kvs_network *network,
+				const struct kvs_fdb_key *key,
+				const struct kvs_ip *ip)
 {
 	struct kvs_switch *sw = port->sw;
 	struct kvs_fdb_entry *f;
+	struct kvs_dst *dst, *old;
 
-	/* another CPU was first: the next frame sees its entry */
-	if (kvs_fdb_find_locked(sw, key))
+	f = kvs_fdb_find_locked(sw, key);
+	if (f) {
+		/* it became static, or moved here, while we were not looking */
+		old = kvs_fdb_dst_locked(sw, f);
+		if (f->flags & KVS_FDB_F_STATIC)
+			return 0;
+		if (ip ? kvs_dst_is_remote(old, ip) : old == &port->dst) {
+			kvs_fdb_refresh(f);
+			return 0;
+		}
+		if (kvs_dst_owner(old) != port && kvs_fdb_port_full(port))
+			return KVS_DROP_MAC_LIMIT + 1;
+		dst = kvs_fdb_dst_get(port, ip, NULL);
+		if (!dst)
+			return 0;	/* forward anyway, unlearned */
+		old = kvs_fdb_dst_xchg(f, dst);
+		kvs_fdb_count(sw, network, kvs_dst_owner(old), true, -1);
+		kvs_fdb_count(sw, network, port, true, 1);
+		kvs_fdb_dst_put(old);
+		WRITE_ONCE(f->updated, jiffies);
+		if (__ratelimit(&port->move_rs))
+			kvs_notify_fdb(sw, f, KVS_CMD_FDB_NEW, false);
 		return 0;
+	}
+
 	/* exact here: new learned entries are made under this lock only */
 	if (kvs_fdb_network_full(network))
 		return KVS_DROP_MAC_LIMIT + 1;
@@ -252,11 +330,18 @@ static int kvs_fdb_learn_new(struct kvs_port *port,
 	f = kvs_fdb_alloc(key, 0, GFP_ATOMIC);
 	if (!f)
 		return 0;
-	if (kvs_fdb_insert(sw, network, f, port)) {
-		kmem_cache_free(kvs_fdb_cache, f);
-		return 0;
+	dst = kvs_fdb_dst_get(port, ip, NULL);
+	if (!dst)
+		goto free;
+	if (kvs_fdb_insert(sw, network, f, dst)) {
+		kvs_fdb_dst_put(dst);
+		goto free;
 	}
 	kvs_notify_fdb(sw, f, KVS_CMD_FDB_NEW, false);
+	return 0;
+
+free:
+	kmem_cache_free(kvs_fdb_cache, f);
 	return 0;
 }
 
@@ -292,7 +377,12 @@ int kvs_fdb_learn(struct kvs_port *port, struct kvs_network *network,
 		}
 		if (unlikely(!dst))
 			return 0;	/* being removed */
-		return kvs_fdb_move(port, f, dst);
+		/* moves between ports take no lock; a VTEP is counted */
+		if (likely(dst->type == KVS_DST_PORT))
+			return kvs_fdb_move(port, f, dst);
+		if (kvs_fdb_port_full(port))
+			return KVS_DROP_MAC_LIMIT + 1;
+		goto locked;
 	}
 
 	if (!READ_ONCE(port->learning))
@@ -301,25 +391,71 @@ int kvs_fdb_learn(struct kvs_port *port, struct kvs_network *network,
 	if (kvs_fdb_port_full(port) || kvs_fdb_network_full(network))
 		return KVS_DROP_MAC_LIMIT + 1;
 
+locked:
 	spin_lock_bh(&sw->fdb_lock);
-	ret = kvs_fdb_learn_new(port, network, &key);
+	ret = kvs_fdb_learn_locked(port, network, &key, NULL);
 	spin_unlock_bh(&sw->fdb_lock);
 	return ret;
 }
 
 /*
- * Make (network of @port, @addr) a static entry of @port with the @why
- * bit (KVS_FDB_F_PORT_MAC or KVS_FDB_F_ADMIN); a learned entry is taken
- * over. RTNL.
+ * Datapath, RCU: the same for a frame of @network that came from the VTEP
+ * @from through the vxlan fabric port @fabric. A MAC that is static on a
+ * local port cannot come from the fabric.
  */
-static int kvs_fdb_set_static(struct kvs_port *port, const u8 *addr,
+int kvs_fdb_learn_remote(struct kvs_port *fabric, struct kvs_network *network,
+			 const u8 *addr, const struct kvs_ip *from)
+{
+	struct kvs_switch *sw = fabric->sw;
+	struct kvs_fdb_entry *f;
+	struct kvs_fdb_key key;
+	struct kvs_dst *dst;
+	int ret;
+
+	kvs_fdb_key_init(&key, network->id, addr);
+	f = rhashtable_lookup(&sw->fdb, &key, kvs_fdb_params);
+	if (likely(f)) {
+		dst = rcu_dereference(f->dst);
+		/* pairs with the xchg() that made it static: flags first */
+		smp_rmb();
+		if (READ_ONCE(f->flags) & KVS_FDB_F_STATIC)
+			return kvs_dst_port(dst) ? KVS_DROP_SPOOFED_SRC + 1 : 0;
+		if (!READ_ONCE(fabric->learning))
+			return 0;
+		if (likely(kvs_dst_is_remote(dst, from))) {
+			kvs_fdb_refresh(f);
+			return 0;
+		}
+		if (unlikely(!dst))
+			return 0;	/* being removed */
+	} else {
+		if (!READ_ONCE(fabric->learning))
+			return 0;
+		if (kvs_fdb_network_full(network))
+			return KVS_DROP_MAC_LIMIT + 1;
+	}
+
+	spin_lock_bh(&sw->fdb_lock);
+	ret = kvs_fdb_learn_locked(fabric, network, &key, from);
+	spin_unlock_bh(&sw->fdb_lock);
+	return ret;
+}
+
+/*
+ * Make (@network, @addr) a static entry of @port, or with @ip of the VTEP
+ * at @ip behind the fabric port @port, with the @why bit
+ * (KVS_FDB_F_PORT_MAC or KVS_FDB_F_ADMIN); a learned entry is taken over.
+ * RTNL.
+ */
+static int kvs_fdb_set_static(struct kvs_switch *sw,
+			      struct kvs_network *network, const u8 *addr,
+			      struct kvs_port *port, const struct kvs_ip *ip,
 			      u32 why, struct netlink_ext_ack *extack)
 {
-	struct kvs_network *network = port->network;
-	struct kvs_switch *sw = port->sw;
 	struct kvs_fdb_entry *f, *new;
+	struct kvs_remote *spare = NULL;
+	struct kvs_dst *dst, *old;
 	struct kvs_fdb_key key;
-	struct kvs_port *owner;
 	int err = 0;
 
 	ASSERT_RTNL();
@@ -329,29 +465,28 @@ static int kvs_fdb_set_static(struct kvs_port *port, const u8 *addr,
 	new = kvs_fdb_alloc(&key, KVS_FDB_F_STATIC | why, GFP_KERNEL_ACCOUNT);
 	if (!new)
 		return -ENOMEM;
+	if (ip) {
+		spare = kvs_remote_alloc(port, ip, GFP_KERNEL_ACCOUNT);
+		if (!spare) {
+			kmem_cache_free(kvs_fdb_cache, new);
+			return -ENOMEM;
+		}
+	}
 
 	spin_lock_bh(&sw->fdb_lock);
 	f = kvs_fdb_find_locked(sw, &key);
-	if (!f) {
-		if (sw->fdb_static >= KVS_FDB_STATIC_MAX) {
-			NL_SET_ERR_MSG(extack,
-				       "too many static entries on this switch");
-			err = -ENOSPC;
-			goto unlock;
-		}
-		err = kvs_fdb_insert(sw, network, new, port);
-		if (err)
-			goto unlock;
-		kvs_notify_fdb(sw, new, KVS_CMD_FDB_NEW, true);
-		new = NULL;
-		goto unlock;
-	}
-
-	owner = kvs_dst_port(kvs_fdb_dst_locked(sw, f));
-	if (f->flags & KVS_FDB_F_STATIC) {
-		if (owner != port) {
-			NL_SET_ERR_MSG(extack,
-				       "MAC is already static on another port");
+	if (f && (f->flags & KVS_FDB_F_STATIC)) {
+		old = kvs_fdb_dst_locked(sw, f);
+		if (ip ? !kvs_dst_is_remote(old, ip) : old != &port->dst) {
+			if (kvs_dst_remote(old))
+				NL_SET_ERR_MSG(extack,
+					       "MAC is already static at another remote");
+			else if (ip)
+				NL_SET_ERR_MSG(extack,
+					       "MAC is already static on a local port");
+			else
+				NL_SET_ERR_MSG(extack,
+					       "MAC is already static on another port");
 			err = -EEXIST;
 			goto unlock;
 		}
@@ -359,22 +494,46 @@ static int kvs_fdb_set_static(struct kvs_port *port, const u8 *addr,
 		WRITE_ONCE(f->flags, f->flags | why);
 		goto unlock;
 	}
+	if (!f && sw->fdb_static >= KVS_FDB_STATIC_MAX) {
+		NL_SET_ERR_MSG(extack, "too many static entries on this switch");
+		err = -ENOSPC;
+		goto unlock;
+	}
+	dst = kvs_fdb_dst_get(port, ip, &spare);
+	if (!dst) {
+		err = -ENOMEM;
+		goto unlock;
+	}
+
+	if (!f) {
+		err = kvs_fdb_insert(sw, network, new, dst);
+		if (err) {
+			kvs_fdb_dst_put(dst);
+			goto unlock;
+		}
+		kvs_notify_fdb(sw, new, KVS_CMD_FDB_NEW, true);
+		new = NULL;
+		goto unlock;
+	}
 
 	/*
-	 * Learned, here or elsewhere: it becomes static on @port. The flags
+	 * Learned, here or elsewhere: it becomes static here. The flags
 	 * are written before the destination (xchg() orders them), so a
 	 * mover that sees the new destination also sees the entry static.
 	 */
 	WRITE_ONCE(f->flags, KVS_FDB_F_STATIC | why);
-	owner = kvs_dst_port(kvs_fdb_dst_xchg(f, &port->dst));
-	kvs_fdb_count(sw, network, owner, true, -1);
+	old = kvs_fdb_dst_xchg(f, dst);
+	kvs_fdb_count(sw, network, kvs_dst_owner(old), true, -1);
 	kvs_fdb_count(sw, network, port, false, 1);
+	kvs_fdb_dst_put(old);
 	WRITE_ONCE(f->updated, jiffies);
 	kvs_notify_fdb(sw, f, KVS_CMD_FDB_NEW, true);
 unlock:
 	spin_unlock_bh(&sw->fdb_lock);
 	if (new)
 		kmem_cache_free(kvs_fdb_cache, new);
+	if (spare)
+		kvs_remote_free(spare);
 	return err;
 }
 
@@ -387,10 +546,6 @@ int kvs_fdb_add_static(struct kvs_switch *sw, struct kvs_network *network,
 
 	ASSERT_RTNL();
 
-	if (!port) {
-		NL_SET_ERR_MSG(extack, "fabric ports are not supported yet");
-		return -EOPNOTSUPP;
-	}
 	if (port->sw != sw || port->type != KVS_PORT_VM ||
 	    port->network != network) {
 		NL_SET_ERR_MSG(extack, "port is not in that network");
@@ -401,7 +556,120 @@ int kvs_fdb_add_static(struct kvs_switch *sw, struct kvs_network *network,
 		return -EINVAL;
 	}
 
-	err = kvs_fdb_set_static(port, addr, KVS_FDB_F_ADMIN, extack);
+	err = kvs_fdb_set_static(sw, network, addr, port, NULL,
+				 KVS_FDB_F_ADMIN, extack);
+	if (!err)
+		kvs_switch_changed(sw);
+	return err;
+}
+
+/* A flood list member: MAC 00:00:00:00:00:00 to @ip, in a free slot */
+static int kvs_fdb_flood_add(struct kvs_switch *sw,
+			     struct kvs_network *network,
+			     struct kvs_port *fabric, const struct kvs_ip *ip,
+			     struct netlink_ext_ack *extack)
+{
+	DECLARE_BITMAP(used, KVS_FLOOD_MAX + 1);
+	struct kvs_remote *spare, *r;
+	struct kvs_fdb_entry *f, *new;
+	static const u8 zero[ETH_ALEN];
+	struct kvs_fdb_key key;
+	unsigned long slot;
+	int err = 0;
+
+	kvs_fdb_key_init(&key, network->id, zero);
+	new = kvs_fdb_alloc(&key, KVS_FDB_F_STATIC | KVS_FDB_F_ADMIN |
+			    KVS_FDB_F_FLOOD, GFP_KERNEL_ACCOUNT);
+	if (!new)
+		return -ENOMEM;
+	spare = kvs_remote_alloc(fabric, ip, GFP_KERNEL_ACCOUNT);
+	if (!spare) {
+		kmem_cache_free(kvs_fdb_cache, new);
+		return -ENOMEM;
+	}
+	bitmap_zero(used, KVS_FLOOD_MAX + 1);
+
+	spin_lock_bh(&sw->fdb_lock);
+	hlist_for_each_entry(f, &network->flood, flood_node) {
+		if (kvs_dst_is_remote(kvs_fdb_dst_locked(sw, f), ip)) {
+			NL_SET_ERR_MSG(extack,
+				       "remote is already in the network's flood list");
+			err = -EEXIST;
+			goto unlock;
+		}
+		__set_bit(f->key.pad, used);
+	}
+	slot = find_next_zero_bit(used, KVS_FLOOD_MAX + 1, 1);
+	if (slot > KVS_FLOOD_MAX) {
+		NL_SET_ERR_MSG(extack,
+			       "the network's flood list is full (256 remotes)");
+		err = -ENOSPC;
+		goto unlock;
+	}
+	if (sw->fdb_static >= KVS_FDB_STATIC_MAX) {
+		NL_SET_ERR_MSG(extack, "too many static entries on this switch");
+		err = -ENOSPC;
+		goto unlock;
+	}
+	r = kvs_remote_get(fabric, ip, &spare);
+	if (!r) {
+		err = -ENOMEM;
+		goto unlock;
+	}
+	new->key.pad = slot;
+	err = kvs_fdb_insert(sw, network, new, &r->dst);
+	if (err) {
+		kvs_remote_put(r);
+		goto unlock;
+	}
+	kvs_notify_fdb(sw, new, KVS_CMD_FDB_NEW, true);
+	new = NULL;
+unlock:
+	spin_unlock_bh(&sw->fdb_lock);
+	if (new)
+		kmem_cache_free(kvs_fdb_cache, new);
+	if (spare)
+		kvs_remote_free(spare);
+	return err;
+}
+
+/*
+ * KVS_CMD_FDB_NEW with a remote VTEP: a static remote MAC, or with MAC
+ * 00:00:00:00:00:00 a member of the network's flood list. RTNL.
+ */
+int kvs_fdb_add_remote(struct kvs_switch *sw, struct kvs_network *network,
+		       const u8 *addr, const struct kvs_ip *ip,
+		       struct netlink_ext_ack *extack)
+{
+	struct kvs_port *fabric = rtnl_dereference(sw->fabric);
+	int err;
+
+	ASSERT_RTNL();
+
+	if (!fabric || fabric->fabric->encap != KVS_ENCAP_VXLAN) {
+		NL_SET_ERR_MSG(extack,
+			       "remote entries need a vxlan fabric port on the switch");
+		return -EINVAL;
+	}
+	if (ip->family != fabric->fabric->local.family) {
+		NL_SET_ERR_MSG(extack,
+			       "remote must be of the fabric's address family");
+		return -EAFNOSUPPORT;
+	}
+	if (!kvs_ip_unicast(ip)) {
+		NL_SET_ERR_MSG(extack, "remote must be a unicast address");
+		return -EINVAL;
+	}
+	if (!is_zero_ether_addr(addr) && !is_valid_ether_addr(addr)) {
+		NL_SET_ERR_MSG(extack,
+			       "MAC must be unicast (or 00:00:00:00:00:00, the flood list)");
+		return -EINVAL;
+	}
+	if (is_zero_ether_addr(addr))
+		err = kvs_fdb_flood_add(sw, network, fabric, ip, extack);
+	else
+		err = kvs_fdb_set_static(sw, network, addr, fabric, ip,
+					 KVS_FDB_F_ADMIN, extack);
 	if (!err)
 		kvs_switch_changed(sw);
 	return err;
@@ -410,7 +678,8 @@ int kvs_fdb_add_static(struct kvs_switch *sw, struct kvs_network *network,
 int kvs_fdb_add_port_mac(struct kvs_port *port, const u8 *addr,
 			 struct netlink_ext_ack *extack)
 {
-	return kvs_fdb_set_static(port, addr, KVS_FDB_F_PORT_MAC, extack);
+	return kvs_fdb_set_static(port->sw, port->network, addr, port, NULL,
+				  KVS_FDB_F_PORT_MAC, extack);
 }
 
 /*
@@ -448,11 +717,44 @@ void kvs_fdb_del_port_mac(struct kvs_port *port, const u8 *addr)
 	spin_unlock_bh(&sw->fdb_lock);
 }
 
+/* The network's flood list members at @ip, or all of them with no @ip */
+static int kvs_fdb_flood_del(struct kvs_switch *sw,
+			     struct kvs_network *network,
+			     const struct kvs_ip *ip,
+			     struct netlink_ext_ack *extack)
+{
+	struct kvs_fdb_entry *f;
+	struct hlist_node *tmp;
+	unsigned int n = 0;
+
+	spin_lock_bh(&sw->fdb_lock);
+	hlist_for_each_entry_safe(f, tmp, &network->flood, flood_node) {
+		if (ip && !kvs_dst_is_remote(kvs_fdb_dst_locked(sw, f), ip))
+			continue;
+		kvs_fdb_remove(sw, f, true);
+		n++;
+	}
+	spin_unlock_bh(&sw->fdb_lock);
+
+	if (!n) {
+		if (ip)
+			NL_SET_ERR_MSG(extack,
+				       "remote is not in the network's flood list");
+		else
+			NL_SET_ERR_MSG(extack, "the network's flood list is empty");
+		return -ENOENT;
+	}
+	return 0;
+}
+
 /*
  * KVS_CMD_FDB_DEL; RTNL. A learned entry goes; a static one loses the claim
  * of FDB_NEW, and is refused when only its port's `mac` list holds it.
+ * With @ip the entry must be at that VTEP. MAC 00:00:00:00:00:00 is the
+ * flood list: the member at @ip, or every member.
  */
-int kvs_fdb_delete(struct kvs_switch *sw, u32 net_id, const u8 *addr,
+int kvs_fdb_delete(struct kvs_switch *sw, struct kvs_network *network,
+		   const u8 *addr, const struct kvs_ip *ip,
 		   struct netlink_ext_ack *extack)
 {
 	struct kvs_fdb_entry *f;
@@ -461,12 +763,20 @@ int kvs_fdb_delete(struct kvs_switch *sw, u32 net_id, const u8 *addr,
 
 	ASSERT_RTNL();
 
-	kvs_fdb_key_init(&key, net_id, addr);
+	if (is_zero_ether_addr(addr)) {
+		err = kvs_fdb_flood_del(sw, network, ip, extack);
+		goto out;
+	}
+
+	kvs_fdb_key_init(&key, network->id, addr);
 
 	spin_lock_bh(&sw->fdb_lock);
 	f = kvs_fdb_find_locked(sw, &key);
 	if (!f) {
 		NL_SET_ERR_MSG(extack, "no such fdb entry");
+		err = -ENOENT;
+	} else if (ip && !kvs_dst_is_remote(kvs_fdb_dst_locked(sw, f), ip)) {
+		NL_SET_ERR_MSG(extack, "the entry is not at that remote");
 		err = -ENOENT;
 	} else if (!(f->flags & KVS_FDB_F_STATIC)) {
 		kvs_fdb_remove(sw, f, true);
@@ -478,7 +788,7 @@ int kvs_fdb_delete(struct kvs_switch *sw, u32 net_id, const u8 *addr,
 		kvs_fdb_unclaim(sw, f, KVS_FDB_F_ADMIN);
 	}
 	spin_unlock_bh(&sw->fdb_lock);
-
+out:
 	if (!err)
 		kvs_switch_changed(sw);
 	return err;
@@ -535,7 +845,7 @@ static bool kvs_fdb_match(struct kvs_fdb_entry *f, const void *arg)
 {
 	const struct kvs_fdb_match *m = arg;
 
-	if (m->port && kvs_fdb_port(f) != m->port)
+	if (m->port && kvs_dst_owner(rcu_dereference(f->dst)) != m->port)
 		return false;
 	return !m->network || f->network == m->network;
 }

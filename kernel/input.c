@@ -7,7 +7,7 @@
  * the switch is consumed: forwarded, or dropped and counted.
  *
  * kvs_switch_frame() switches a frame given its ingress port and network:
- * VM ports call it from their rx_handler, the fabric will call it with the
+ * VM ports call it from their rx_handler, the fabric (fabric.c) with the
  * network its encapsulation names. Its decision, kvs_classify(), only
  * looks, so that a batch of frames can be classified in one pass later.
  */
@@ -22,12 +22,14 @@ enum kvs_action {
 	KVS_ACT_DROP,
 	KVS_ACT_UNICAST,
 	KVS_ACT_FLOOD,
+	KVS_ACT_FABRIC,
 };
 
 struct kvs_decision {
 	enum kvs_action action;
 	enum kvs_drop_reason reason;	/* KVS_ACT_DROP */
 	struct kvs_port *to;		/* KVS_ACT_UNICAST */
+	struct kvs_remote *remote;	/* KVS_ACT_FABRIC (vxlan) */
 };
 
 /* Where a frame of @network from @in with destination @dst goes; RCU */
@@ -36,6 +38,7 @@ static void kvs_classify(struct kvs_switch *sw, struct kvs_port *in,
 			 struct kvs_decision *d)
 {
 	struct kvs_fdb_entry *f;
+	struct kvs_dst *fdst;
 	struct kvs_port *to;
 
 	if (is_multicast_ether_addr(dst)) {
@@ -44,22 +47,31 @@ static void kvs_classify(struct kvs_switch *sw, struct kvs_port *in,
 	}
 
 	f = kvs_fdb_lookup(sw, network->id, dst);
-	if (!f) {
+	fdst = f ? rcu_dereference(f->dst) : NULL;
+	if (!fdst) {
 		d->action = KVS_ACT_FLOOD;	/* unknown unicast */
 		return;
 	}
 
-	to = kvs_fdb_port(f);
+	to = kvs_dst_port(fdst);
 	d->action = KVS_ACT_DROP;
-	if (unlikely(!to))
-		d->reason = KVS_DROP_NO_ROUTE;	/* remote VTEP: no fabric yet */
-	else if (to == in)
+	d->to = to;
+	if (!to || to->type == KVS_PORT_FABRIC) {
+		/* behind the fabric; never back into it (split horizon) */
+		if (in->type == KVS_PORT_FABRIC) {
+			d->reason = KVS_DROP_NO_ROUTE;
+		} else {
+			d->action = KVS_ACT_FABRIC;
+			d->remote = kvs_dst_remote(fdst);
+		}
+		return;
+	}
+	if (to == in)
 		d->reason = KVS_DROP_NO_ROUTE;	/* hairpin */
 	else if (unlikely(to->network != network))
 		d->reason = KVS_DROP_ISOLATION;	/* cannot happen: the key */
 	else
 		d->action = KVS_ACT_UNICAST;
-	d->to = to;
 }
 
 static bool kvs_src_listed(const struct kvs_maclist *macs, const u8 *src)
@@ -110,10 +122,12 @@ static void kvs_policy_drop(struct kvs_port *in, struct sk_buff *skb,
  * decides, whatever the ingress. The frame's network is the ingress's
  * (a VM port's own, or the VNI/VID of a fabric frame), never an fdb
  * entry's. Checks in design.md's order: source, link-local, learning
- * (static elsewhere, limits), destination. Softirq, RCU; consumes @skb.
+ * (static elsewhere, limits), destination. @from: the VTEP that sent a
+ * frame from a vxlan fabric, else NULL. Softirq, RCU; consumes @skb.
  */
 void kvs_switch_frame(struct kvs_switch *sw, struct kvs_port *in,
-		      struct kvs_network *network, struct sk_buff *skb)
+		      struct kvs_network *network, struct sk_buff *skb,
+		      const struct kvs_ip *from)
 {
 	const struct ethhdr *eth = eth_hdr(skb);
 	struct kvs_decision d;
@@ -130,7 +144,10 @@ void kvs_switch_frame(struct kvs_switch *sw, struct kvs_port *in,
 		return;
 	}
 
-	reason = kvs_fdb_learn(in, network, eth->h_source);
+	if (from)
+		reason = kvs_fdb_learn_remote(in, network, eth->h_source, from);
+	else
+		reason = kvs_fdb_learn(in, network, eth->h_source);
 	if (unlikely(reason)) {
 		kvs_policy_drop(in, skb, reason - 1);
 		return;
@@ -143,6 +160,9 @@ void kvs_switch_frame(struct kvs_switch *sw, struct kvs_port *in,
 		break;
 	case KVS_ACT_FLOOD:
 		kvs_forward_flood(in, network, skb);
+		break;
+	case KVS_ACT_FABRIC:
+		kvs_forward_fabric(in, network, d.remote, skb);
 		break;
 	default:
 		kvs_forward_drop(in, skb, d.reason);
@@ -169,6 +189,8 @@ rx_handler_result_t kvs_handle_frame(struct sk_buff **pskb)
 		return RX_HANDLER_CONSUMED;
 	}
 	sw = port->sw;
+	if (port->type == KVS_PORT_FABRIC)
+		return kvs_fabric_vlan_rx(port, skb);
 
 	/* every frame the port hands over counts, as an Ethernet frame */
 	len = skb->len + ETH_HLEN;
@@ -195,6 +217,6 @@ rx_handler_result_t kvs_handle_frame(struct sk_buff **pskb)
 	}
 
 	/* a VM port's network is set at attach and never changes */
-	kvs_switch_frame(sw, port, port->network, skb);
+	kvs_switch_frame(sw, port, port->network, skb, NULL);
 	return RX_HANDLER_CONSUMED;
 }

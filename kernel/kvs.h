@@ -18,6 +18,7 @@
 #include <linux/u64_stats_sync.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
+#include <net/dst_cache.h>
 #include <net/netlink.h>
 #include "../uapi/linux/kvs.h"
 
@@ -85,12 +86,63 @@ struct kvs_dst {
 	u8 type;			/* enum kvs_dst_type, never changes */
 };
 
+/* An underlay address, hashed and compared as bytes: zero what is unused */
+struct kvs_ip {
+	union {
+		struct in6_addr ip6;
+		__be32 ip4;
+	};
+	u32 family;			/* AF_INET, AF_INET6; 0: none */
+};
+
+static inline bool kvs_ip_equal(const struct kvs_ip *a, const struct kvs_ip *b)
+{
+	return !memcmp(a, b, sizeof(*a));
+}
+
+/*
+ * A VTEP behind a vxlan fabric: what fdb entries of remote MACs, flood
+ * list members and the gateway point to. One per address and fabric,
+ * shared, counted by sw->fdb_lock; freed after RCU when unused.
+ */
+struct kvs_remote {
+	struct kvs_dst dst;		/* type KVS_DST_REMOTE */
+	struct rhash_head node;		/* fabric->remotes; fdb_lock */
+	struct kvs_ip ip;		/* the key */
+	struct kvs_port *fabric;	/* its fabric port, which counts its
+					 * entries and outlives it
+					 */
+	unsigned int refs;		/* fdb_lock */
+	struct dst_cache dst_cache;	/* route to it */
+	struct rcu_head rcu;
+};
+
+/* What a fabric port adds to a port; fixed at attach */
+struct kvs_fabric {
+	enum kvs_encap encap;
+	struct kvs_ip local;		/* vxlan */
+	__be16 dstport;			/* vxlan */
+	struct kvs_remote *gateway;	/* vxlan: default VTEP, or NULL */
+	struct socket *sock;		/* vxlan: the tunnel socket */
+	struct rhashtable remotes;	/* vxlan: ip -> kvs_remote */
+};
+
+/* What PORT_NEW says of a fabric port */
+struct kvs_fabric_cfg {
+	enum kvs_encap encap;
+	struct kvs_ip local;
+	struct kvs_ip remote;		/* family 0: none */
+	u16 dstport;			/* host order */
+	bool learning;
+};
+
 struct kvs_port {
 	struct kvs_dst dst;		/* what fdb entries point to */
 	struct net_device *dev;
 	netdevice_tracker dev_tracker;
 	struct kvs_switch *sw;
 	struct kvs_network *network;	/* NULL for the fabric port */
+	struct kvs_fabric *fabric;	/* the fabric port's, else NULL */
 	enum kvs_port_type type;
 	struct list_head sw_node;	/* sw->ports, RTNL */
 	struct list_head net_node;	/* network->ports, RCU readers */
@@ -116,6 +168,9 @@ struct kvs_network {
 	u32 max_macs;			/* learned entries allowed, 0: any */
 	atomic_t learned;		/* learned entries of the network */
 	unsigned int fdb_static;	/* static ones; fdb_lock */
+	struct hlist_head flood;	/* flood list entries (vxlan): RCU
+					 * readers, fdb_lock writers
+					 */
 	struct rcu_head rcu;
 };
 
@@ -128,23 +183,29 @@ struct kvs_network {
  */
 #define KVS_FDB_F_PORT_MAC	BIT(31)
 #define KVS_FDB_F_ADMIN		BIT(30)
+/* a flood list member: MAC 00:00:00:00:00:00, key.pad its slot (1...) */
+#define KVS_FDB_F_FLOOD		BIT(29)
+#define KVS_FLOOD_MAX		256	/* members of one network's list */
 
 /* What netlink may report of an entry's flags */
 static inline u32 kvs_fdb_flags_uapi(u32 flags)
 {
-	return flags & (KVS_FDB_F_STATIC | KVS_FDB_F_REMOTE);
+	return flags & KVS_FDB_F_STATIC;	/* REMOTE: by destination */
 }
 
 struct kvs_fdb_key {
 	u32 net_id;
 	u8 addr[ETH_ALEN];
-	u16 pad;			/* zero: the key is hashed as bytes */
+	u16 pad;			/* zero, but a flood list member's slot:
+					 * the key is hashed as bytes
+					 */
 };
 
 struct kvs_fdb_entry {
 	struct rhash_head rhnode;
 	struct kvs_fdb_key key;
 	struct hlist_node list_node;	/* sw->fdb_list, for dumps */
+	struct hlist_node flood_node;	/* network->flood (KVS_FDB_F_FLOOD) */
 	struct kvs_dst __rcu *dst;	/* where frames go; NULL: removed */
 	struct kvs_network *network;	/* outlives its entries */
 	u32 born;			/* insert stamp (sw->fdb_born): tells a
@@ -229,6 +290,9 @@ int kvs_port_attach_vm(struct kvs_switch *sw, struct net_device *dev,
 		       struct netlink_ext_ack *extack);
 int kvs_port_configure(struct kvs_port *port, const struct kvs_port_cfg *cfg,
 		       struct netlink_ext_ack *extack);
+int kvs_port_attach_fabric(struct kvs_switch *sw, struct net_device *dev,
+			   const struct kvs_fabric_cfg *cfg,
+			   struct netlink_ext_ack *extack);
 void kvs_port_detach(struct kvs_port *port);
 void kvs_port_get_cfg(const struct kvs_port *port, struct kvs_port_cfg *cfg);
 
@@ -239,6 +303,20 @@ static inline struct kvs_port *kvs_dst_port(struct kvs_dst *dst)
 {
 	return dst && dst->type == KVS_DST_PORT ?
 	       container_of(dst, struct kvs_port, dst) : NULL;
+}
+
+static inline struct kvs_remote *kvs_dst_remote(struct kvs_dst *dst)
+{
+	return dst && dst->type == KVS_DST_REMOTE ?
+	       container_of(dst, struct kvs_remote, dst) : NULL;
+}
+
+/* The port whose counters an entry to @dst counts in: the fabric's for a VTEP */
+static inline struct kvs_port *kvs_dst_owner(struct kvs_dst *dst)
+{
+	struct kvs_remote *r = kvs_dst_remote(dst);
+
+	return r ? r->fabric : kvs_dst_port(dst);
 }
 
 /* RCU: the local port an entry sends to, or NULL */
@@ -253,10 +331,17 @@ int kvs_fdb_switch_init(struct kvs_switch *sw);
 void kvs_fdb_switch_destroy(struct kvs_switch *sw);
 struct kvs_fdb_entry *kvs_fdb_lookup(struct kvs_switch *sw, u32 net_id,
 				     const u8 *addr);	/* RCU */
+struct kvs_fdb_entry *kvs_fdb_lookup_key(struct kvs_switch *sw,
+					 const struct kvs_fdb_key *key);
+
 int kvs_fdb_add_static(struct kvs_switch *sw, struct kvs_network *network,
 		       const u8 *addr, struct kvs_port *port,
 		       struct netlink_ext_ack *extack);
-int kvs_fdb_delete(struct kvs_switch *sw, u32 net_id, const u8 *addr,
+int kvs_fdb_add_remote(struct kvs_switch *sw, struct kvs_network *network,
+		       const u8 *addr, const struct kvs_ip *ip,
+		       struct netlink_ext_ack *extack);
+int kvs_fdb_delete(struct kvs_switch *sw, struct kvs_network *network,
+		   const u8 *addr, const struct kvs_ip *ip,
 		   struct netlink_ext_ack *extack);
 void kvs_fdb_flush_port(struct kvs_port *port);	/* every entry to it */
 void kvs_fdb_flush_network(struct kvs_network *network);
@@ -275,19 +360,49 @@ void kvs_fdb_del_port_mac(struct kvs_port *port, const u8 *addr);
  */
 int kvs_fdb_learn(struct kvs_port *port, struct kvs_network *network,
 		  const u8 *addr);
+/* The same for a frame from a vxlan fabric, sent by the VTEP @from */
+int kvs_fdb_learn_remote(struct kvs_port *fabric, struct kvs_network *network,
+			 const u8 *addr, const struct kvs_ip *from);
 
 /* input.c: rx_handler and the forwarding decision */
 rx_handler_result_t kvs_handle_frame(struct sk_buff **pskb);
 void kvs_switch_frame(struct kvs_switch *sw, struct kvs_port *in,
-		      struct kvs_network *network, struct sk_buff *skb);
+		      struct kvs_network *network, struct sk_buff *skb,
+		      const struct kvs_ip *from);
 
 /* forward.c: delivery */
 void kvs_forward_unicast(struct kvs_port *from, struct kvs_port *to,
 			 struct sk_buff *skb);
+void kvs_forward_fabric(struct kvs_port *from, struct kvs_network *network,
+			struct kvs_remote *remote, struct sk_buff *skb);
 void kvs_forward_flood(struct kvs_port *from, struct kvs_network *network,
 		       struct sk_buff *skb);
 void kvs_forward_drop(struct kvs_port *from, struct sk_buff *skb,
 		      enum kvs_drop_reason reason);
+
+/* fabric.c: the fabric port, vxlan and vlan */
+int kvs_fabric_init(struct kvs_port *port, const struct kvs_fabric_cfg *cfg,
+		    struct netlink_ext_ack *extack);	/* RTNL */
+bool kvs_fabric_nets_fit_vlan(struct kvs_switch *sw);
+void kvs_fabric_stop(struct kvs_port *port);	/* RTNL, detach: no more rx */
+void kvs_fabric_release(struct kvs_port *port);	/* RTNL, after the flush */
+rx_handler_result_t kvs_fabric_vlan_rx(struct kvs_port *port,
+				       struct sk_buff *skb);
+void kvs_fabric_xmit(struct kvs_port *from, struct kvs_port *fabric,
+		     struct kvs_remote *remote, struct kvs_network *network,
+		     struct sk_buff *skb);
+struct kvs_port *kvs_fabric_from_dev(const struct net_device *dev); /* RTNL */
+bool kvs_ip_unicast(const struct kvs_ip *ip);
+/* fdb_lock: the fabric's VTEP at @ip, counted; @spare, if given and
+ * needed, becomes it (the caller frees it unless it was used: *spare NULL)
+ */
+struct kvs_remote *kvs_remote_get(struct kvs_port *fabric,
+				  const struct kvs_ip *ip,
+				  struct kvs_remote **spare);
+void kvs_remote_put(struct kvs_remote *remote);	/* fdb_lock */
+struct kvs_remote *kvs_remote_alloc(struct kvs_port *fabric,
+				    const struct kvs_ip *ip, gfp_t gfp);
+void kvs_remote_free(struct kvs_remote *remote);	/* never published */
 
 /* stats.c */
 struct kvs_pcpu_stats __percpu *kvs_stats_alloc(void);

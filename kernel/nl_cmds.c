@@ -8,6 +8,7 @@
 
 #include <linux/rtnetlink.h>
 #include <net/genetlink.h>
+#include <net/ipv6.h>
 
 #include "nl.h"
 
@@ -228,6 +229,120 @@ static int kvs_nl_port_cfg(struct nlattr **attrs, struct kvs_port_cfg *cfg,
 	return 0;
 }
 
+/* An address of the fabric nest or of FDB_NEW/DEL: IPv4 or IPv6 */
+static void kvs_nl_ip(struct nlattr *ip4, struct nlattr *ip6,
+		      struct kvs_ip *ip)
+{
+	memset(ip, 0, sizeof(*ip));
+	if (ip4) {
+		ip->family = AF_INET;
+		ip->ip4 = nla_get_in_addr(ip4);
+	} else if (ip6) {
+		ip->family = AF_INET6;
+		ip->ip6 = nla_get_in6_addr(ip6);
+	}
+}
+
+/* PORT_NEW of a fabric port: the KVS_ATTR_PORT_FABRIC nest */
+static int kvs_nl_fabric_cfg(struct nlattr **attrs, struct kvs_fabric_cfg *cfg,
+			     struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[KVS_FABRIC_ATTR_MAX + 1];
+	struct nlattr *nest = attrs[KVS_ATTR_PORT_FABRIC];
+	int err;
+
+	memset(cfg, 0, sizeof(*cfg));
+	if (!nest) {
+		NL_SET_ERR_MSG_ATTR(extack, attrs[KVS_ATTR_PORT_TYPE],
+				    "fabric port needs its fabric settings");
+		return -EINVAL;
+	}
+	/* validated by the policy already: cannot fail */
+	err = nla_parse_nested(tb, KVS_FABRIC_ATTR_MAX, nest, NULL, extack);
+	if (err)
+		return err;
+	if (!tb[KVS_FABRIC_ATTR_ENCAP]) {
+		NL_SET_ERR_MSG_ATTR(extack, nest, "fabric encapsulation required");
+		return -EINVAL;
+	}
+	cfg->encap = nla_get_u8(tb[KVS_FABRIC_ATTR_ENCAP]);
+	cfg->learning = attrs[KVS_ATTR_PORT_LEARNING] ?
+			nla_get_u8(attrs[KVS_ATTR_PORT_LEARNING]) : true;
+
+	if (attrs[KVS_ATTR_NET_ID] || attrs[KVS_ATTR_PORT_MACS] ||
+	    attrs[KVS_ATTR_PORT_MAX_MACS] || attrs[KVS_ATTR_PORT_BUM_LIMIT] ||
+	    attrs[KVS_ATTR_PORT_GROUP_FWD_MASK]) {
+		NL_SET_ERR_MSG(extack,
+			       "a fabric port has no network, mac, max-macs, bum-limit or group-fwd-mask");
+		return -EINVAL;
+	}
+
+	if (cfg->encap == KVS_ENCAP_VLAN) {
+		if (tb[KVS_FABRIC_ATTR_LOCAL_IP4] ||
+		    tb[KVS_FABRIC_ATTR_LOCAL_IP6] ||
+		    tb[KVS_FABRIC_ATTR_REMOTE_IP4] ||
+		    tb[KVS_FABRIC_ATTR_REMOTE_IP6] ||
+		    tb[KVS_FABRIC_ATTR_DSTPORT] ||
+		    attrs[KVS_ATTR_PORT_LEARNING]) {
+			NL_SET_ERR_MSG_ATTR(extack, nest,
+					    "a vlan fabric takes no local, remote, dstport or learning");
+			return -EINVAL;
+		}
+		return 0;
+	}
+
+	if ((tb[KVS_FABRIC_ATTR_LOCAL_IP4] && tb[KVS_FABRIC_ATTR_LOCAL_IP6]) ||
+	    (tb[KVS_FABRIC_ATTR_REMOTE_IP4] && tb[KVS_FABRIC_ATTR_REMOTE_IP6])) {
+		NL_SET_ERR_MSG_ATTR(extack, nest, "one address each, IPv4 or IPv6");
+		return -EINVAL;
+	}
+	kvs_nl_ip(tb[KVS_FABRIC_ATTR_LOCAL_IP4], tb[KVS_FABRIC_ATTR_LOCAL_IP6],
+		  &cfg->local);
+	kvs_nl_ip(tb[KVS_FABRIC_ATTR_REMOTE_IP4],
+		  tb[KVS_FABRIC_ATTR_REMOTE_IP6], &cfg->remote);
+	if (!cfg->local.family) {
+		NL_SET_ERR_MSG_ATTR(extack, nest,
+				    "a vxlan fabric needs its local address");
+		return -EINVAL;
+	}
+	if (!kvs_ip_unicast(&cfg->local)) {
+		NL_SET_ERR_MSG_ATTR(extack, nest,
+				    "local must be a unicast address");
+		return -EINVAL;
+	}
+	if (cfg->remote.family && cfg->remote.family != cfg->local.family) {
+		NL_SET_ERR_MSG_ATTR(extack, nest,
+				    "local and remote must be of one address family");
+		return -EINVAL;
+	}
+	if (cfg->remote.family && !kvs_ip_unicast(&cfg->remote)) {
+		NL_SET_ERR_MSG_ATTR(extack, nest,
+				    "remote must be a unicast address (multicast groups are not supported)");
+		return -EINVAL;
+	}
+	cfg->dstport = tb[KVS_FABRIC_ATTR_DSTPORT] ?
+		       nla_get_u16(tb[KVS_FABRIC_ATTR_DSTPORT]) :
+		       KVS_VXLAN_DSTPORT;
+	return 0;
+}
+
+static int kvs_nl_port_new_fabric(struct genl_info *info)
+{
+	struct kvs_switch *sw = kvs_nl_info_switch(info);
+	struct kvs_fabric_cfg cfg;
+	struct net_device *dev;
+	int err;
+
+	err = kvs_nl_fabric_cfg(info->attrs, &cfg, info->extack);
+	if (err)
+		return err;
+	dev = kvs_nl_dev(genl_info_net(info), info->attrs, info->extack);
+	if (IS_ERR(dev))
+		return PTR_ERR(dev);
+	err = kvs_port_attach_fabric(sw, dev, &cfg, info->extack);
+	return kvs_nl_msg(info, err, "cannot attach the fabric port");
+}
+
 int kvs_nl_port_new(struct sk_buff *skb, struct genl_info *info)
 {
 	struct kvs_switch *sw = kvs_nl_info_switch(info);
@@ -238,14 +353,13 @@ int kvs_nl_port_new(struct sk_buff *skb, struct genl_info *info)
 	struct net_device *dev;
 	int err;
 
-	if (attrs[KVS_ATTR_PORT_FABRIC] ||
-	    (attrs[KVS_ATTR_PORT_TYPE] &&
-	     nla_get_u8(attrs[KVS_ATTR_PORT_TYPE]) == KVS_PORT_FABRIC)) {
-		NL_SET_ERR_MSG_ATTR(info->extack,
-				    attrs[KVS_ATTR_PORT_FABRIC] ?:
-				    attrs[KVS_ATTR_PORT_TYPE],
-				    "fabric ports are not supported yet");
-		return -EOPNOTSUPP;
+	if (attrs[KVS_ATTR_PORT_TYPE] &&
+	    nla_get_u8(attrs[KVS_ATTR_PORT_TYPE]) == KVS_PORT_FABRIC)
+		return kvs_nl_port_new_fabric(info);
+	if (attrs[KVS_ATTR_PORT_FABRIC]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attrs[KVS_ATTR_PORT_FABRIC],
+				    "fabric settings need the fabric port type");
+		return -EINVAL;
 	}
 
 	if (GENL_REQ_ATTR_CHECK(info, KVS_ATTR_NET_ID)) {
@@ -284,8 +398,18 @@ int kvs_nl_port_set(struct sk_buff *skb, struct genl_info *info)
 		return err;
 
 	if (port->type != KVS_PORT_VM) {
-		GENL_SET_ERR_MSG(info, "fabric ports are not supported yet");
-		return -EOPNOTSUPP;
+		/* a fabric port has one setting that can change */
+		if (cfg.has_macs || cfg.has_max_macs || cfg.has_bum_limit ||
+		    cfg.has_group_fwd_mask) {
+			GENL_SET_ERR_MSG(info,
+					 "a fabric port has no mac, max-macs, bum-limit or group-fwd-mask");
+			return -EINVAL;
+		}
+		if (cfg.has_learning) {
+			WRITE_ONCE(port->learning, cfg.learning);
+			kvs_switch_changed(port->sw);
+		}
+		return 0;
 	}
 	err = kvs_port_configure(port, &cfg, info->extack);
 	return kvs_nl_msg(info, err, "cannot configure the port");
@@ -305,35 +429,28 @@ int kvs_nl_port_get(struct sk_buff *skb, struct genl_info *info)
 
 /* ---- fdb ---- */
 
-/* MAC is required and must be a unicast address */
+/* MAC is required */
 static const u8 *kvs_nl_fdb_mac(struct genl_info *info)
 {
-	const u8 *addr;
-
 	if (GENL_REQ_ATTR_CHECK(info, KVS_ATTR_MAC)) {
 		GENL_SET_ERR_MSG(info, "MAC required");
 		return ERR_PTR(-EINVAL);
 	}
-	addr = nla_data(info->attrs[KVS_ATTR_MAC]);
-	if (!is_valid_ether_addr(addr)) {
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[KVS_ATTR_MAC],
-				    "MAC must be unicast");
-		return ERR_PTR(-EINVAL);
-	}
-	return addr;
+	return nla_data(info->attrs[KVS_ATTR_MAC]);
 }
 
-/* Remote VTEPs live behind the fabric port, which is not there yet */
-static int kvs_nl_fdb_no_remote(struct genl_info *info)
+/* The remote VTEP of FDB_NEW/DEL, if any; ip->family 0: none */
+static int kvs_nl_fdb_remote(struct genl_info *info, struct kvs_ip *ip)
 {
-	struct nlattr *remote = info->attrs[KVS_ATTR_FDB_REMOTE_IP4] ?:
-				info->attrs[KVS_ATTR_FDB_REMOTE_IP6];
+	struct nlattr *ip4 = info->attrs[KVS_ATTR_FDB_REMOTE_IP4];
+	struct nlattr *ip6 = info->attrs[KVS_ATTR_FDB_REMOTE_IP6];
 
-	if (remote) {
-		NL_SET_ERR_MSG_ATTR(info->extack, remote,
-				    "fabric ports are not supported yet");
-		return -EOPNOTSUPP;
+	if (ip4 && ip6) {
+		NL_SET_ERR_MSG_ATTR(info->extack, ip6,
+				    "one remote address, IPv4 or IPv6");
+		return -EINVAL;
 	}
+	kvs_nl_ip(ip4, ip6, ip);
 	return 0;
 }
 
@@ -343,15 +460,31 @@ int kvs_nl_fdb_new(struct sk_buff *skb, struct genl_info *info)
 	struct kvs_switch *sw = kvs_nl_info_switch(info);
 	struct nlattr **attrs = info->attrs;
 	struct kvs_port *port;
+	struct kvs_ip ip;
 	const u8 *addr;
 	int err;
 
 	addr = kvs_nl_fdb_mac(info);
 	if (IS_ERR(addr))
 		return PTR_ERR(addr);
-	err = kvs_nl_fdb_no_remote(info);
+	err = kvs_nl_fdb_remote(info, &ip);
 	if (err)
 		return err;
+
+	if (ip.family) {
+		if (kvs_nl_has_port_key(attrs)) {
+			GENL_SET_ERR_MSG(info, "a port or a remote, not both");
+			return -EINVAL;
+		}
+		err = kvs_fdb_add_remote(sw, network, addr, &ip, info->extack);
+		return kvs_nl_msg(info, err, "cannot add the fdb entry");
+	}
+
+	if (!is_valid_ether_addr(addr)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attrs[KVS_ATTR_MAC],
+				    "MAC must be unicast");
+		return -EINVAL;
+	}
 	if (!kvs_nl_has_port_key(attrs)) {
 		NL_SET_ERR_ATTR_MISS(info->extack, NULL, KVS_ATTR_PORT_NAME);
 		GENL_SET_ERR_MSG(info, "port or remote VTEP required");
@@ -375,17 +508,24 @@ int kvs_nl_fdb_new(struct sk_buff *skb, struct genl_info *info)
 int kvs_nl_fdb_del(struct sk_buff *skb, struct genl_info *info)
 {
 	struct kvs_network *network = kvs_nl_info_network(info);
+	struct kvs_ip ip;
 	const u8 *addr;
 	int err;
 
 	addr = kvs_nl_fdb_mac(info);
 	if (IS_ERR(addr))
 		return PTR_ERR(addr);
-	err = kvs_nl_fdb_no_remote(info);
+	err = kvs_nl_fdb_remote(info, &ip);
 	if (err)
 		return err;
+	if (!is_valid_ether_addr(addr) && !is_zero_ether_addr(addr)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[KVS_ATTR_MAC],
+				    "MAC must be unicast (or 00:00:00:00:00:00, the flood list)");
+		return -EINVAL;
+	}
 
-	err = kvs_fdb_delete(network->sw, network->id, addr, info->extack);
+	err = kvs_fdb_delete(network->sw, network, addr,
+			     ip.family ? &ip : NULL, info->extack);
 	if (err && !info->extack->_msg)
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[KVS_ATTR_MAC],
 				    "no such fdb entry");

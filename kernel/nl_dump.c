@@ -346,7 +346,7 @@ static struct kvs_fdb_entry *kvs_fdb_dump_resume(struct netlink_callback *cb,
 	struct kvs_fdb_entry *f;
 
 	if (st->last.net_id) {
-		f = kvs_fdb_lookup(sw, st->last.net_id, st->last.addr);
+		f = kvs_fdb_lookup_key(sw, &st->last);
 		if (f && f->born == st->last_born &&
 		    !hlist_unhashed(&f->list_node)) {
 			next = rcu_dereference(hlist_next_rcu(&f->list_node));

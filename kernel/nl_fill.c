@@ -64,6 +64,10 @@ size_t kvs_port_msg_size(void)
 	       nla_total_size(sizeof(u32)) +		/* PORT_BUM_LIMIT */
 	       nla_total_size(sizeof(u32)) +		/* PORT_LEARNED */
 	       nla_total_size(sizeof(u16)) +		/* PORT_GROUP_FWD_MASK */
+	       nla_total_size(0) +			/* PORT_FABRIC */
+	       nla_total_size(sizeof(u8)) +		/*  ENCAP */
+	       2 * nla_total_size(sizeof(struct in6_addr)) + /* LOCAL, REMOTE */
+	       nla_total_size(sizeof(u16)) +		/*  DSTPORT */
 	       kvs_stats_size();
 }
 
@@ -74,7 +78,8 @@ size_t kvs_fdb_msg_size(void)
 	       nla_total_size(ETH_ALEN) +		/* MAC */
 	       kvs_port_key_size() +
 	       nla_total_size(sizeof(u32)) +		/* FDB_FLAGS */
-	       nla_total_size(sizeof(u32));		/* FDB_AGE */
+	       nla_total_size(sizeof(u32)) +		/* FDB_AGE */
+	       nla_total_size(sizeof(struct in6_addr));	/* FDB_REMOTE_IP* */
 }
 
 size_t kvs_policy_drop_msg_size(void)
@@ -229,6 +234,35 @@ cancel:
 	return -EMSGSIZE;
 }
 
+/* An address as attribute @type4 (IPv4) or @type6 (IPv6) */
+static int kvs_put_ip(struct sk_buff *skb, int type4, int type6,
+		      const struct kvs_ip *ip)
+{
+	if (ip->family == AF_INET)
+		return nla_put_in_addr(skb, type4, ip->ip4);
+	return nla_put_in6_addr(skb, type6, &ip->ip6);
+}
+
+static int kvs_put_fabric(struct sk_buff *skb, const struct kvs_port *port)
+{
+	const struct kvs_fabric *fab = port->fabric;
+	struct nlattr *nest;
+
+	nest = nla_nest_start(skb, KVS_ATTR_PORT_FABRIC);
+	if (!nest || nla_put_u8(skb, KVS_FABRIC_ATTR_ENCAP, fab->encap))
+		return -EMSGSIZE;
+	if (fab->encap == KVS_ENCAP_VXLAN &&
+	    (kvs_put_ip(skb, KVS_FABRIC_ATTR_LOCAL_IP4,
+			KVS_FABRIC_ATTR_LOCAL_IP6, &fab->local) ||
+	     (fab->gateway &&
+	      kvs_put_ip(skb, KVS_FABRIC_ATTR_REMOTE_IP4,
+			 KVS_FABRIC_ATTR_REMOTE_IP6, &fab->gateway->ip)) ||
+	     nla_put_u16(skb, KVS_FABRIC_ATTR_DSTPORT, ntohs(fab->dstport))))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
 /* RTNL: port->network and port->macs are changed under it */
 int kvs_port_fill(struct sk_buff *skb, struct kvs_port *port,
 		  const struct kvs_nl_ctx *ctx)
@@ -263,6 +297,11 @@ int kvs_port_fill(struct sk_buff *skb, struct kvs_port *port,
 		    nla_put_u16(skb, KVS_ATTR_PORT_GROUP_FWD_MASK,
 				port->group_fwd_mask))
 			goto cancel;
+	} else if (kvs_put_fabric(skb, port) ||
+		   nla_put_u8(skb, KVS_ATTR_PORT_LEARNING, port->learning) ||
+		   nla_put_u32(skb, KVS_ATTR_PORT_LEARNED,
+			       atomic_read(&port->learned))) {
+		goto cancel;
 	}
 
 	if (kvs_put_stats(skb, &st))
@@ -284,7 +323,9 @@ int kvs_fdb_fill(struct sk_buff *skb, const struct kvs_switch *sw,
 		 const struct kvs_fdb_entry *f, const struct kvs_nl_ctx *ctx)
 {
 	u32 flags = kvs_fdb_flags_uapi(READ_ONCE(f->flags));
+	const struct kvs_remote *remote;
 	const struct kvs_port *port;
+	struct kvs_dst *dst;
 	u64 age;
 	void *hdr;
 
@@ -292,7 +333,12 @@ int kvs_fdb_fill(struct sk_buff *skb, const struct kvs_switch *sw,
 	if (!hdr)
 		return -EMSGSIZE;
 
-	port = kvs_fdb_port(f);
+	dst = rcu_dereference(f->dst);
+	port = kvs_dst_port(dst);
+	remote = kvs_dst_remote(dst);
+	/* behind the fabric: at a VTEP, or beyond a vlan uplink */
+	if (remote || (port && port->type == KVS_PORT_FABRIC))
+		flags |= KVS_FDB_F_REMOTE;
 	/* u64: a static entry may be older than u32 milliseconds */
 	age = jiffies64_to_msecs(jiffies - READ_ONCE(f->updated));
 
@@ -300,6 +346,8 @@ int kvs_fdb_fill(struct sk_buff *skb, const struct kvs_switch *sw,
 	    nla_put_u32(skb, KVS_ATTR_NET_ID, f->key.net_id) ||
 	    nla_put(skb, KVS_ATTR_MAC, ETH_ALEN, f->key.addr) ||
 	    (port && kvs_put_port_key(skb, port, ctx->names)) ||
+	    (remote && kvs_put_ip(skb, KVS_ATTR_FDB_REMOTE_IP4,
+				  KVS_ATTR_FDB_REMOTE_IP6, &remote->ip)) ||
 	    nla_put_u32(skb, KVS_ATTR_FDB_FLAGS, flags) ||
 	    nla_put_u32(skb, KVS_ATTR_FDB_AGE, min_t(u64, age, U32_MAX)))
 		goto cancel;

@@ -19,10 +19,11 @@
 #include "kvs.h"
 #include "compat.h"
 
+/* A VM port, a vlan fabric port (rx_handler) or a vxlan one (no rx_handler) */
 struct kvs_port *kvs_port_from_dev(const struct net_device *dev)
 {
 	if (rtnl_dereference(dev->rx_handler) != kvs_handle_frame)
-		return NULL;
+		return kvs_fabric_from_dev(dev);
 	return rtnl_dereference(dev->rx_handler_data);
 }
 
@@ -38,6 +39,7 @@ static void kvs_port_free_rcu(struct rcu_head *head)
 	struct kvs_port *port = container_of(head, struct kvs_port, rcu);
 
 	kfree(rcu_dereference_protected(port->macs, true));
+	kfree(port->fabric);
 	kvs_stats_free(port->stats);
 	netdev_put(port->dev, &port->dev_tracker);
 	kfree(port);
@@ -250,6 +252,105 @@ err_undo:
 	return err;
 }
 
+static struct kvs_port *kvs_port_alloc(struct kvs_switch *sw,
+				       struct net_device *dev,
+				       enum kvs_port_type type)
+{
+	struct kvs_port *port;
+
+	port = kzalloc(sizeof(*port), GFP_KERNEL_ACCOUNT);
+	if (!port)
+		return NULL;
+	port->stats = kvs_stats_alloc();
+	if (!port->stats) {
+		kfree(port);
+		return NULL;
+	}
+
+	port->dst.type = KVS_DST_PORT;
+	port->dev = dev;
+	port->sw = sw;
+	port->type = type;
+	atomic_set(&port->learned, 0);
+	INIT_LIST_HEAD(&port->sw_node);
+	INIT_LIST_HEAD(&port->net_node);
+	/* POLICY_DROP events: 5 a second; never print "suppressed" lines */
+	ratelimit_state_init(&port->event_rs, HZ, 5);
+	ratelimit_set_flags(&port->event_rs, RATELIMIT_MSG_ON_RELEASE);
+	/* FDB_NEW of MACs moving to the port (flapping): as many */
+	ratelimit_state_init(&port->move_rs, HZ, 5);
+	ratelimit_set_flags(&port->move_rs, RATELIMIT_MSG_ON_RELEASE);
+	netdev_hold(dev, &port->dev_tracker, GFP_KERNEL);
+	return port;
+}
+
+/* Take the device over: rx_handler, master, promiscuous; all or nothing */
+static int kvs_port_link(struct kvs_port *port, struct netlink_ext_ack *extack)
+{
+	struct net_device *dev = port->dev;
+	int err;
+
+	err = netdev_rx_handler_register(dev, kvs_handle_frame, port);
+	if (err) {
+		if (err == -EBUSY)
+			NL_SET_ERR_MSG(extack,
+				       "device already has an rx handler (macvlan, ipvlan, ...)");
+		else
+			NL_SET_ERR_MSG(extack,
+				       "device does not accept an rx handler");
+		return err;
+	}
+
+	err = netdev_master_upper_dev_link(dev, port->sw->dev, NULL, NULL,
+					   extack);
+	if (err)
+		goto err_rx_handler;
+
+	/* frames for the MACs behind the port must reach the switch */
+	err = dev_set_promiscuity(dev, 1);
+	if (err) {
+		NL_SET_ERR_MSG(extack, "cannot make the device promiscuous");
+		goto err_unlink;
+	}
+	/* LRO merges frames that cannot be forwarded as they are */
+	dev_disable_lro(dev);
+	return 0;
+
+err_unlink:
+	netdev_upper_dev_unlink(dev, port->sw->dev);
+err_rx_handler:
+	netdev_rx_handler_unregister(dev);
+	return err;
+}
+
+/* A vxlan uplink is only routed through: fewer refusals than a port */
+static int kvs_port_check_uplink(struct kvs_switch *sw, struct net_device *dev,
+				 struct netlink_ext_ack *extack)
+{
+	struct kvs_port *port;
+
+	if (dev == sw->dev || kvs_switch_from_dev(dev)) {
+		NL_SET_ERR_MSG(extack, "a kvs switch cannot be a fabric uplink");
+		return -ELOOP;
+	}
+	if (!net_eq(dev_net(dev), dev_net(sw->dev))) {
+		NL_SET_ERR_MSG(extack,
+			       "device is not in the switch's namespace");
+		return -ENODEV;
+	}
+	port = kvs_port_from_dev(dev);
+	if (port) {
+		if (port->type == KVS_PORT_FABRIC)
+			NL_SET_ERR_MSG(extack,
+				       "device is already the fabric port of a kvs switch");
+		else
+			NL_SET_ERR_MSG(extack,
+				       "device is already a port of a kvs switch");
+		return -EBUSY;
+	}
+	return 0;
+}
+
 int kvs_port_attach_vm(struct kvs_switch *sw, struct net_device *dev,
 		       struct kvs_network *network,
 		       const struct kvs_port_cfg *cfg,
@@ -271,35 +372,15 @@ int kvs_port_attach_vm(struct kvs_switch *sw, struct net_device *dev,
 	if (err)
 		return err;
 
-	port = kzalloc(sizeof(*port), GFP_KERNEL_ACCOUNT);
+	port = kvs_port_alloc(sw, dev, KVS_PORT_VM);
 	if (!port)
 		return -ENOMEM;
-	port->stats = kvs_stats_alloc();
-	if (!port->stats) {
-		kfree(port);
-		return -ENOMEM;
-	}
-
-	port->dst.type = KVS_DST_PORT;
-	port->dev = dev;
-	port->sw = sw;
 	port->network = network;
-	port->type = KVS_PORT_VM;
 	port->learning = cfg->has_learning ? cfg->learning : true;
 	port->max_macs = cfg->has_max_macs ? cfg->max_macs :
 			 KVS_PORT_MAX_MACS_DEFAULT;
 	port->group_fwd_mask = cfg->has_group_fwd_mask ?
 			       cfg->group_fwd_mask : 0;
-	atomic_set(&port->learned, 0);
-	INIT_LIST_HEAD(&port->sw_node);
-	INIT_LIST_HEAD(&port->net_node);
-	/* POLICY_DROP events: 5 a second; never print "suppressed" lines */
-	ratelimit_state_init(&port->event_rs, HZ, 5);
-	ratelimit_set_flags(&port->event_rs, RATELIMIT_MSG_ON_RELEASE);
-	/* FDB_NEW of MACs moving to the port (flapping): as many */
-	ratelimit_state_init(&port->move_rs, HZ, 5);
-	ratelimit_set_flags(&port->move_rs, RATELIMIT_MSG_ON_RELEASE);
-	netdev_hold(dev, &port->dev_tracker, GFP_KERNEL);
 
 	/* first: the likely refusal (EEXIST) leaves the device untouched */
 	if (cfg->has_macs) {
@@ -308,29 +389,9 @@ int kvs_port_attach_vm(struct kvs_switch *sw, struct net_device *dev,
 			goto err_free;
 	}
 
-	err = netdev_rx_handler_register(dev, kvs_handle_frame, port);
-	if (err) {
-		if (err == -EBUSY)
-			NL_SET_ERR_MSG(extack,
-				       "device already has an rx handler (macvlan, ipvlan, ...)");
-		else
-			NL_SET_ERR_MSG(extack,
-				       "device does not accept an rx handler");
-		goto err_flush;
-	}
-
-	err = netdev_master_upper_dev_link(dev, sw->dev, NULL, NULL, extack);
+	err = kvs_port_link(port, extack);
 	if (err)
-		goto err_rx_handler;
-
-	/* frames for the MACs behind the port must reach the switch */
-	err = dev_set_promiscuity(dev, 1);
-	if (err) {
-		NL_SET_ERR_MSG(extack, "cannot make the device promiscuous");
-		goto err_unlink;
-	}
-	/* LRO merges frames that cannot be forwarded as they are */
-	dev_disable_lro(dev);
+		goto err_flush;
 
 	list_add_tail_rcu(&port->net_node, &network->ports);
 	list_add_tail_rcu(&port->sw_node, &sw->ports);
@@ -341,15 +402,69 @@ int kvs_port_attach_vm(struct kvs_switch *sw, struct net_device *dev,
 	pr_debug("port %s attached\n", dev->name);
 	return 0;
 
-err_unlink:
-	netdev_upper_dev_unlink(dev, sw->dev);
-err_rx_handler:
-	netdev_rx_handler_unregister(dev);
 err_flush:
 	/* the static entries, and what was learned in between */
 	kvs_fdb_flush_port(port);
 err_free:
 	/* fdb readers may still hold the port: free it after them */
+	call_rcu(&port->rcu, kvs_port_free_rcu);
+	return err;
+}
+
+/*
+ * The fabric port: vlan takes the uplink like a VM port (rx_handler,
+ * master, promiscuous); vxlan only holds it, for the route out, and
+ * receives through its socket.
+ */
+int kvs_port_attach_fabric(struct kvs_switch *sw, struct net_device *dev,
+			   const struct kvs_fabric_cfg *cfg,
+			   struct netlink_ext_ack *extack)
+{
+	bool vlan = cfg->encap == KVS_ENCAP_VLAN;
+	struct kvs_port *port;
+	int err;
+
+	ASSERT_RTNL();
+
+	if (rtnl_dereference(sw->fabric)) {
+		NL_SET_ERR_MSG(extack, "the switch already has a fabric port");
+		return -EEXIST;
+	}
+	if (vlan && !kvs_fabric_nets_fit_vlan(sw)) {
+		NL_SET_ERR_MSG(extack,
+			       "the switch has networks above 4094, which a vlan fabric cannot carry");
+		return -ERANGE;
+	}
+	err = vlan ? kvs_port_check_dev(sw, dev, extack) :
+		     kvs_port_check_uplink(sw, dev, extack);
+	if (err)
+		return err;
+
+	port = kvs_port_alloc(sw, dev, KVS_PORT_FABRIC);
+	if (!port)
+		return -ENOMEM;
+	port->learning = cfg->learning;
+	port->max_macs = 0;	/* the networks' limits apply */
+
+	err = kvs_fabric_init(port, cfg, extack);
+	if (err)
+		goto err_free;
+	if (vlan) {
+		err = kvs_port_link(port, extack);
+		if (err)
+			goto err_free;
+	}
+
+	list_add_tail_rcu(&port->sw_node, &sw->ports);
+	rcu_assign_pointer(sw->fabric, port);
+
+	kvs_switch_changed(sw);
+	kvs_notify_port(port, KVS_CMD_PORT_NEW);
+	pr_debug("port %s attached\n", dev->name);
+	return 0;
+
+err_free:
+	/* vxlan: nothing fails after its socket is open */
 	call_rcu(&port->rcu, kvs_port_free_rcu);
 	return err;
 }
@@ -410,6 +525,8 @@ void kvs_port_detach(struct kvs_port *port)
 {
 	struct kvs_switch *sw = port->sw;
 	struct net_device *dev = port->dev;
+	bool linked = port->type == KVS_PORT_VM ||
+		      port->fabric->encap == KVS_ENCAP_VLAN;
 
 	ASSERT_RTNL();
 
@@ -417,13 +534,24 @@ void kvs_port_detach(struct kvs_port *port)
 	list_del_rcu(&port->sw_node);
 	if (port->network)
 		port->network->port_count--;
+	if (port->type == KVS_PORT_FABRIC) {
+		RCU_INIT_POINTER(sw->fabric, NULL);
+		kvs_fabric_stop(port);
+	}
 
 	/* waits for the frames in flight: nothing learns on the port after */
-	netdev_rx_handler_unregister(dev);
+	if (linked)
+		netdev_rx_handler_unregister(dev);
+	else
+		synchronize_net();
 	kvs_fdb_flush_port(port);
+	if (port->type == KVS_PORT_FABRIC)
+		kvs_fabric_release(port);
 
-	netdev_upper_dev_unlink(dev, sw->dev);
-	dev_set_promiscuity(dev, -1);
+	if (linked) {
+		netdev_upper_dev_unlink(dev, sw->dev);
+		dev_set_promiscuity(dev, -1);
+	}
 
 	kvs_switch_changed(sw);
 	kvs_notify_port(port, KVS_CMD_PORT_DEL);

@@ -104,6 +104,7 @@ int kvs_network_create(struct kvs_switch *sw, u32 id, const char *label,
 		       u32 max_macs, struct netlink_ext_ack *extack)
 {
 	struct kvs_network *network;
+	struct kvs_port *fabric;
 	int err;
 
 	ASSERT_RTNL();
@@ -115,6 +116,13 @@ int kvs_network_create(struct kvs_switch *sw, u32 id, const char *label,
 	if (sw->net_count >= KVS_NETS_MAX) {
 		NL_SET_ERR_MSG(extack, "too many networks on this switch");
 		return -ENOSPC;
+	}
+	fabric = rtnl_dereference(sw->fabric);
+	if (id > KVS_VLAN_ID_MAX && fabric &&
+	    fabric->fabric->encap == KVS_ENCAP_VLAN) {
+		NL_SET_ERR_MSG(extack,
+			       "the switch has a vlan fabric: network ids above 4094 cannot be carried");
+		return -ERANGE;
 	}
 
 	/* charged to the memory cgroup of who creates it */
@@ -133,6 +141,7 @@ int kvs_network_create(struct kvs_switch *sw, u32 id, const char *label,
 	network->max_macs = max_macs;
 	atomic_set(&network->learned, 0);
 	INIT_LIST_HEAD(&network->ports);
+	INIT_HLIST_HEAD(&network->flood);
 
 	err = xa_insert(&sw->networks, id, network, GFP_KERNEL_ACCOUNT);
 	if (err) {

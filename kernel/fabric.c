@@ -1,0 +1,717 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kvs: the fabric port, a switch's way to the data-center fabric.
+ *
+ * VXLAN (RFC 7348, VNI = network id): frames come in through a UDP tunnel
+ * socket bound to the local address and port, as the vxlan driver and
+ * WireGuard receive theirs, so the uplink keeps its own host traffic
+ * untouched: kvs takes no rx_handler and is not its master. Frames leave
+ * through the kernel's UDP tunnel helpers: a route per remote VTEP cached
+ * in a dst_cache, the outer source port from the inner flow hash, DF set,
+ * GSO and checksum offload carried to the inner headers. A frame too big
+ * for the path is dropped and counted, never fragmented.
+ *
+ * VLAN (802.1Q, VID = network id): the uplink is a port like a VM's, with
+ * kvs's rx_handler; tagged frames are switched into their network,
+ * untagged ones go on to the host stack.
+ *
+ * Remote VTEPs (struct kvs_remote) are shared by every fdb entry, flood
+ * list member and gateway at one address, counted and looked up under
+ * sw->fdb_lock, and freed after an RCU grace period once unused.
+ */
+
+#include <linux/etherdevice.h>
+#include <linux/if_vlan.h>
+#include <linux/netdevice.h>
+#include <linux/rtnetlink.h>
+#include <linux/skbuff.h>
+#include <net/dst_cache.h>
+#include <net/ip.h>
+#include <net/ip_tunnels.h>
+#include <net/ipv6.h>
+#include <net/ipv6_stubs.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+#include <net/route.h>
+#include <net/udp.h>
+#include <net/udp_tunnel.h>
+#include <net/vxlan.h>
+
+#include "kvs.h"
+
+/* The UDP and VXLAN headers in front of the inner frame */
+#define KVS_VXLAN_HLEN	(sizeof(struct udphdr) + sizeof(struct vxlanhdr))
+
+static const struct rhashtable_params kvs_remote_params = {
+	.head_offset		= offsetof(struct kvs_remote, node),
+	.key_offset		= offsetof(struct kvs_remote, ip),
+	.key_len		= sizeof(struct kvs_ip),
+	.automatic_shrinking	= true,
+};
+
+/* ---- remote VTEPs ---- */
+
+struct kvs_remote *kvs_remote_alloc(struct kvs_port *fabric,
+				    const struct kvs_ip *ip, gfp_t gfp)
+{
+	struct kvs_remote *r;
+
+	r = kzalloc(sizeof(*r), gfp);
+	if (!r)
+		return NULL;
+	if (dst_cache_init(&r->dst_cache, gfp)) {
+		kfree(r);
+		return NULL;
+	}
+	r->dst.type = KVS_DST_REMOTE;
+	r->ip = *ip;
+	r->fabric = fabric;
+	return r;
+}
+
+void kvs_remote_free(struct kvs_remote *r)
+{
+	dst_cache_destroy(&r->dst_cache);
+	kfree(r);
+}
+
+static void kvs_remote_free_rcu(struct rcu_head *head)
+{
+	kvs_remote_free(container_of(head, struct kvs_remote, rcu));
+}
+
+struct kvs_remote *kvs_remote_get(struct kvs_port *fabric,
+				  const struct kvs_ip *ip,
+				  struct kvs_remote **spare)
+{
+	struct kvs_fabric *fab = fabric->fabric;
+	struct kvs_remote *r;
+
+	lockdep_assert_held(&fabric->sw->fdb_lock);
+
+	r = rhashtable_lookup_fast(&fab->remotes, ip, kvs_remote_params);
+	if (!r) {
+		if (spare && *spare) {
+			r = *spare;
+			*spare = NULL;
+		} else {
+			/* learning, in softirq: nobody to charge */
+			r = kvs_remote_alloc(fabric, ip, GFP_ATOMIC);
+			if (!r)
+				return NULL;
+		}
+		if (rhashtable_insert_fast(&fab->remotes, &r->node,
+					   kvs_remote_params)) {
+			kvs_remote_free(r);
+			return NULL;
+		}
+	}
+	r->refs++;
+	return r;
+}
+
+void kvs_remote_put(struct kvs_remote *r)
+{
+	lockdep_assert_held(&r->fabric->sw->fdb_lock);
+
+	if (--r->refs)
+		return;
+	rhashtable_remove_fast(&r->fabric->fabric->remotes, &r->node,
+			       kvs_remote_params);
+	/* readers that found it in an fdb entry may still route to it */
+	call_rcu(&r->rcu, kvs_remote_free_rcu);
+}
+
+/* An underlay address a VTEP can have: unicast, not zero */
+bool kvs_ip_unicast(const struct kvs_ip *ip)
+{
+	if (ip->family == AF_INET)
+		return !ipv4_is_multicast(ip->ip4) &&
+		       !ipv4_is_zeronet(ip->ip4) && !ipv4_is_lbcast(ip->ip4);
+	return !ipv6_addr_any(&ip->ip6) && !ipv6_addr_is_multicast(&ip->ip6);
+}
+
+/* ---- VXLAN receive ---- */
+
+static void kvs_fabric_drop(struct kvs_port *port, struct sk_buff *skb,
+			    enum kvs_drop_reason reason)
+{
+	kvs_forward_drop(port, skb, reason);
+}
+
+/*
+ * encap_rcv of the tunnel socket: softirq, RCU, skb->data at the UDP
+ * header. Returns 0: every datagram is consumed, switched or dropped and
+ * counted on the fabric port.
+ */
+static int kvs_vxlan_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	struct kvs_port *port = rcu_dereference_sk_user_data(sk);
+	struct kvs_network *network;
+	struct kvs_ip from = {};
+	struct vxlanhdr *vxh;
+	struct kvs_switch *sw;
+	unsigned int len;
+	u32 vni;
+
+	if (unlikely(!port)) {
+		/* the fabric is going away */
+		kfree_skb(skb);
+		return 0;
+	}
+	sw = port->sw;
+
+	/* the sending VTEP, before the outer headers go */
+	if (ip_hdr(skb)->version == 4) {
+		from.family = AF_INET;
+		from.ip4 = ip_hdr(skb)->saddr;
+	} else {
+		from.family = AF_INET6;
+		from.ip6 = ipv6_hdr(skb)->saddr;
+	}
+
+	if (!pskb_may_pull(skb, KVS_VXLAN_HLEN)) {
+		kvs_fabric_drop(port, skb, KVS_DROP_BAD_ENCAP);
+		return 0;
+	}
+	vxh = (struct vxlanhdr *)(udp_hdr(skb) + 1);
+	/* the I flag and nothing else; the byte after the VNI is reserved */
+	if (vxh->vx_flags != VXLAN_HF_VNI ||
+	    (vxh->vx_vni & cpu_to_be32(0xff))) {
+		kvs_fabric_drop(port, skb, KVS_DROP_BAD_ENCAP);
+		return 0;
+	}
+	vni = be32_to_cpu(vxh->vx_vni) >> 8;
+
+	if (!pskb_may_pull(skb, KVS_VXLAN_HLEN + ETH_HLEN)) {
+		kvs_fabric_drop(port, skb, KVS_DROP_MALFORMED);
+		return 0;
+	}
+	network = kvs_network_find(sw, vni);
+	if (!network) {
+		kvs_fabric_drop(port, skb, KVS_DROP_UNKNOWN_VNI);
+		return 0;
+	}
+
+	if (__iptunnel_pull_header(skb, KVS_VXLAN_HLEN, htons(ETH_P_TEB),
+				   false, !net_eq(sock_net(sk),
+						  dev_net(sw->dev)))) {
+		kvs_fabric_drop(port, skb, KVS_DROP_MALFORMED);
+		return 0;
+	}
+	skb_reset_mac_header(skb);
+	skb->protocol = eth_type_trans(skb, sw->dev);
+	skb_postpull_rcsum(skb, eth_hdr(skb), ETH_HLEN);
+	skb_reset_network_header(skb);
+
+	len = skb->len + ETH_HLEN;
+	kvs_stats_rx(port, len);
+	dev_sw_netstats_rx_add(sw->dev, len);
+
+	if (unlikely(!netif_running(sw->dev))) {
+		kvs_fabric_drop(port, skb, KVS_DROP_NO_ROUTE);
+		return 0;
+	}
+	kvs_switch_frame(sw, port, network, skb, &from);
+	return 0;
+}
+
+/* ---- VXLAN transmit ---- */
+
+static struct rtable *kvs_vxlan_route4(struct kvs_port *port,
+				       struct kvs_remote *r, struct net *net,
+				       __be16 sport, __be32 *saddr)
+{
+	struct kvs_fabric *fab = port->fabric;
+	struct flowi4 fl4;
+	struct rtable *rt;
+
+	rt = dst_cache_get_ip4(&r->dst_cache, saddr);
+	if (rt)
+		return rt;
+
+	memset(&fl4, 0, sizeof(fl4));
+	fl4.flowi4_oif = port->dev->ifindex;
+	fl4.flowi4_proto = IPPROTO_UDP;
+	fl4.daddr = r->ip.ip4;
+	fl4.saddr = fab->local.ip4;
+	fl4.fl4_dport = fab->dstport;
+	fl4.fl4_sport = sport;
+	rt = ip_route_output_key(net, &fl4);
+	if (IS_ERR(rt))
+		return rt;
+	dst_cache_set_ip4(&r->dst_cache, &rt->dst, fl4.saddr);
+	*saddr = fl4.saddr;
+	return rt;
+}
+
+#if IS_ENABLED(CONFIG_IPV6)
+static struct dst_entry *kvs_vxlan_route6(struct kvs_port *port,
+					  struct kvs_remote *r,
+					  struct sock *sk, __be16 sport,
+					  struct in6_addr *saddr)
+{
+	struct kvs_fabric *fab = port->fabric;
+	struct dst_entry *ndst;
+	struct flowi6 fl6;
+
+	ndst = dst_cache_get_ip6(&r->dst_cache, saddr);
+	if (ndst)
+		return ndst;
+
+	memset(&fl6, 0, sizeof(fl6));
+	fl6.flowi6_oif = port->dev->ifindex;
+	fl6.flowi6_proto = IPPROTO_UDP;
+	fl6.daddr = r->ip.ip6;
+	fl6.saddr = fab->local.ip6;
+	fl6.fl6_dport = fab->dstport;
+	fl6.fl6_sport = sport;
+	ndst = ipv6_stub->ipv6_dst_lookup_flow(sock_net(sk), sk, &fl6, NULL);
+	if (IS_ERR(ndst))
+		return ndst;
+	dst_cache_set_ip6(&r->dst_cache, ndst, &fl6.saddr);
+	*saddr = fl6.saddr;
+	return ndst;
+}
+#endif
+
+/*
+ * Whether @skb (data at the inner Ethernet header), with @overhead bytes
+ * of outer IP, UDP and VXLAN headers, fits a path of @mtu: GSO frames by
+ * the size of their segments.
+ */
+static bool kvs_vxlan_fits(const struct sk_buff *skb, unsigned int mtu,
+			   unsigned int overhead)
+{
+	unsigned int l2 = skb_network_offset(skb);
+
+	if (mtu < overhead + l2)
+		return false;
+	if (skb_is_gso(skb))
+		return skb_gso_validate_network_len(skb, mtu - overhead - l2);
+	return skb->len <= mtu - overhead;
+}
+
+/* Push the VXLAN header and set up offloads; 0 or a drop reason + 1 */
+static int kvs_vxlan_build(struct sk_buff *skb, unsigned int headroom,
+			   u32 vni, bool udp_csum)
+{
+	struct vxlanhdr *vxh;
+
+	if (skb_cow_head(skb, headroom))
+		return KVS_DROP_NO_MEMORY + 1;
+	if (iptunnel_handle_offloads(skb, udp_csum ? SKB_GSO_UDP_TUNNEL_CSUM :
+						     SKB_GSO_UDP_TUNNEL))
+		return KVS_DROP_MALFORMED + 1;
+
+	vxh = __skb_push(skb, sizeof(*vxh));
+	vxh->vx_flags = VXLAN_HF_VNI;
+	vxh->vx_vni = cpu_to_be32(vni << 8);
+	skb_set_inner_protocol(skb, htons(ETH_P_TEB));
+	return 0;
+}
+
+static void kvs_fabric_count_tx(struct kvs_port *port, unsigned int len)
+{
+	kvs_stats_tx(port, len);
+	dev_sw_netstats_tx_add(port->sw->dev, 1, len);
+}
+
+/*
+ * One frame of @network from @from to the VTEP @r. skb->data is at the
+ * inner Ethernet header. Softirq, RCU: the socket is released only after
+ * a grace period that follows the fabric's removal.
+ */
+static void kvs_vxlan_xmit(struct kvs_port *from, struct kvs_port *port,
+			   struct kvs_remote *r, struct kvs_network *network,
+			   struct sk_buff *skb)
+{
+	struct sock *sk = port->fabric->sock->sk;
+	struct kvs_fabric *fab = port->fabric;
+	struct net *net = sock_net(sk);
+	unsigned int len, headroom;
+	bool xnet;
+	__be16 sport;
+	int reason;
+
+	if (skb_vlan_tag_present(skb)) {
+		/* a VM's own tag travels inside */
+		skb = __vlan_hwaccel_push_inside(skb);
+		if (unlikely(!skb)) {
+			kvs_stats_drop(from, KVS_DROP_NO_MEMORY);
+			dev_core_stats_rx_dropped_inc(from->sw->dev);
+			return;
+		}
+	}
+	if (unlikely(skb_warn_if_lro(skb))) {
+		kvs_forward_drop(from, skb, KVS_DROP_MALFORMED);
+		return;
+	}
+
+	sport = udp_flow_src_port(net, skb, 0, 0, true);
+	len = skb->len;
+	xnet = !net_eq(net, dev_net(from->dev));
+	skb_scrub_packet(skb, xnet);
+	/* the tunnel helpers count on skb->dev when set; kvs counts itself */
+	skb->dev = NULL;
+
+	if (r->ip.family == AF_INET) {
+		struct rtable *rt;
+		__be32 saddr;
+
+		rt = kvs_vxlan_route4(port, r, net, sport, &saddr);
+		if (IS_ERR(rt)) {
+			kvs_forward_drop(from, skb, KVS_DROP_NO_ROUTE);
+			return;
+		}
+		if (!kvs_vxlan_fits(skb, dst_mtu(&rt->dst),
+				    sizeof(struct iphdr) + KVS_VXLAN_HLEN)) {
+			ip_rt_put(rt);
+			kvs_forward_drop(from, skb, KVS_DROP_MTU);
+			return;
+		}
+		headroom = LL_RESERVED_SPACE(rt->dst.dev) + rt->dst.header_len +
+			   sizeof(struct iphdr) + KVS_VXLAN_HLEN;
+		reason = kvs_vxlan_build(skb, headroom, network->id, false);
+		if (reason) {
+			ip_rt_put(rt);
+			kvs_forward_drop(from, skb, reason - 1);
+			return;
+		}
+		kvs_fabric_count_tx(port, len);
+		udp_tunnel_xmit_skb(rt, sk, skb, saddr, r->ip.ip4, 0,
+				    ip4_dst_hoplimit(&rt->dst), htons(IP_DF),
+				    sport, fab->dstport, xnet, true);
+		return;
+	}
+
+#if IS_ENABLED(CONFIG_IPV6)
+	{
+		struct dst_entry *ndst;
+		struct in6_addr saddr;
+
+		ndst = kvs_vxlan_route6(port, r, sk, sport, &saddr);
+		if (IS_ERR(ndst)) {
+			kvs_forward_drop(from, skb, KVS_DROP_NO_ROUTE);
+			return;
+		}
+		if (!kvs_vxlan_fits(skb, dst_mtu(ndst),
+				    sizeof(struct ipv6hdr) + KVS_VXLAN_HLEN)) {
+			dst_release(ndst);
+			kvs_forward_drop(from, skb, KVS_DROP_MTU);
+			return;
+		}
+		headroom = LL_RESERVED_SPACE(ndst->dev) + ndst->header_len +
+			   sizeof(struct ipv6hdr) + KVS_VXLAN_HLEN;
+		/* IPv6 needs the UDP checksum (RFC 6935 allows zero only
+		 * where both ends are configured for it)
+		 */
+		reason = kvs_vxlan_build(skb, headroom, network->id, true);
+		if (reason) {
+			dst_release(ndst);
+			kvs_forward_drop(from, skb, reason - 1);
+			return;
+		}
+		kvs_fabric_count_tx(port, len);
+		udp_tunnel6_xmit_skb(ndst, sk, skb, NULL, &saddr, &r->ip.ip6,
+				     0, ip6_dst_hoplimit(ndst), 0, sport,
+				     fab->dstport, false);
+		return;
+	}
+#else
+	kvs_forward_drop(from, skb, KVS_DROP_NO_ROUTE);
+#endif
+}
+
+/* ---- VLAN ---- */
+
+/*
+ * The rx_handler's part for a vlan fabric port: softirq, RCU. Untagged
+ * (and priority-tagged) frames are the host's; a tag names the network.
+ */
+rx_handler_result_t kvs_fabric_vlan_rx(struct kvs_port *port,
+				       struct sk_buff *skb)
+{
+	struct kvs_switch *sw = port->sw;
+	struct kvs_network *network;
+	unsigned int len;
+	u16 vid;
+
+	if (!skb_vlan_tag_present(skb) || !skb_vlan_tag_get_id(skb))
+		return RX_HANDLER_PASS;
+
+	skb = skb_share_check(skb, GFP_ATOMIC);
+	if (unlikely(!skb)) {
+		kvs_stats_drop(port, KVS_DROP_NO_MEMORY);
+		dev_core_stats_rx_dropped_inc(sw->dev);
+		return RX_HANDLER_CONSUMED;
+	}
+
+	/* 802.1ad outside, or a second tag inside: not ours to carry */
+	if (skb->vlan_proto != htons(ETH_P_8021Q) ||
+	    eth_type_vlan(skb->protocol)) {
+		kvs_fabric_drop(port, skb, KVS_DROP_BAD_ENCAP);
+		return RX_HANDLER_CONSUMED;
+	}
+	vid = skb_vlan_tag_get_id(skb);
+	network = kvs_network_find(sw, vid);
+	if (!network) {
+		kvs_fabric_drop(port, skb, KVS_DROP_UNKNOWN_VNI);
+		return RX_HANDLER_CONSUMED;
+	}
+	if (unlikely(!skb_mac_header_was_set(skb) ||
+		     skb_mac_header_len(skb) < ETH_HLEN)) {
+		kvs_fabric_drop(port, skb, KVS_DROP_MALFORMED);
+		return RX_HANDLER_CONSUMED;
+	}
+
+	/* the priority stays with the frame; the tag goes */
+	skb->priority = skb_vlan_tag_get_prio(skb);
+	__vlan_hwaccel_clear_tag(skb);
+
+	len = skb->len + ETH_HLEN;
+	kvs_stats_rx(port, len);
+	dev_sw_netstats_rx_add(sw->dev, len);
+
+	if (unlikely(!netif_running(sw->dev))) {
+		kvs_fabric_drop(port, skb, KVS_DROP_NO_ROUTE);
+		return RX_HANDLER_CONSUMED;
+	}
+	kvs_switch_frame(sw, port, network, skb, NULL);
+	return RX_HANDLER_CONSUMED;
+}
+
+/*
+ * Tag a frame of @network for a vlan fabric; skb->data past the Ethernet
+ * header. A VM may send priority tags (VID 0), whose priority the fabric
+ * tag keeps; any other tag of its own would reach a VLAN it is not in.
+ * Returns 0 or a drop reason + 1.
+ */
+static int kvs_vlan_tag(struct kvs_network *network, struct sk_buff *skb)
+{
+	u16 prio = skb->priority <= 7 ? skb->priority : 0;
+
+	if (skb_vlan_tag_present(skb)) {
+		if (skb_vlan_tag_get_id(skb))
+			return KVS_DROP_ISOLATION + 1;
+		prio = skb_vlan_tag_get_prio(skb);
+		__vlan_hwaccel_clear_tag(skb);
+	}
+	if (eth_type_vlan(eth_hdr(skb)->h_proto))
+		return KVS_DROP_ISOLATION + 1;
+
+	__vlan_hwaccel_put_tag(skb, htons(ETH_P_8021Q),
+			       network->id | (prio << VLAN_PRIO_SHIFT));
+	return 0;
+}
+
+/* ---- transmit, either kind ---- */
+
+/*
+ * A frame of @network from the VM port @from into the fabric: to @remote
+ * (vxlan; NULL for a vlan fabric). skb->data past the Ethernet header.
+ * Softirq, RCU; consumes @skb.
+ */
+void kvs_fabric_xmit(struct kvs_port *from, struct kvs_port *fabric,
+		     struct kvs_remote *remote, struct kvs_network *network,
+		     struct sk_buff *skb)
+{
+	int reason;
+
+	if (fabric->fabric->encap == KVS_ENCAP_VLAN) {
+		reason = kvs_vlan_tag(network, skb);
+		if (reason) {
+			kvs_forward_drop(from, skb, reason - 1);
+			return;
+		}
+		kvs_forward_unicast(from, fabric, skb);
+		return;
+	}
+
+	if (unlikely(!remote)) {
+		kvs_forward_drop(from, skb, KVS_DROP_NO_ROUTE);
+		return;
+	}
+	skb_push(skb, ETH_HLEN);
+	skb_reset_mac_header(skb);
+	kvs_vxlan_xmit(from, fabric, remote, network, skb);
+}
+
+/* ---- setup and teardown ---- */
+
+/* RTNL: the vxlan fabric port whose uplink is @dev, if any */
+struct kvs_port *kvs_fabric_from_dev(const struct net_device *dev)
+{
+	struct kvs_switch *sw;
+	struct kvs_port *port;
+
+	struct kvs_pernet *pn = net_generic(dev_net(dev), kvs_pernet_id);
+
+	ASSERT_RTNL();
+	list_for_each_entry(sw, &pn->switches, node) {
+		port = rtnl_dereference(sw->fabric);
+		if (port && port->dev == dev)
+			return port;
+	}
+	return NULL;
+}
+
+static int kvs_vxlan_open(struct kvs_port *port, struct netlink_ext_ack *extack)
+{
+	struct kvs_fabric *fab = port->fabric;
+	struct net *net = dev_net(port->sw->dev);
+	struct udp_tunnel_sock_cfg tcfg = {};
+	struct udp_port_cfg cfg = {};
+	struct socket *sock;
+	int err;
+
+	if (fab->local.family == AF_INET) {
+		cfg.family = AF_INET;
+		cfg.local_ip.s_addr = fab->local.ip4;
+	} else {
+#if IS_ENABLED(CONFIG_IPV6)
+		cfg.family = AF_INET6;
+		cfg.local_ip6 = fab->local.ip6;
+		cfg.ipv6_v6only = 1;
+		cfg.use_udp6_rx_checksums = 1;
+#else
+		NL_SET_ERR_MSG(extack, "IPv6 is not available");
+		return -EAFNOSUPPORT;
+#endif
+	}
+	cfg.local_udp_port = fab->dstport;
+
+	err = udp_sock_create(net, &cfg, &sock);
+	if (err == -EADDRINUSE) {
+		NL_SET_ERR_MSG(extack,
+			       "the UDP port is already in use on the local address");
+		return err;
+	}
+	if (err == -EADDRNOTAVAIL) {
+		NL_SET_ERR_MSG(extack,
+			       "the local address is not configured on this host");
+		return err;
+	}
+	if (err) {
+		NL_SET_ERR_MSG(extack, "cannot open the vxlan socket");
+		return err;
+	}
+
+	tcfg.sk_user_data = port;
+	tcfg.encap_type = 1;
+	tcfg.encap_rcv = kvs_vxlan_rcv;
+	setup_udp_tunnel_sock(net, sock, &tcfg);
+	fab->sock = sock;
+	return 0;
+}
+
+/* A switch with a vlan fabric carries networks 1..4094 only */
+bool kvs_fabric_nets_fit_vlan(struct kvs_switch *sw)
+{
+	unsigned long id = KVS_VLAN_ID_MAX + 1;
+
+	return !xa_find(&sw->networks, &id, ULONG_MAX, XA_PRESENT);
+}
+
+/*
+ * Set up the fabric part of @port (allocated, not yet reachable): for
+ * vxlan the remote table, the gateway and the socket. RTNL.
+ */
+int kvs_fabric_init(struct kvs_port *port, const struct kvs_fabric_cfg *cfg,
+		    struct netlink_ext_ack *extack)
+{
+	struct kvs_switch *sw = port->sw;
+	struct kvs_remote *spare = NULL;
+	struct kvs_fabric *fab;
+	int err;
+
+	fab = kzalloc(sizeof(*fab), GFP_KERNEL_ACCOUNT);
+	if (!fab)
+		return -ENOMEM;
+	fab->encap = cfg->encap;
+	port->fabric = fab;
+	if (cfg->encap == KVS_ENCAP_VLAN)
+		return 0;
+
+	fab->local = cfg->local;
+	fab->dstport = htons(cfg->dstport);
+	err = rhashtable_init(&fab->remotes, &kvs_remote_params);
+	if (err)
+		goto err_free;
+
+	if (cfg->remote.family) {
+		spare = kvs_remote_alloc(port, &cfg->remote,
+					 GFP_KERNEL_ACCOUNT);
+		if (!spare) {
+			err = -ENOMEM;
+			goto err_table;
+		}
+		spin_lock_bh(&sw->fdb_lock);
+		fab->gateway = kvs_remote_get(port, &cfg->remote, &spare);
+		spin_unlock_bh(&sw->fdb_lock);
+		if (spare)
+			kvs_remote_free(spare);
+		if (!fab->gateway) {
+			err = -ENOMEM;
+			goto err_table;
+		}
+	}
+
+	err = kvs_vxlan_open(port, extack);
+	if (err)
+		goto err_gateway;
+	return 0;
+
+err_gateway:
+	if (fab->gateway) {
+		spin_lock_bh(&sw->fdb_lock);
+		kvs_remote_put(fab->gateway);
+		spin_unlock_bh(&sw->fdb_lock);
+	}
+err_table:
+	/* a remote freed by the put waits for RCU; the table is empty */
+	rhashtable_destroy(&fab->remotes);
+err_free:
+	kfree(fab);
+	port->fabric = NULL;
+	return err;
+}
+
+/*
+ * Before detach: the fabric takes no frame from the socket any more.
+ * The caller then waits for the frames in flight and flushes the fdb.
+ */
+void kvs_fabric_stop(struct kvs_port *port)
+{
+	struct kvs_fabric *fab = port->fabric;
+
+	if (fab->sock)
+		rcu_assign_sk_user_data(fab->sock->sk, NULL);
+}
+
+/*
+ * After detach, with the fdb entries to the fabric flushed: drop the
+ * gateway, close the socket (udp_tunnel_sock_release waits for RCU
+ * readers, which may still be sending through it). RTNL.
+ */
+void kvs_fabric_release(struct kvs_port *port)
+{
+	struct kvs_fabric *fab = port->fabric;
+	struct kvs_switch *sw = port->sw;
+
+	if (fab->encap != KVS_ENCAP_VXLAN)
+		return;
+	if (fab->gateway) {
+		spin_lock_bh(&sw->fdb_lock);
+		kvs_remote_put(fab->gateway);
+		spin_unlock_bh(&sw->fdb_lock);
+		fab->gateway = NULL;
+	}
+	udp_tunnel_sock_release(fab->sock);
+	fab->sock = NULL;
+	/*
+	 * Empty: every remote left it when its last user went. Those still
+	 * waiting for RCU are no longer in it.
+	 */
+	rhashtable_destroy(&fab->remotes);
+}
