@@ -62,10 +62,14 @@
  * @KVS_CMD_PORT_DEL: detach a port
  * @KVS_CMD_PORT_GET: get or dump ports, with their counters
  * @KVS_CMD_PORT_SET: change PORT_MACS, PORT_LEARNING, PORT_MAX_MACS or
- *	PORT_BUM_LIMIT of a VM port
+ *	PORT_BUM_LIMIT of a VM port, or PORT_LEARNING of a fabric port
  * @KVS_CMD_FDB_NEW: add a static entry: MAC in NET_ID to PORT_* (a VM port
- *	of that network) or to FDB_REMOTE_IP4/IP6 (a VTEP behind the fabric)
- * @KVS_CMD_FDB_DEL: delete an entry, static or learned
+ *	of that network) or to FDB_REMOTE_IP4/IP6 (a VTEP behind the vxlan
+ *	fabric); MAC 00:00:00:00:00:00 with a remote appends the VTEP to the
+ *	network's flood list (head-end replication of unknown and BUM frames)
+ * @KVS_CMD_FDB_DEL: delete an entry, static or learned; with a remote, the
+ *	entry must be at it; MAC 00:00:00:00:00:00 removes that flood list
+ *	member, or every member without a remote
  * @KVS_CMD_FDB_GET: dump entries
  * @KVS_CMD_STATS_GET: counters of a switch (totals) or of a port (doit), or
  *	of every port (dump); replies carry KVS_ATTR_STATS
@@ -130,17 +134,19 @@ enum kvs_encap {
 
 /* KVS_ATTR_FDB_FLAGS bits */
 #define KVS_FDB_F_STATIC	0x1	/* configured, never ages */
-#define KVS_FDB_F_REMOTE	0x2	/* behind the fabric, at a VTEP */
+#define KVS_FDB_F_REMOTE	0x2	/* behind the fabric (a VTEP, a vlan uplink) */
 
 /**
  * enum kvs_drop_reason - why a frame was dropped; one counter each
  * @KVS_DROP_NO_ROUTE: nowhere to send it (no other port, hairpin)
- * @KVS_DROP_ISOLATION: it would have crossed networks
+ * @KVS_DROP_ISOLATION: it would have crossed networks (also: a VM's own
+ *	802.1Q tag, VID != 0, toward a vlan fabric)
  * @KVS_DROP_SPOOFED_SRC: source MAC not allowed on that port (not one of
  *	its configured MACs, another port's static MAC, multicast or zero)
  * @KVS_DROP_MAC_LIMIT: new source MAC beyond the port's max-macs
  * @KVS_DROP_STORM_LIMIT: broadcast/multicast/unknown beyond bum-limit
- * @KVS_DROP_BAD_ENCAP: malformed encapsulation from the fabric
+ * @KVS_DROP_BAD_ENCAP: malformed encapsulation from the fabric (VXLAN
+ *	header short, flags other than I, reserved bits; 802.1ad or two tags)
  * @KVS_DROP_UNKNOWN_VNI: fabric frame for a VNI/VID with no network
  * @KVS_DROP_MTU: larger than the egress device allows
  * @KVS_DROP_NO_MEMORY: allocation (clone, headroom) failed

@@ -228,6 +228,8 @@ static int put_fabric(struct nl_msg *msg, const struct port_args *p)
 	if (p->dstport_str)
 		err |= nla_put_u16(msg, KVS_FABRIC_ATTR_DSTPORT, p->dstport);
 	err |= nla_nest_end(msg, nest);
+	if (p->learning_str)
+		err |= nla_put_u8(msg, KVS_ATTR_PORT_LEARNING, p->learning);
 	return err;
 }
 
@@ -246,7 +248,11 @@ static int port_add(struct kvs *ctx, struct args *a)
 	if (!p.sw)
 		return arg_missing(ctx, "switch SWITCH");
 	if (p.fabric) {
-		if (p.first_set)
+		/* a vxlan fabric port learns remote MACs, or not */
+		if (p.first_set && !(p.encap == KVS_ENCAP_VXLAN &&
+				     !strcmp(p.first_set, "learning") &&
+				     !p.macs_given && !p.max_macs_str &&
+				     !p.bum_str && !p.gfm_str))
 			return kvs_err(ctx, "\"%s\" cannot be used with a fabric port",
 				       p.first_set);
 		if (p.encap == KVS_ENCAP_VLAN && p.first_vxlan)
@@ -451,6 +457,18 @@ static int port_print(struct kvs *ctx, struct nlattr **tb, const char *dev,
 		if (!ctx->json)
 			printf(" fabric");
 		fabric_print(ctx, o, tb[KVS_ATTR_PORT_FABRIC]);
+		if (tb[KVS_ATTR_PORT_LEARNING] && ctx->json)
+			jadd_bool(o, "learning",
+				  nla_get_u8(tb[KVS_ATTR_PORT_LEARNING]));
+		else if (tb[KVS_ATTR_PORT_LEARNING])
+			printf(" learning %s",
+			       nla_get_u8(tb[KVS_ATTR_PORT_LEARNING]) ? "on" : "off");
+		if (tb[KVS_ATTR_PORT_LEARNED] && ctx->json)
+			jadd_u64(o, "learned",
+				 nla_get_u32(tb[KVS_ATTR_PORT_LEARNED]));
+		else if (tb[KVS_ATTR_PORT_LEARNED])
+			printf(" learned %u",
+			       nla_get_u32(tb[KVS_ATTR_PORT_LEARNED]));
 	} else if (ctx->json) {
 		if (tb[KVS_ATTR_NET_ID])
 			jadd_u64(o, "net", nla_get_u32(tb[KVS_ATTR_NET_ID]));
@@ -544,6 +562,7 @@ static const struct kvs_command port_cmds[] = {
 	  "dev IFNAME switch SWITCH net ID [ mac MAC ]... [ learning { on | off } ]\n"
 	  " [ max-macs N ] [ bum-limit PPS ] [ group-fwd-mask MASK ]\n"
 	  "dev IFNAME switch SWITCH fabric vxlan local ADDR [ remote ADDR ] [ dstport PORT ]\n"
+	  " [ learning { on | off } ]\n"
 	  "dev IFNAME switch SWITCH fabric vlan" },
 	{ "set", NULL, port_set,
 	  "dev IFNAME [ mac { MAC | none } ]... [ learning { on | off } ]\n"
