@@ -5,7 +5,7 @@
 #   make [KERNELRELEASE=6.1.0-NN-amd64 | KERNELDIR=/path/to/tree]   kvs.ko and the tool
 #   make check      everything the CI runs: four lanes (6.1, 6.12, 6.12-rt, debug kernel)
 #   make check-quick  one lane: builds, checkpatch, sparse, selftests in a VM (6.1)
-#   make demo       two isolated networks on one switch, in a VM (or here if kvs can load)
+#   make demo       two isolated networks on one switch and a server over VXLAN, in a VM (or here)
 #   make help       all targets
 #
 # Caches (the initramfs, the checkpatch script) go to $(KVS_CACHE); nothing else is
@@ -219,7 +219,7 @@ help:
 	@echo "  check-debug   the selftests on a KASAN/lockdep/kmemleak kernel built from linux-source-6.1"
 	@echo "  kernels       install the other kernels kvs is tested on (6.12, 6.12-rt)"
 	@echo "  check-kernels check-quick on the default kernel and each of those; ends with the sum"
-	@echo "  demo          two isolated networks on one switch (in a VM unless kvs loads here)"
+	@echo "  demo          two isolated networks, one switch, a server over VXLAN (in a VM unless kvs loads here)"
 	@echo "  kernelrelease, version   print them"
 	@echo "  clean"
 	@echo "Variables: KERNELRELEASE, KERNELDIR, KVS_VERSION, KVS_CACHE, DESTDIR"

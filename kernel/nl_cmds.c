@@ -282,10 +282,9 @@ static int kvs_nl_fabric_cfg(struct nlattr **attrs, struct kvs_fabric_cfg *cfg,
 		    tb[KVS_FABRIC_ATTR_LOCAL_IP6] ||
 		    tb[KVS_FABRIC_ATTR_REMOTE_IP4] ||
 		    tb[KVS_FABRIC_ATTR_REMOTE_IP6] ||
-		    tb[KVS_FABRIC_ATTR_DSTPORT] ||
-		    attrs[KVS_ATTR_PORT_LEARNING]) {
+		    tb[KVS_FABRIC_ATTR_DSTPORT]) {
 			NL_SET_ERR_MSG_ATTR(extack, nest,
-					    "a vlan fabric takes no local, remote, dstport or learning");
+					    "a vlan fabric takes no local, remote or dstport");
 			return -EINVAL;
 		}
 		return 0;

@@ -248,13 +248,15 @@ static int port_add(struct kvs *ctx, struct args *a)
 	if (!p.sw)
 		return arg_missing(ctx, "switch SWITCH");
 	if (p.fabric) {
-		/* a vxlan fabric port learns remote MACs, or not */
-		if (p.first_set && !(p.encap == KVS_ENCAP_VXLAN &&
-				     !strcmp(p.first_set, "learning") &&
-				     !p.macs_given && !p.max_macs_str &&
-				     !p.bum_str && !p.gfm_str))
+		/* of the settings, a fabric port has only learning */
+		const char *bad = p.macs_given ? "mac" :
+				  p.max_macs_str ? "max-macs" :
+				  p.bum_str ? "bum-limit" :
+				  p.gfm_str ? "group-fwd-mask" : NULL;
+
+		if (bad)
 			return kvs_err(ctx, "\"%s\" cannot be used with a fabric port",
-				       p.first_set);
+				       bad);
 		if (p.encap == KVS_ENCAP_VLAN && p.first_vxlan)
 			return kvs_err(ctx, "\"%s\" is only valid with \"fabric vxlan\"",
 				       p.first_vxlan);
@@ -563,7 +565,7 @@ static const struct kvs_command port_cmds[] = {
 	  " [ max-macs N ] [ bum-limit PPS ] [ group-fwd-mask MASK ]\n"
 	  "dev IFNAME switch SWITCH fabric vxlan local ADDR [ remote ADDR ] [ dstport PORT ]\n"
 	  " [ learning { on | off } ]\n"
-	  "dev IFNAME switch SWITCH fabric vlan" },
+	  "dev IFNAME switch SWITCH fabric vlan [ learning { on | off } ]" },
 	{ "set", NULL, port_set,
 	  "dev IFNAME [ mac { MAC | none } ]... [ learning { on | off } ]\n"
 	  " [ max-macs N ] [ bum-limit PPS ] [ group-fwd-mask MASK ]" },
