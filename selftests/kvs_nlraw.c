@@ -846,10 +846,45 @@ static void test_nests(void)
 		put_u8(&m, KVS_ATTR_PORT_TYPE, KVS_PORT_FABRIC);
 		nest_start(&m, KVS_ATTR_PORT_FABRIC);
 		put_u8(&m, KVS_FABRIC_ATTR_ENCAP, KVS_ENCAP_VXLAN);
-		put_raw(&m, KVS_FABRIC_ATTR_LOCAL_IP4, "\xc0\x00\x02\x01", 4);
+		/* TEST-NET-3: configured nowhere in the test VM */
+		put_raw(&m, KVS_FABRIC_ATTR_LOCAL_IP4, "\xcb\x00\x71\x4d", 4);
 		nest_end(&m);
-		expect("PORT_NEW fabric vxlan: EOPNOTSUPP (not supported yet)",
-		       &m, -EOPNOTSUPP, 0, true);
+		expect("PORT_NEW fabric vxlan, local address not on the host: EADDRNOTAVAIL",
+		       &m, -EADDRNOTAVAIL, 0, true);
+
+		msg_init(&m, KVS_CMD_PORT_NEW, 0);
+		put_free_dev(&m);
+		put_switch(&m);
+		put_u8(&m, KVS_ATTR_PORT_TYPE, KVS_PORT_FABRIC);
+		nest_start(&m, KVS_ATTR_PORT_FABRIC);
+		put_u8(&m, KVS_FABRIC_ATTR_ENCAP, KVS_ENCAP_VXLAN);
+		nest_end(&m);
+		expect("PORT_NEW fabric vxlan without a local address: EINVAL",
+		       &m, -EINVAL, 0, true);
+
+		msg_init(&m, KVS_CMD_PORT_NEW, 0);
+		put_free_dev(&m);
+		put_switch(&m);
+		put_u8(&m, KVS_ATTR_PORT_TYPE, KVS_PORT_FABRIC);
+		nest_start(&m, KVS_ATTR_PORT_FABRIC);
+		put_u8(&m, KVS_FABRIC_ATTR_ENCAP, KVS_ENCAP_VXLAN);
+		put_raw(&m, KVS_FABRIC_ATTR_LOCAL_IP4, "\xef\x01\x01\x01", 4);
+		nest_end(&m);
+		expect("PORT_NEW fabric vxlan, multicast local 239.1.1.1: EINVAL",
+		       &m, -EINVAL, 0, true);
+
+		msg_init(&m, KVS_CMD_PORT_NEW, 0);
+		put_free_dev(&m);
+		put_switch(&m);
+		put_u8(&m, KVS_ATTR_PORT_TYPE, KVS_PORT_FABRIC);
+		nest_start(&m, KVS_ATTR_PORT_FABRIC);
+		put_u8(&m, KVS_FABRIC_ATTR_ENCAP, KVS_ENCAP_VXLAN);
+		put_raw(&m, KVS_FABRIC_ATTR_LOCAL_IP4, "\xcb\x00\x71\x4d", 4);
+		put_raw(&m, KVS_FABRIC_ATTR_REMOTE_IP6,
+			"\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x02", 16);
+		nest_end(&m);
+		expect("PORT_NEW fabric vxlan, IPv4 local and IPv6 remote: EINVAL",
+		       &m, -EINVAL, 0, true);
 
 		msg_init(&m, KVS_CMD_PORT_NEW, 0);
 		put_free_dev(&m);
@@ -857,19 +892,30 @@ static void test_nests(void)
 		put_u8(&m, KVS_ATTR_PORT_TYPE, KVS_PORT_FABRIC);
 		nest_start(&m, KVS_ATTR_PORT_FABRIC);
 		put_u8(&m, KVS_FABRIC_ATTR_ENCAP, KVS_ENCAP_VLAN);
+		put_u16(&m, KVS_FABRIC_ATTR_DSTPORT, 4789);
 		nest_end(&m);
-		expect("PORT_NEW fabric vlan: EOPNOTSUPP (not supported yet)",
-		       &m, -EOPNOTSUPP, 0, true);
+		expect("PORT_NEW fabric vlan with a dstport: EINVAL",
+		       &m, -EINVAL, 0, true);
+
+		msg_init(&m, KVS_CMD_PORT_NEW, 0);
+		put_free_dev(&m);
+		put_switch(&m);
+		put_u32(&m, KVS_ATTR_NET_ID, net_id);
+		nest_start(&m, KVS_ATTR_PORT_FABRIC);
+		put_u8(&m, KVS_FABRIC_ATTR_ENCAP, KVS_ENCAP_VLAN);
+		nest_end(&m);
+		expect("PORT_NEW of a VM port with fabric settings: EINVAL",
+		       &m, -EINVAL, 0, true);
 	}
 
-	if (need("FDB_NEW with a remote VTEP: EOPNOTSUPP", 1, 1, 0, 0)) {
+	if (need("FDB_NEW with a remote VTEP, switch without a fabric port", 1, 1, 0, 0)) {
 		msg_init(&m, KVS_CMD_FDB_NEW, 0);
 		put_switch(&m);
 		put_u32(&m, KVS_ATTR_NET_ID, net_id);
 		put_mac(&m, KVS_ATTR_MAC, 7);
 		put_raw(&m, KVS_ATTR_FDB_REMOTE_IP4, "\xc0\x00\x02\x02", 4);
-		expect("FDB_NEW with a remote VTEP: EOPNOTSUPP (not supported yet)",
-		       &m, -EOPNOTSUPP, 0, true);
+		expect("FDB_NEW with a remote VTEP, switch without a fabric port: EINVAL",
+		       &m, -EINVAL, 0, true);
 	}
 }
 

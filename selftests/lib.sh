@@ -767,12 +767,13 @@ send_frames() {
 
 # sniff_start NAME NETNS TAG [DEV [ETHERTYPE]] : record the frames tagged TAG
 # or TAG-* that DEV (default eth0) of NETNS receives (of ETHERTYPE, default
-# kvs_pkt's), from now until sniff_stop/check_sniff NAME
+# kvs_pkt's), from now until sniff_stop/check_sniff NAME (at most 300 s, scaled)
 sniff_start() {
 	local name=$1 ns=$2 tag=$3 dev=${4:-eth0} type=() i first
 	[ -n "${5:-}" ] && type=(type "$5")
 	: >"$TMPD/sniff.$name"	# not the "ready" of an earlier sniffer
-	ip netns exec "$ns" "$KVS_PKT" sniff "$dev" tag "$tag" "${type[@]}" timeout 120000 \
+	ip netns exec "$ns" "$KVS_PKT" sniff "$dev" tag "$tag" "${type[@]}" \
+		timeout $((300000 * ${KVS_TIMEOUT_SCALE:-1})) \
 		>"$TMPD/sniff.$name" 2>&1 &
 	SNIFF_PID[$name]=$!
 	defer_pid $!
