@@ -45,7 +45,8 @@ COMMAND runs as root from the top of the work tree, with userspace/kvs first in 
   -h          this help
 
 Environment: KVS_CACHE (cache directory, default /var/cache/kvs), KVS_VM_APPEND (more
-kernel command line); the selftests' knobs FDB_SCALE, CHURN_SECS, TENANT_FLOOD, NLFUZZ_*
+kernel command line); the selftests' knobs FDB_SCALE, CHURN_SECS, TENANT_FLOOD, NLFUZZ_*,
+KVS_TESTS_SKIP
 and FRAMEFUZZ_* are passed on to the guest.
 EOF
 }
@@ -245,7 +246,7 @@ fi
 	printf ')\n'
 	[ -z "$tscale" ] || printf 'export KVS_TIMEOUT_SCALE=%q\n' "$tscale"
 	# the selftests' own knobs (amounts of work, seeds) reach the guest as they are set here
-	for v in $(compgen -e | grep -E '^(FDB_SCALE|CHURN_SECS|TENANT_FLOOD|NLFUZZ_[A-Z]+|FRAMEFUZZ_[A-Z]+)$'); do
+	for v in $(compgen -e | grep -E '^(FDB_SCALE|CHURN_SECS|TENANT_FLOOD|NLFUZZ_[A-Z]+|FRAMEFUZZ_[A-Z]+|KVS_TESTS_SKIP)$'); do
 		printf 'export %s=%q\n' "$v" "${!v}"
 	done
 } >"$res/env"
