@@ -3,9 +3,13 @@
 #
 # badinput.sh - every kind of wrong request is refused and changes nothing:
 # through the CLI (missing, unknown, out-of-range and wrongly typed
-# arguments; objects that do not exist or already exist; the fabric forms
-# that are not supported yet), then as raw netlink messages (kvs_nlraw).
-# Each refusal must exit 1 with one "Error: ..." line; the state shown by
+# arguments; objects that do not exist or already exist; fabric ports and
+# remote entries that do not fit: no local address, mixed address families,
+# a local address the host does not have, a second fabric port, a VLAN
+# fabric with networks above 4094 and the other way round, remote entries
+# without a fabric, multicast remote MACs, flood-list members that are not
+# there), then as raw netlink messages (kvs_nlraw). Each refusal must exit 1
+# with one "Error: ..." line; the state shown by
 # `kvs -j {switch,net,port,fdb} show` must be the same before and after.
 #
 #  +-------------+     +-------------+
@@ -14,8 +18,9 @@
 #  +------|------+            |
 #  |     P1      |           P2 (not attached)
 #  | mac M1      |
-#  |  switch $SW, networks 100 and 200
-#  +-------------+
+#  |  switch $SW, networks 100 and 200     U1, U2: uplinks (dummies, not
+#  +-------------+                        attached; U1 has 192.0.2.1/24)
+#  switch $SWV (made later): network 5000, then a VLAN fabric on U3 (dummy)
 
 # shellcheck disable=SC2016,SC2317 # jq programs in single quotes; functions called through check
 
@@ -33,6 +38,12 @@ NS2=kvs-bad-$PID-2
 M1=02:00:00:60:00:01
 MN=02:00:00:60:00:99
 UNSUP='not supported'
+U1=k${PID}u1		# fabric uplinks: dummies (Ethernet, no peer needed)
+U2=k${PID}u2
+U3=k${PID}u3
+SWV=k${PID}v
+LOCAL=192.0.2.1		# configured on U1
+NOADDR=198.51.100.77	# configured nowhere
 
 mk_switch "$SW"
 mk_net "$SW" 100
@@ -40,6 +51,19 @@ mk_net "$SW" 200
 mk_vm "$NS1" "$SW" 100 10.0.0.1/24 $M1 mac $M1; P1=$VM_DEV
 mk_veth "k${PID}f" "$NS2"
 P2=k${PID}f
+modprobe dummy 2>/dev/null
+for u in "$U1" "$U2" "$U3"; do
+	defer_link "$u"
+done
+ipb <<EOF
+link add $U1 type dummy
+link add $U2 type dummy
+link add $U3 type dummy
+link set dev $U1 addrgenmode none up
+link set dev $U2 addrgenmode none up
+link set dev $U3 addrgenmode none up
+addr add $LOCAL/24 dev $U1
+EOF
 
 before=$(kvs_state)
 check_match "the state shows $SW, its networks and $P1" \
@@ -162,12 +186,31 @@ k fdb del $MN net 100 switch "$SW"
 k stats show dev "$P2"
 k stats show switch "$NEW"
 
-# ---- CLI: fabric forms, not supported yet ----------------------------------------
+# ---- CLI: fabric ports that do not fit, on a switch without one ---------------------
 
-km "$UNSUP" port add dev "$P2" switch "$SW" fabric vxlan local 192.0.2.1
-km "$UNSUP" port add dev "$P2" switch "$SW" fabric vxlan local 192.0.2.1 remote 192.0.2.2 dstport 4789
-km "$UNSUP" port add dev "$P2" switch "$SW" fabric vlan
-km "$UNSUP" fdb add $MN net 100 switch "$SW" remote 192.0.2.2
+km 'local' port add dev "$U1" switch "$SW" fabric vxlan
+km 'local' port add dev "$U1" switch "$SW" fabric vxlan remote 192.0.2.2 dstport 4789
+km 'family' port add dev "$U1" switch "$SW" fabric vxlan local $LOCAL remote 2001:db8::2
+km 'family' port add dev "$U1" switch "$SW" fabric vxlan local 2001:db8::1 remote 192.0.2.2
+km 'dstport' port add dev "$U1" switch "$SW" fabric vxlan local $LOCAL dstport 0
+km 'dstport' port add dev "$U1" switch "$SW" fabric vxlan local $LOCAL dstport 70000
+km 'dstport' port add dev "$U1" switch "$SW" fabric vxlan local $LOCAL dstport -1
+km 'dstport' port add dev "$U1" switch "$SW" fabric vxlan local $LOCAL dstport
+km 'local' port add dev "$U1" switch "$SW" fabric vxlan local
+km 'local' port add dev "$U1" switch "$SW" fabric vxlan local 192.0.2.300
+km 'fabric' port add dev "$U1" switch "$SW" fabric bogus
+km 'fabric' port add dev "$U1" switch "$SW" fabric
+km 'vxlan' port add dev "$U1" switch "$SW" fabric vlan local $LOCAL
+km 'vxlan' port add dev "$U1" switch "$SW" fabric vlan dstport 4789
+km 'vxlan' port add dev "$U1" switch "$SW" net 100 local $LOCAL
+km 'fabric' port add dev "$U1" switch "$SW" fabric vxlan local $LOCAL mac $MN
+km 'fabric' port add dev "$U1" switch "$SW" fabric vxlan local $LOCAL max-macs 10
+k port add dev "$U1" switch "$SW" fabric vxlan local $LOCAL net 100
+# refused by the kernel
+km 'local address' port add dev "$U1" switch "$SW" fabric vxlan local $NOADDR
+km 'local address' port add dev "$U1" switch "$SW" fabric vxlan local 2001:db8::77
+km 'fabric' fdb add $MN net 100 switch "$SW" remote 192.0.2.2
+km 'fabric' fdb add 00:00:00:00:00:00 net 100 switch "$SW" remote 192.0.2.2
 km "$UNSUP" port set dev "$P1" bum-limit 100
 
 # ---- link-local groups that are never forwarded ------------------------------------
@@ -181,7 +224,7 @@ km "$GFM" port add dev "$P2" switch "$SW" net 100 group-fwd-mask 0xffff
 after=$(kvs_state)
 check_eq "CLI refusals left the state unchanged" "$after" "$before"
 check_fail "no switch $NEW was made" link_exists "$NEW"
-check_eq "$P2 is still unattached" "$(master_of "$P2")" none
+check_eq "$P2 and $U1 are still unattached" "$(master_of "$P2") $(master_of "$U1")" "none none"
 
 # ---- raw netlink ------------------------------------------------------------------
 
@@ -195,6 +238,53 @@ check_eq "kvs_nlraw: no failed check" "$(grep -c '^not ok' <<<"$out")" 0
 after=$(kvs_state)
 check_eq "raw requests left the state unchanged" "$after" "$before"
 check_eq "M1 is still a static entry of $P1" "$(fdb_field "$SW" 100 $M1 dev) $(fdb_field "$SW" 100 $M1 state)" "$P1 static"
+
+# ---- fabric ports and remote entries that do not fit ---------------------------------
+
+must "$KVS" port add dev "$U1" switch "$SW" fabric vxlan local $LOCAL remote 192.0.2.2
+must "$KVS" fdb add 00:00:00:00:00:00 net 100 switch "$SW" remote 192.0.2.3
+mk_switch "$SWV"
+mk_net "$SWV" 5000
+before=$(kvs_state)
+check_match "the state shows the fabric port $U1 and the flood-list member" \
+	"\"$U1\".*\"192\\.0\\.2\\.3\"" "$(jq -c '[.ports[].dev, .fdb[].remote]' <<<"$before")"
+
+km 'already has a fabric port' port add dev "$U2" switch "$SW" fabric vxlan local $LOCAL dstport 4790
+km 'already has a fabric port' port add dev "$U2" switch "$SW" fabric vlan
+k port add dev "$U1" switch "$SW" fabric vxlan local $LOCAL dstport 4791
+k port add dev "$U1" switch "$SW" net 100
+km 'unicast' fdb add 01:00:5e:00:00:01 net 100 switch "$SW" remote 192.0.2.2
+km 'unicast' fdb add ff:ff:ff:ff:ff:ff net 100 switch "$SW" remote 192.0.2.2
+km 'family' fdb add $MN net 100 switch "$SW" remote 2001:db8::2
+km 'family' fdb add 00:00:00:00:00:00 net 100 switch "$SW" remote 2001:db8::2
+k fdb add $MN net 300 switch "$SW" remote 192.0.2.2
+k fdb add $MN net 100 switch "$SW" remote 192.0.2.2 dev "$P1"
+km 'flood list' \
+	fdb del 00:00:00:00:00:00 net 100 switch "$SW" remote 192.0.2.9
+km 'flood list' \
+	fdb del 00:00:00:00:00:00 net 200 switch "$SW" remote 192.0.2.3
+k fdb del $MN net 100 switch "$SW" remote 192.0.2.2
+# another switch cannot take the UDP port $SW's fabric has
+k port add dev "$U2" switch "$SWV" fabric vxlan local $LOCAL
+check_eq "fabric refusals left the state unchanged" "$(kvs_state)" "$before"
+check_eq "$U2 is still unattached" "$(master_of "$U2")" none
+must "$KVS" port del dev "$U1"
+
+# a VLAN fabric carries VIDs 1..4094: networks above that and the fabric exclude each other
+before=$(kvs_state)
+km '4094' port add dev "$U3" switch "$SWV" fabric vlan
+check_eq "a VLAN fabric refused while network 5000 exists: nothing changed" "$(kvs_state)" "$before"
+check_eq "$U3 is still unattached" "$(master_of "$U3")" none
+must "$KVS" net del 5000 switch "$SWV"
+must "$KVS" net add 4094 switch "$SWV"
+must "$KVS" port add dev "$U3" switch "$SWV" fabric vlan
+before=$(kvs_state)
+km '4094' net add 5000 switch "$SWV"
+km '4094' net add 4095 switch "$SWV"
+km 'already has a fabric port' port add dev "$U2" switch "$SWV" fabric vlan
+check_eq "networks above 4094 refused on a VLAN fabric switch: nothing changed" "$(kvs_state)" "$before"
+must "$KVS" switch del "$SWV"
+check_eq "$U3 is free again once $SWV is gone" "$(master_of "$U3")" none
 
 # ---- at most KVS_NETS_MAX (4096) networks per switch -----------------------------------
 

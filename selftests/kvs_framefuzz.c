@@ -3,20 +3,32 @@
  * kvs_framefuzz - random and mutated frames into the ports of a kvs switch,
  * each one's fate predicted, for framefuzz.sh.
  *
- *   kvs_framefuzz -a NETNS_A -d NETNS_D [-T TAP] [-L DEV]... -A MAC_A -B MAC_B
- *                 -D MAC_D [-M MTU_A] [-s SEED] [-n COUNT] [-t SECONDS]
+ *   kvs_framefuzz -a NETNS_A -d NETNS_D [-T TAP]
+ *                 [-f NETNS_F [-V MTU_F] [-G [-U MAX_F]]] [-L DEV]...
+ *                 -A MAC_A -B MAC_B -D MAC_D [-M MTU_A] [-s SEED]
+ *                 [-n COUNT] [-t SECONDS]
  *
  * The topology it predicts for (framefuzz.sh builds it):
  *   network 10: port A (veth, eth0 of NETNS_A; MTU_A, default 9000), port B
  *               and port C (veths, MTU 1500), port T (TAP, MTU 1500, if -T)
  *   network 20: port D (veth, eth0 of NETNS_D, MTU 1500), alone
+ *   fabric port F (if -f): a VXLAN fabric with neither a remote gateway nor
+ *               flood-list members (so no frame is ever sent into the
+ *               fabric), or with -G one flood-list member in network 10
+ *               and one in 20 (so every flood from a VM port also goes
+ *               into the fabric, once); NETNS_F holds Linux vxlan devices
+ *               vx10 (VNI 10) and vx20 (VNI 20), MTU MTU_F (default 8950),
+ *               whose remote is the fabric port's local address: frames
+ *               written to them reach the switch decapsulated, through
+ *               the fabric port
  *   static fdb entries: MAC_A on A, MAC_B on B, MAC_D on D (network 20);
  *   learning on, no MAC lists, max-macs 0; nothing else sends.
- * Frames go out of eth0 of NETNS_A and NETNS_D through AF_PACKET sockets and
- * into T through its file descriptor (IFF_TAP | IFF_NO_PI | IFF_VNET_HDR)
- * with a virtio_net_hdr: plain, valid TSO (non-linear skbs, GSO), or bogus.
- * -L DEV opens an AF_PACKET listener on DEV (here: the ports' netdevs) for
- * the whole run, so that the switch sees shared skbs.
+ * Frames go out of eth0 of NETNS_A and NETNS_D and vx10/vx20 of NETNS_F
+ * through AF_PACKET sockets and into T through its file descriptor
+ * (IFF_TAP | IFF_NO_PI | IFF_VNET_HDR) with a virtio_net_hdr: plain, valid
+ * TSO (non-linear skbs, GSO), or bogus. -L DEV opens an AF_PACKET listener on
+ * DEV (here: the ports' netdevs, and the fabric's uplink) for the whole run,
+ * so that the switch sees shared skbs.
  *
  * Per frame it computes, per design.md, what the switch must count: rx on
  * the ingress port (unless the core drops the frame before the switch: a
@@ -28,8 +40,21 @@
  * the check of an invalid source, before the one of another port's static
  * MAC). Sources come from per-port pools that are never used as
  * destinations, so learning never changes a prediction.
+ * Frames from the fabric (SPEC.md): the network is the frame's VNI; the
+ * inner frame is opaque (no tag is taken off: a tagged frame keeps its 4
+ * bytes when its size is checked against a VM port's MTU); a runt cannot be
+ * sent (the vxlan device refuses frames shorter than 14 bytes, as a veth
+ * does); the fabric port is never a flood target (split horizon, and no
+ * gateway); its sources are learned behind the peer's VTEP.
+ * Frames into the fabric (-G): a VM's tag goes back inside the frame, so a
+ * frame fits the underlay if its length as sent is at most MAX_F (default
+ * 8964: an underlay MTU of 9000 less 20 + 8 + 8 bytes of IPv4, UDP and
+ * VXLAN headers), else it is an mtu drop of the ingress port; a GSO frame
+ * fits by its segments (the TSO frames here all do). The tap then sends no
+ * bogus virtio_net_hdr (what the encapsulation makes of those is not
+ * predictable: round 1 fuzzes them without -G).
  *
- * Prints "expect ROLE COUNTER N" for ROLE in A B C D T and COUNTER in
+ * Prints "expect ROLE COUNTER N" for ROLE in A B C D T F and COUNTER in
  * rx_packets tx_packets no_route spoofed_src mtu link_local (the others must
  * not move), and "# ..." statistics. Exit 0, or 2 on a setup error.
  */
@@ -56,10 +81,10 @@
 #include "prng.h"
 
 #define FRAME_MAX	9100
-#define NLISTEN		4
+#define NLISTEN		6
 
-enum role { R_A, R_B, R_C, R_D, R_T, NROLES };
-static const char role_name[NROLES] = { 'A', 'B', 'C', 'D', 'T' };
+enum role { R_A, R_B, R_C, R_D, R_T, R_F, NROLES };
+static const char role_name[NROLES] = { 'A', 'B', 'C', 'D', 'T', 'F' };
 
 enum ctr { C_RX, C_TX, C_NO_ROUTE, C_SPOOFED, C_MTU, C_LINK_LOCAL, NCTRS };
 static const char *const ctr_name[NCTRS] = {
@@ -67,8 +92,8 @@ static const char *const ctr_name[NCTRS] = {
 };
 
 static unsigned long expect[NROLES][NCTRS];
-static unsigned int limit[NROLES];	/* largest frame (skb->len) a port takes: MTU + 18 */
-static bool have_tap;
+static unsigned int limit[NROLES];	/* largest frame (skb->len) a port takes: MTU + 18; F: -U */
+static bool have_tap, have_fabric, have_gateway;
 
 static uint8_t mac_a[6], mac_b[6], mac_d[6];
 
@@ -133,12 +158,12 @@ static bool is_link_local(const uint8_t *d)
 }
 
 /*
- * Build a random frame from @from into @f: fills the Ethernet header, VLAN
- * tags and payload. Returns the destination kind; *bad_src tells whether
- * the source must be refused, and why.
+ * Build a random frame from @from in network @net into @f: fills the
+ * Ethernet header, VLAN tags and payload. Returns the destination kind;
+ * *bad_src tells whether the source must be refused, and why.
  */
-static enum dst_kind build(enum role from, struct frame *f, size_t len, enum src_kind *bad_src,
-			   bool allow_qinq)
+static enum dst_kind build(enum role from, int net, struct frame *f, size_t len,
+			   enum src_kind *bad_src, bool allow_qinq)
 {
 	uint8_t *p = f->buf;
 	enum dst_kind dk = rnd(NDST);
@@ -191,7 +216,10 @@ static enum dst_kind build(enum role from, struct frame *f, size_t len, enum src
 			pool_src(from, p + 6);
 			break;
 		}
-		memcpy(p + 6, from == R_A ? mac_b : (chance(50) ? mac_a : mac_b), 6);
+		if (net == 20)		/* the fabric, in D's network */
+			memcpy(p + 6, mac_d, 6);
+		else
+			memcpy(p + 6, from == R_A ? mac_b : (chance(50) ? mac_a : mac_b), 6);
 		*bad_src = S_STATIC_ELSEWHERE;
 		break;
 	case 3:		/* its own static MAC */
@@ -217,8 +245,19 @@ static enum dst_kind build(enum role from, struct frame *f, size_t len, enum src
 			f->tags++;
 		}
 	}
-	if (off + 2 <= len)
-		put_be16(p + off, random_type());
+	if (off + 2 <= len) {
+		uint16_t type = random_type();
+
+		/*
+		 * Newer Linux vxlan devices drop an IPv4 or IPv6 frame too
+		 * short for its IP header on transmit (skb_vlan_inet_prepare()):
+		 * frames from the fabric never claim a header they lack.
+		 */
+		if (from == R_F && ((type == ETH_P_IP && len < off + 2 + 20) ||
+				    (type == ETH_P_IPV6 && len < off + 2 + 40)))
+			type = 0x88b5;
+		put_be16(p + off, type);
+	}
 	for (i = off + 2; i < len; i++)
 		p[i] = rnd(256);
 	return dk;
@@ -230,9 +269,10 @@ static unsigned long vanished, refused, sent_ok, gso_ok, gso_refused, bogus_ok, 
 
 static int net_of(enum role r)
 {
-	return r == R_D ? 20 : 10;
+	return r == R_D ? 20 : 10;	/* (the fabric carries both) */
 }
 
+/* @skblen: the frame's length as the target port sees it */
 static void deliver(enum role from, enum role to, size_t skblen, bool gso)
 {
 	if (gso || skblen <= limit[to])
@@ -241,16 +281,19 @@ static void deliver(enum role from, enum role to, size_t skblen, bool gso)
 		expect[from][C_MTU]++;
 }
 
-/* what the switch must count for a frame that @from handed over */
-static void predict(enum role from, const struct frame *f, enum dst_kind dk,
+/* what the switch must count for a frame of network @net that @from handed over */
+static void predict(enum role from, int net, const struct frame *f, enum dst_kind dk,
 		    enum src_kind bad_src)
 {
 	size_t skblen = f->len;
 	enum role r, to;
 	int targets = 0;
 
-	/* the core untags one VLAN tag before the rx_handler; too short: freed */
-	if (f->tags) {
+	/*
+	 * the core untags one VLAN tag before the rx_handler; too short: freed.
+	 * Not so for a frame from the fabric: decapsulated, it keeps its tags.
+	 */
+	if (f->tags && from != R_F) {
 		if (f->len < ETH_HLEN + 6) {
 			vanished++;
 			return;
@@ -272,11 +315,11 @@ static void predict(enum role from, const struct frame *f, enum dst_kind dk,
 		return;
 	}
 	to = NROLES;
-	if (dk == D_MAC_A && net_of(from) == 10)
+	if (dk == D_MAC_A && net == 10)
 		to = R_A;
-	else if (dk == D_MAC_B && net_of(from) == 10)
+	else if (dk == D_MAC_B && net == 10)
 		to = R_B;
-	else if (dk == D_MAC_D && net_of(from) == 20)
+	else if (dk == D_MAC_D && net == 20)
 		to = R_D;
 	if (to != NROLES) {
 		if (to == from)
@@ -285,10 +328,20 @@ static void predict(enum role from, const struct frame *f, enum dst_kind dk,
 			deliver(from, to, skblen, f->gso);
 		return;
 	}
+	/*
+	 * never back into the fabric (split horizon); from a VM port, into the
+	 * fabric only with a flood list (-G), the tag back inside the frame
+	 */
 	for (r = 0; r < NROLES; r++) {
-		if (r == from || net_of(r) != net_of(from) || (r == R_T && !have_tap))
+		if (r == from || (r != R_F && net_of(r) != net) || (r == R_T && !have_tap))
 			continue;
-		deliver(from, r, skblen, f->gso);
+		if (r == R_F) {
+			if (from == R_F || !have_gateway)
+				continue;
+			deliver(from, r, f->len, f->gso);
+		} else {
+			deliver(from, r, skblen, f->gso);
+		}
 		targets++;
 	}
 	if (!targets)
@@ -298,9 +351,12 @@ static void predict(enum role from, const struct frame *f, enum dst_kind dk,
 /* ---- senders ---------------------------------------------------------------------- */
 
 static int sock_a = -1, sock_d = -1, tap_fd = -1, ifindex_a, ifindex_d;
+static int sock_f = -1, ifindex_f10, ifindex_f20;
 static int listen_fd[NLISTEN], nlisten;
 
-static int packet_socket_in(const char *ns, int *ifindex)
+/* an AF_PACKET socket in @ns, and the ifindex of @dev (and @dev2, if any) there */
+static int packet_socket_in(const char *ns, const char *dev, int *ifindex,
+			    const char *dev2, int *ifindex2)
 {
 	char path[256];
 	int self, nsfd, fd;
@@ -313,9 +369,12 @@ static int packet_socket_in(const char *ns, int *ifindex)
 		exit(2);
 	}
 	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
-	*ifindex = if_nametoindex("eth0");
-	if (fd < 0 || !*ifindex) {
-		fprintf(stderr, "kvs_framefuzz: no socket or eth0 in %s\n", ns);
+	*ifindex = if_nametoindex(dev);
+	if (dev2)
+		*ifindex2 = if_nametoindex(dev2);
+	if (fd < 0 || !*ifindex || (dev2 && !*ifindex2)) {
+		fprintf(stderr, "kvs_framefuzz: no socket or no %s%s%s in %s\n", dev,
+			dev2 ? " or " : "", dev2 ? dev2 : "", ns);
 		exit(2);
 	}
 	if (setns(self, CLONE_NEWNET)) {
@@ -461,19 +520,23 @@ static int parse_mac(const char *s, uint8_t *mac)
 
 int main(int argc, char **argv)
 {
-	const char *ns_a = NULL, *ns_d = NULL, *tap = NULL;
+	const char *ns_a = NULL, *ns_d = NULL, *ns_f = NULL, *tap = NULL;
 	unsigned long count = 5000, i, per_kind[8] = { 0 };
-	unsigned int mtu_a = 9000;
+	unsigned int mtu_a = 9000, mtu_f = 8950, max_f = 9000 - 20 - 8 - 8;
 	double seconds = 30, deadline;
 	uint64_t seed = 0;
 	static struct frame f;
 	int opt, r, c;
 
-	while ((opt = getopt(argc, argv, "a:d:T:L:A:B:D:M:s:n:t:")) != -1) {
+	while ((opt = getopt(argc, argv, "a:d:T:f:V:GU:L:A:B:D:M:s:n:t:")) != -1) {
 		switch (opt) {
 		case 'a': ns_a = optarg; break;
 		case 'd': ns_d = optarg; break;
 		case 'T': tap = optarg; break;
+		case 'f': ns_f = optarg; break;
+		case 'V': mtu_f = strtoul(optarg, NULL, 0); break;
+		case 'G': have_gateway = true; break;
+		case 'U': max_f = strtoul(optarg, NULL, 0); break;
 		case 'L': open_listener(optarg); break;
 		case 'A': if (parse_mac(optarg, mac_a)) return 2; break;
 		case 'B': if (parse_mac(optarg, mac_b)) return 2; break;
@@ -483,13 +546,14 @@ int main(int argc, char **argv)
 		case 'n': count = strtoul(optarg, NULL, 0); break;
 		case 't': seconds = strtod(optarg, NULL); break;
 		default:
-			fprintf(stderr, "usage: kvs_framefuzz -a NS_A -d NS_D [-T TAP] [-L DEV]... "
-				"-A MAC -B MAC -D MAC [-M MTU_A] [-s SEED] [-n COUNT] [-t SECONDS]\n");
+			fprintf(stderr, "usage: kvs_framefuzz -a NS_A -d NS_D [-T TAP] "
+				"[-f NS_F [-V MTU_F] [-G [-U MAX_F]]] [-L DEV]... -A MAC -B MAC -D MAC [-M MTU_A] "
+				"[-s SEED] [-n COUNT] [-t SECONDS]\n");
 			return 2;
 		}
 	}
-	if (!ns_a || !ns_d) {
-		fprintf(stderr, "kvs_framefuzz: -a and -d are needed\n");
+	if (!ns_a || !ns_d || (have_gateway && !ns_f)) {
+		fprintf(stderr, "kvs_framefuzz: -a and -d are needed (and -f with -G)\n");
 		return 2;
 	}
 	if (!seed) {
@@ -503,9 +567,14 @@ int main(int argc, char **argv)
 	       (unsigned long long)seed);
 	limit[R_A] = mtu_a + 18;
 	limit[R_B] = limit[R_C] = limit[R_D] = limit[R_T] = 1500 + 18;
+	limit[R_F] = max_f;
 
-	sock_a = packet_socket_in(ns_a, &ifindex_a);
-	sock_d = packet_socket_in(ns_d, &ifindex_d);
+	sock_a = packet_socket_in(ns_a, "eth0", &ifindex_a, NULL, NULL);
+	sock_d = packet_socket_in(ns_d, "eth0", &ifindex_d, NULL, NULL);
+	if (ns_f) {
+		sock_f = packet_socket_in(ns_f, "vx10", &ifindex_f10, "vx20", &ifindex_f20);
+		have_fabric = true;
+	}
 	if (tap)
 		open_tap(tap);
 
@@ -516,30 +585,41 @@ int main(int argc, char **argv)
 		bool ok;
 		enum role from;
 		size_t len;
-		int kind = rnd(100);
+		int kind = rnd(100), net;
 
 		if (i % 64 == 0)
 			drain();
-		from = kind < 45 ? R_A : kind < 60 ? R_D : (have_tap ? R_T : R_A);
+		from = kind < 38 ? R_A : kind < 51 ? R_D :
+		       kind < 70 && have_fabric ? R_F : (have_tap ? R_T : R_A);
+		/* the fabric: 7 frames in 10 into network 10 */
+		net = from == R_F ? (chance(70) ? 10 : 20) : net_of(from);
 		/* the length class */
 		switch (rnd(10)) {
 		case 0: len = rnd(ETH_HLEN); break;			/* runt < 14 */
 		case 1: len = between(ETH_HLEN, 59); break;		/* runt < 60 */
-		case 2: len = from == R_A ? between(1600, mtu_a + 14) : between(1515, 1600); break;
+		case 2:
+			len = from == R_A ? between(1600, mtu_a + 14) :
+			      from == R_F ? between(1515, mtu_f + 14) : between(1515, 1600);
+			break;
 		default: len = between(60, 1514); break;
 		}
-		if (from != R_T) {
-			dk = build(from, &f, len, &bad_src, true);
+		if (from == R_F) {
+			dk = build(from, net, &f, len, &bad_src, true);
+			ok = send_packet(sock_f, net == 10 ? ifindex_f10 : ifindex_f20, &f);
+			per_kind[5]++;
+		} else if (from != R_T) {
+			dk = build(from, net, &f, len, &bad_src, true);
 			ok = send_packet(from == R_A ? sock_a : sock_d,
 					 from == R_A ? ifindex_a : ifindex_d, &f);
 			per_kind[from == R_A ? 0 : 1]++;
 		} else {
-			int how = rnd(10);
+			/* -G: no bogus headers (7..9) */
+			int how = rnd(have_gateway ? 7 : 10);
 
 			if (how < 5) {			/* plain */
 				if (len > 1514 && chance(50))
 					len = between(1515, 9014);	/* non-linear, no GSO */
-				dk = build(from, &f, len, &bad_src, true);
+				dk = build(from, net, &f, len, &bad_src, true);
 				if (chance(20)) {
 					f.vh.flags = VIRTIO_NET_HDR_F_DATA_VALID;
 				}
@@ -547,12 +627,12 @@ int main(int argc, char **argv)
 					f.vh.hdr_len = between(14, 128);	/* fragments */
 				per_kind[2]++;
 			} else if (how < 7) {		/* valid TSO: a GSO skb */
-				dk = build(from, &f, 60, &bad_src, false);
+				dk = build(from, net, &f, 60, &bad_src, false);
 				make_tso(&f, between(3000, 9014));
 				per_kind[3]++;
 			} else {			/* bogus header, frame <= 1514 */
 				len = between(0, 1514);
-				dk = build(from, &f, len, &bad_src, false);
+				dk = build(from, net, &f, len, &bad_src, false);
 				if (f.tags > 1)
 					f.tags = 1;	/* not built: allow_qinq false */
 				f.vh.flags = rnd(8);
@@ -584,13 +664,13 @@ int main(int argc, char **argv)
 			continue;
 		}
 		sent_ok++;
-		predict(from, &f, dk, bad_src);
+		predict(from, net, &f, dk, bad_src);
 	}
 	drain();
-	printf("# %lu frames in %.1f s (seed %llu): %lu from A, %lu from D, %lu plain, "
-	       "%lu TSO and %lu bogus-header frames into the tap\n", i,
+	printf("# %lu frames in %.1f s (seed %llu): %lu from A, %lu from D, %lu from the "
+	       "fabric, %lu plain, %lu TSO and %lu bogus-header frames into the tap\n", i,
 	       seconds - (deadline - now_s()), (unsigned long long)seed, per_kind[0],
-	       per_kind[1], per_kind[2], per_kind[3], per_kind[4]);
+	       per_kind[1], per_kind[5], per_kind[2], per_kind[3], per_kind[4]);
 	printf("# %lu handed over, %lu refused by the sender's kernel, %lu dropped before "
 	       "the switch (VLAN runts); tap: %lu TSO accepted, %lu refused, %lu odd headers "
 	       "accepted, %lu refused; %lu frames drained\n", sent_ok, refused, vanished,

@@ -249,7 +249,8 @@ static int port_add(struct kvs *ctx, struct args *a)
 		return arg_missing(ctx, "switch SWITCH");
 	if (p.fabric) {
 		/* of the settings, a fabric port has only learning */
-		const char *bad = p.macs_given ? "mac" :
+		const char *bad = p.net_str ? "net" :
+				  p.macs_given ? "mac" :
 				  p.max_macs_str ? "max-macs" :
 				  p.bum_str ? "bum-limit" :
 				  p.gfm_str ? "group-fwd-mask" : NULL;
