@@ -271,12 +271,14 @@ qemu_cmd() { # ACCEL APPEND
 		-device virtio-9p-pci,fsdev=res,mount_tag=kvsres)
 }
 
-base_append="console=ttyS0 quiet panic=-1 rcupdate.rcu_cpu_stall_timeout=60"
+# The log buffer keeps every kvs debug line of the whole suite (the leak checks pair them:
+# a stock kernel's default buffer lost the first test's lines once the fabric tests came),
+# and every lockdep or KASAN report.
+base_append="console=ttyS0 quiet panic=-1 rcupdate.rcu_cpu_stall_timeout=60 log_buf_len=8M"
 # A -B kernel is the debug kernel (KASAN, lockdep): under TCG, ACPI's PCI IRQ routing (_PRT)
 # runs past ACPICA's 30 s loop limit, so IRQs are routed without it; the soft-lockup
-# detector gets its longest threshold (2 x 60 s); the log buffer keeps every lockdep or
-# KASAN report and every kvs debug line.
-[ -z "$ktree" ] || base_append+=" acpi=noirq watchdog_thresh=60 log_buf_len=8M"
+# detector gets its longest threshold (2 x 60 s).
+[ -z "$ktree" ] || base_append+=" acpi=noirq watchdog_thresh=60"
 
 # KVM only when a probe boot reaches the initramfs: on some hosts /dev/kvm opens but
 # guests hang. The answer is cached per host kernel, QEMU and guest kernel.
