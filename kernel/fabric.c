@@ -26,6 +26,7 @@
 #include <linux/rtnetlink.h>
 #include <linux/skbuff.h>
 #include <net/dst_cache.h>
+#include <net/flow_dissector.h>
 #include <net/ip.h>
 #include <net/ip_tunnels.h>
 #include <net/ipv6.h>
@@ -140,6 +141,26 @@ static void kvs_fabric_drop(struct kvs_port *port, struct sk_buff *skb,
 }
 
 /*
+ * The transport header still points to the outer UDP header, now in front
+ * of the frame. A GSO frame (a peer's TCP stream that no one segmented on
+ * the way) must find its own inner one: the egress device's queue and
+ * segmentation read it (a negative offset there reads outside the frame).
+ * Others get what the receive path gives an unset one: the network header.
+ */
+static void kvs_vxlan_inner_transport(struct sk_buff *skb)
+{
+	struct flow_keys_basic keys;
+
+	if (skb_is_gso(skb) &&
+	    skb_flow_dissect_flow_keys_basic(NULL, skb, &keys, NULL, 0, 0, 0,
+					     0)) {
+		skb_set_transport_header(skb, keys.control.thoff);
+		return;
+	}
+	skb_reset_transport_header(skb);
+}
+
+/*
  * encap_rcv of the tunnel socket: softirq, RCU, skb->data at the UDP
  * header. Returns 0: every datagram is consumed, switched or dropped and
  * counted on the fabric port.
@@ -203,6 +224,7 @@ static int kvs_vxlan_rcv(struct sock *sk, struct sk_buff *skb)
 	skb->protocol = eth_type_trans(skb, sw->dev);
 	skb_postpull_rcsum(skb, eth_hdr(skb), ETH_HLEN);
 	skb_reset_network_header(skb);
+	kvs_vxlan_inner_transport(skb);
 
 	len = skb->len + ETH_HLEN;
 	kvs_stats_rx(port, len);
