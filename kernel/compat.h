@@ -50,6 +50,42 @@ static inline void kvs_dev_set_netns_local(struct net_device *dev)
 #endif
 }
 
+/*
+ * The tc hooks of a device: tcx entries since 6.6 (CONFIG_NET_XGRESS),
+ * clsact mini qdiscs before (CONFIG_NET_CLS_ACT). Only whether one is
+ * attached matters (forward.c, the veth shortcut).
+ */
+static inline bool kvs_dev_tc_egress(const struct net_device *dev)
+{
+#if defined(CONFIG_NET_XGRESS)
+	return rcu_access_pointer(dev->tcx_egress);
+#elif defined(CONFIG_NET_CLS_ACT)
+	return rcu_access_pointer(dev->miniq_egress);
+#else
+	return false;
+#endif
+}
+
+static inline bool kvs_dev_tc_ingress(const struct net_device *dev)
+{
+#if defined(CONFIG_NET_XGRESS)
+	return rcu_access_pointer(dev->tcx_ingress);
+#elif defined(CONFIG_NET_CLS_ACT)
+	return rcu_access_pointer(dev->miniq_ingress);
+#else
+	return false;
+#endif
+}
+
+static inline bool kvs_dev_nf_egress(const struct net_device *dev)
+{
+#ifdef CONFIG_NETFILTER_EGRESS
+	return rcu_access_pointer(dev->nf_hooks_egress);
+#else
+	return false;
+#endif
+}
+
 /* ---- netlink (kernel/netlink.c, nl_*.c, notify.c) ---- */
 
 #include <net/genetlink.h>

@@ -234,7 +234,7 @@ static int kvs_vxlan_rcv(struct sock *sk, struct sk_buff *skb)
 		kvs_fabric_drop(port, skb, KVS_DROP_NO_ROUTE);
 		return 0;
 	}
-	kvs_switch_frame(sw, port, network, skb, &from);
+	kvs_switch_frame(sw, port, network, skb, &from, NULL);
 	return 0;
 }
 
@@ -499,7 +499,7 @@ rx_handler_result_t kvs_fabric_vlan_rx(struct kvs_port *port,
 		kvs_fabric_drop(port, skb, KVS_DROP_NO_ROUTE);
 		return RX_HANDLER_CONSUMED;
 	}
-	kvs_switch_frame(sw, port, network, skb, NULL);
+	kvs_switch_frame(sw, port, network, skb, NULL, NULL);
 	return RX_HANDLER_CONSUMED;
 }
 
@@ -546,7 +546,7 @@ void kvs_fabric_xmit(struct kvs_port *from, struct kvs_port *fabric,
 			kvs_forward_drop(from, skb, reason - 1);
 			return;
 		}
-		kvs_forward_unicast(from, fabric, skb);
+		kvs_forward_unicast(from, fabric, skb, NULL);
 		return;
 	}
 

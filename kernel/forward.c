@@ -10,8 +10,10 @@
 #include <linux/if_vlan.h>
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
+#include <net/sch_generic.h>
 
 #include "kvs.h"
+#include "compat.h"
 
 void kvs_forward_drop(struct kvs_port *from, struct sk_buff *skb,
 		      enum kvs_drop_reason reason)
@@ -27,10 +29,72 @@ static bool kvs_port_can_tx(const struct kvs_port *port)
 	return netif_running(port->dev) && netif_carrier_ok(port->dev);
 }
 
-static void kvs_deliver(struct kvs_port *from, struct kvs_port *to,
-			struct sk_buff *skb)
+/*
+ * The veth shortcut. A frame for a veth port would go through the port's
+ * transmit path (qdisc, tc and netfilter egress, taps), veth_xmit() and the
+ * peer's backlog to reach the peer's receive path. When nothing is attached
+ * to that transmit path, the frame can enter the peer's receive path in
+ * this softirq pass instead: the rx_handler hands it back to
+ * __netif_receive_skb_core() for another round on the peer, the way
+ * bpf_redirect_peer() does. The peer must have no rx_handler and no tc
+ * ingress, so that the round cannot come back to a switch, and no XDP
+ * program (veth runs native XDP only on its own receive queue).
+ */
+static struct net_device *kvs_veth_peer(struct kvs_port *to,
+					struct sk_buff *skb)
 {
-	unsigned int len;
+	struct net_device *dev = to->dev, *peer;
+	unsigned int i;
+
+	if (!to->veth || dev_nit_active(dev) || kvs_dev_tc_egress(dev) ||
+	    kvs_dev_nf_egress(dev))
+		return NULL;
+	for (i = 0; i < dev->real_num_tx_queues; i++)
+		if (rcu_dereference_bh(netdev_get_tx_queue(dev, i)->qdisc)->enqueue)
+			return NULL;
+
+	peer = dev->netdev_ops->ndo_get_peer_dev(dev);
+	if (!peer || rcu_access_pointer(peer->rx_handler) ||
+	    kvs_dev_tc_ingress(peer) || dev_xdp_prog_count(peer) ||
+	    !is_skb_forwardable(peer, skb))
+		return NULL;
+	return peer;
+}
+
+/*
+ * Send @skb (its Ethernet header pushed) out of @to: to @pass, into the
+ * peer's receive path, when the shortcut applies, else through
+ * dev_queue_xmit(). Either way it counts as the port's tx, and as
+ * the veth's own tx, which its peer reports as rx, as veth_xmit() would.
+ */
+static void kvs_xmit(struct kvs_port *from, struct kvs_port *to,
+		     struct sk_buff *skb, struct kvs_pass *pass)
+{
+	struct net_device *peer = pass ? kvs_veth_peer(to, skb) : NULL;
+	unsigned int len = skb->len;
+
+	if (peer) {
+		/* scrubs across netns, pulls the header for the peer */
+		if (unlikely(__dev_forward_skb(peer, skb))) {
+			kvs_stats_drop(from, KVS_DROP_NO_MEMORY);
+			dev_core_stats_rx_dropped_inc(from->sw->dev);
+			return;
+		}
+		dev_sw_netstats_tx_add(to->dev, 1, len);
+		if (pass->list)
+			list_add_tail(&skb->list, pass->list);
+		else
+			pass->skb = skb;
+	} else {
+		dev_queue_xmit(skb);
+	}
+	kvs_stats_tx(to, len);
+	dev_sw_netstats_tx_add(from->sw->dev, 1, len);
+}
+
+static void kvs_deliver(struct kvs_port *from, struct kvs_port *to,
+			struct sk_buff *skb, struct kvs_pass *pass)
+{
 	int depth;
 
 	/* an rx_handler sees the frame past its Ethernet header */
@@ -60,21 +124,21 @@ static void kvs_deliver(struct kvs_port *from, struct kvs_port *to,
 	/* the receive side's checksum and timestamp mean nothing on tx */
 	skb_forward_csum(skb);
 	skb_clear_tstamp(skb);
-
-	len = skb->len;
-	kvs_stats_tx(to, len);
-	dev_sw_netstats_tx_add(from->sw->dev, 1, len);
-	dev_queue_xmit(skb);
+	kvs_xmit(from, to, skb, pass);
 }
 
+/*
+ * @pass: where a frame for a veth peer may go instead of the port's
+ * transmit path (see kvs_veth_peer()), or NULL.
+ */
 void kvs_forward_unicast(struct kvs_port *from, struct kvs_port *to,
-			 struct sk_buff *skb)
+			 struct sk_buff *skb, struct kvs_pass *pass)
 {
 	if (unlikely(!kvs_port_can_tx(to))) {
 		kvs_forward_drop(from, skb, KVS_DROP_NO_ROUTE);
 		return;
 	}
-	kvs_deliver(from, to, skb);
+	kvs_deliver(from, to, skb, pass);
 }
 
 /* RCU: the switch's fabric port, if frames from @from may go there */
@@ -111,7 +175,7 @@ static void kvs_send(struct kvs_port *from, struct kvs_network *network,
 	if (t->port->type == KVS_PORT_FABRIC)
 		kvs_fabric_xmit(from, t->port, t->remote, network, skb);
 	else
-		kvs_deliver(from, t->port, skb);
+		kvs_deliver(from, t->port, skb, NULL);
 }
 
 /*

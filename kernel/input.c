@@ -123,11 +123,12 @@ static void kvs_policy_drop(struct kvs_port *in, struct sk_buff *skb,
  * (a VM port's own, or the VNI/VID of a fabric frame), never an fdb
  * entry's. Checks in design.md's order: source, link-local, learning
  * (static elsewhere, limits), destination. @from: the VTEP that sent a
- * frame from a vxlan fabric, else NULL. Softirq, RCU; consumes @skb.
+ * frame from a vxlan fabric, else NULL. @pass: see kvs_forward_unicast().
+ * Softirq, RCU; consumes @skb.
  */
 void kvs_switch_frame(struct kvs_switch *sw, struct kvs_port *in,
 		      struct kvs_network *network, struct sk_buff *skb,
-		      const struct kvs_ip *from)
+		      const struct kvs_ip *from, struct kvs_pass *pass)
 {
 	const struct ethhdr *eth = eth_hdr(skb);
 	struct kvs_decision d;
@@ -153,10 +154,17 @@ void kvs_switch_frame(struct kvs_switch *sw, struct kvs_port *in,
 		return;
 	}
 
+	/* a point-to-point network: the other port, whatever the address */
+	d.to = rcu_dereference(in->highway);
+	if (d.to) {
+		kvs_forward_unicast(in, d.to, skb, pass);
+		return;
+	}
+
 	kvs_classify(sw, in, network, eth->h_dest, &d);
 	switch (d.action) {
 	case KVS_ACT_UNICAST:
-		kvs_forward_unicast(in, d.to, skb);
+		kvs_forward_unicast(in, d.to, skb, pass);
 		break;
 	case KVS_ACT_FLOOD:
 		kvs_forward_flood(in, network, skb);
@@ -170,9 +178,35 @@ void kvs_switch_frame(struct kvs_switch *sw, struct kvs_port *in,
 	}
 }
 
+/*
+ * A frame of VM port @port, counted as its rx: switch it, unless the
+ * switch is down or the frame is no Ethernet frame. Softirq, RCU.
+ */
+void kvs_port_input(struct kvs_port *port, struct sk_buff *skb,
+		    struct kvs_pass *pass)
+{
+	struct kvs_switch *sw = port->sw;
+
+	/* a switch switches only while it is up, as a bridge does */
+	if (unlikely(!netif_running(sw->dev))) {
+		kvs_forward_drop(port, skb, KVS_DROP_NO_ROUTE);
+		return;
+	}
+
+	if (unlikely(!skb_mac_header_was_set(skb) ||
+		     skb_mac_header_len(skb) < ETH_HLEN)) {
+		kvs_forward_drop(port, skb, KVS_DROP_MALFORMED);
+		return;
+	}
+
+	/* a VM port's network is set at attach and never changes */
+	kvs_switch_frame(sw, port, port->network, skb, NULL, pass);
+}
+
 /* The rx_handler of VM ports */
 rx_handler_result_t kvs_handle_frame(struct sk_buff **pskb)
 {
+	struct kvs_pass pass = {};
 	struct sk_buff *skb = *pskb;
 	struct kvs_port *port;
 	struct kvs_switch *sw;
@@ -194,29 +228,28 @@ rx_handler_result_t kvs_handle_frame(struct sk_buff **pskb)
 
 	/* every frame the port hands over counts, as an Ethernet frame */
 	len = skb->len + ETH_HLEN;
-	kvs_stats_rx(port, len);
-	dev_sw_netstats_rx_add(sw->dev, len);
-
 	skb = skb_share_check(skb, GFP_ATOMIC);
 	if (unlikely(!skb)) {
+		kvs_stats_rx(port, len);
+		dev_sw_netstats_rx_add(sw->dev, len);
 		kvs_stats_drop(port, KVS_DROP_NO_MEMORY);
 		dev_core_stats_rx_dropped_inc(sw->dev);
 		return RX_HANDLER_CONSUMED;
 	}
 
-	/* a switch switches only while it is up, as a bridge does */
-	if (unlikely(!netif_running(sw->dev))) {
-		kvs_forward_drop(port, skb, KVS_DROP_NO_ROUTE);
+	/* batch.c counts it when its turn comes */
+	if (READ_ONCE(sw->batch) > 1) {
+		kvs_batch_add(port, skb);
 		return RX_HANDLER_CONSUMED;
 	}
 
-	if (unlikely(!skb_mac_header_was_set(skb) ||
-		     skb_mac_header_len(skb) < ETH_HLEN)) {
-		kvs_forward_drop(port, skb, KVS_DROP_MALFORMED);
-		return RX_HANDLER_CONSUMED;
+	kvs_stats_rx(port, len);
+	dev_sw_netstats_rx_add(sw->dev, len);
+	/* a frame for a veth peer may come back for a round there */
+	kvs_port_input(port, skb, &pass);
+	if (pass.skb) {
+		*pskb = pass.skb;
+		return RX_HANDLER_ANOTHER;
 	}
-
-	/* a VM port's network is set at attach and never changes */
-	kvs_switch_frame(sw, port, port->network, skb, NULL);
 	return RX_HANDLER_CONSUMED;
 }

@@ -148,6 +148,10 @@ struct kvs_port {
 	struct list_head net_node;	/* network->ports, RCU readers */
 	struct kvs_maclist __rcu *macs;	/* NULL: any source MAC allowed */
 	bool learning;
+	bool veth;			/* a veth: the peer shortcut may apply */
+	struct kvs_port __rcu *highway;	/* the other port of a point-to-point
+					 * network (kvs_highway_update())
+					 */
 	u32 max_macs;			/* 0: no limit */
 	u32 bum_limit;			/* 0: no limit (not enforced yet) */
 	u16 group_fwd_mask;		/* link-local groups forwarded */
@@ -171,6 +175,7 @@ struct kvs_network {
 	struct hlist_head flood;	/* flood list entries (vxlan): RCU
 					 * readers, fdb_lock writers
 					 */
+	bool highway;			/* RTNL: its two ports are linked */
 	struct rcu_head rcu;
 };
 
@@ -231,6 +236,11 @@ struct kvs_switch {
 	u32 fdb_born;			/* fdb_lock: the last insert stamp */
 	unsigned long ageing_time;	/* jiffies, 0: never */
 	struct delayed_work gc_work;
+	u32 batch;			/* frames per pass; 1: none deferred */
+	bool batched;			/* RTNL: batch was > 1 once, frames
+					 * may be queued
+					 */
+	struct kvs_batch __percpu *batches;	/* batch.c */
 	atomic_t generation;		/* bumped on every config change */
 	bool live;			/* registered, not torn down; RTNL */
 };
@@ -265,11 +275,13 @@ struct kvs_switch *kvs_switch_by_name(struct net *net, const char *name);
 struct kvs_switch *kvs_switch_by_ifindex(struct net *net, int ifindex);
 struct kvs_switch *kvs_switch_from_dev(const struct net_device *dev);
 int kvs_switch_create(struct net *net, const char *name, u32 ageing_secs,
-		      struct netlink_ext_ack *extack);
+		      u32 batch, struct netlink_ext_ack *extack);
 void kvs_switch_destroy(struct kvs_switch *sw);
 void kvs_switch_set_ageing(struct kvs_switch *sw, u32 secs);
 u32 kvs_switch_ageing_secs(const struct kvs_switch *sw);
 void kvs_switch_changed(struct kvs_switch *sw);	/* bump generation */
+void kvs_highway_update(struct kvs_network *network);	/* RTNL */
+void kvs_highway_update_all(struct kvs_switch *sw);	/* RTNL */
 void kvs_switch_teardown(struct kvs_switch *sw);	/* RTNL, idempotent */
 void kvs_switch_stats(struct kvs_switch *sw, struct kvs_stats *sum);
 
@@ -364,15 +376,34 @@ int kvs_fdb_learn(struct kvs_port *port, struct kvs_network *network,
 int kvs_fdb_learn_remote(struct kvs_port *fabric, struct kvs_network *network,
 			 const u8 *addr, const struct kvs_ip *from);
 
+/*
+ * Where frames for a veth peer go instead of its port's transmit path
+ * (forward.c, the veth shortcut): the one frame an rx_handler hands back
+ * for another receive round, or a batch's list for the stack.
+ */
+struct kvs_pass {
+	struct sk_buff *skb;
+	struct list_head *list;
+};
+
 /* input.c: rx_handler and the forwarding decision */
 rx_handler_result_t kvs_handle_frame(struct sk_buff **pskb);
+void kvs_port_input(struct kvs_port *port, struct sk_buff *skb,
+		    struct kvs_pass *pass);
 void kvs_switch_frame(struct kvs_switch *sw, struct kvs_port *in,
 		      struct kvs_network *network, struct sk_buff *skb,
-		      const struct kvs_ip *from);
+		      const struct kvs_ip *from, struct kvs_pass *pass);
+
+/* batch.c: the per-CPU batch */
+int kvs_batch_init(struct kvs_switch *sw);
+void kvs_batch_stop(struct kvs_switch *sw);		/* RTNL or last ref */
+void kvs_batch_add(struct kvs_port *port, struct sk_buff *skb);
+void kvs_batch_drain(struct kvs_port *port);		/* RTNL */
+void kvs_switch_set_batch(struct kvs_switch *sw, u32 batch);	/* RTNL */
 
 /* forward.c: delivery */
 void kvs_forward_unicast(struct kvs_port *from, struct kvs_port *to,
-			 struct sk_buff *skb);
+			 struct sk_buff *skb, struct kvs_pass *pass);
 void kvs_forward_fabric(struct kvs_port *from, struct kvs_network *network,
 			struct kvs_remote *remote, struct sk_buff *skb);
 void kvs_forward_flood(struct kvs_port *from, struct kvs_network *network,
@@ -408,6 +439,8 @@ void kvs_remote_free(struct kvs_remote *remote);	/* never published */
 struct kvs_pcpu_stats __percpu *kvs_stats_alloc(void);
 void kvs_stats_free(struct kvs_pcpu_stats __percpu *stats);
 void kvs_stats_rx(struct kvs_port *port, unsigned int len);
+void kvs_stats_rx_add(struct kvs_port *port, unsigned int packets,
+		      unsigned int bytes);
 void kvs_stats_tx(struct kvs_port *port, unsigned int len);
 void kvs_stats_drop(struct kvs_port *port, enum kvs_drop_reason reason);
 void kvs_stats_read(const struct kvs_port *port, struct kvs_stats *sum);

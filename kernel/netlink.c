@@ -30,6 +30,11 @@ static struct netlink_range_validation kvs_net_id_range = {
 	.max = KVS_NET_ID_MAX,
 };
 
+static struct netlink_range_validation kvs_batch_range = {
+	.min = 1,
+	.max = KVS_BATCH_MAX,
+};
+
 static struct netlink_range_validation kvs_ageing_range = {
 	.min = 0,
 	.max = KVS_AGEING_TIME_MAX,
@@ -39,6 +44,7 @@ static struct netlink_range_validation kvs_ageing_range = {
 #define KVS_POLICY_IFNAME	{ .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 }
 #define KVS_POLICY_NET_ID	NLA_POLICY_FULL_RANGE(NLA_U32, &kvs_net_id_range)
 #define KVS_POLICY_AGEING	NLA_POLICY_FULL_RANGE(NLA_U32, &kvs_ageing_range)
+#define KVS_POLICY_BATCH	NLA_POLICY_FULL_RANGE(NLA_U32, &kvs_batch_range)
 #define KVS_POLICY_IP6		NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr))
 
 static const struct nla_policy kvs_macs_policy[KVS_MACS_ATTR_MAX + 1] = {
@@ -58,6 +64,7 @@ static const struct nla_policy kvs_fabric_policy[KVS_FABRIC_ATTR_MAX + 1] = {
 static const struct nla_policy kvs_switch_new_policy[KVS_ATTR_MAX + 1] = {
 	[KVS_ATTR_SWITCH_NAME]		= KVS_POLICY_IFNAME,
 	[KVS_ATTR_AGEING_TIME]		= KVS_POLICY_AGEING,
+	[KVS_ATTR_SWITCH_BATCH]		= KVS_POLICY_BATCH,
 };
 
 /* SWITCH_DEL, SWITCH_GET */
@@ -70,6 +77,7 @@ static const struct nla_policy kvs_switch_set_policy[KVS_ATTR_MAX + 1] = {
 	[KVS_ATTR_SWITCH_IFINDEX]	= KVS_POLICY_IFINDEX,
 	[KVS_ATTR_SWITCH_NAME]		= KVS_POLICY_IFNAME,
 	[KVS_ATTR_AGEING_TIME]		= KVS_POLICY_AGEING,
+	[KVS_ATTR_SWITCH_BATCH]		= KVS_POLICY_BATCH,
 };
 
 static const struct nla_policy kvs_net_new_policy[KVS_ATTR_MAX + 1] = {

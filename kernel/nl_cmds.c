@@ -40,7 +40,7 @@ static int kvs_nl_reply(struct genl_info *info, struct sk_buff *msg, int err)
 
 int kvs_nl_switch_new(struct sk_buff *skb, struct genl_info *info)
 {
-	u32 ageing = KVS_AGEING_TIME_DEFAULT;
+	u32 ageing = KVS_AGEING_TIME_DEFAULT, batch = KVS_BATCH_DEFAULT;
 	struct nlattr **attrs = info->attrs;
 	const char *name;
 	int err;
@@ -57,8 +57,10 @@ int kvs_nl_switch_new(struct sk_buff *skb, struct genl_info *info)
 	}
 	if (attrs[KVS_ATTR_AGEING_TIME])
 		ageing = nla_get_u32(attrs[KVS_ATTR_AGEING_TIME]);
+	if (attrs[KVS_ATTR_SWITCH_BATCH])
+		batch = nla_get_u32(attrs[KVS_ATTR_SWITCH_BATCH]);
 
-	err = kvs_switch_create(genl_info_net(info), name, ageing,
+	err = kvs_switch_create(genl_info_net(info), name, ageing, batch,
 				info->extack);
 	return kvs_nl_msg(info, err, "cannot create the switch");
 }
@@ -71,12 +73,19 @@ int kvs_nl_switch_del(struct sk_buff *skb, struct genl_info *info)
 
 int kvs_nl_switch_set(struct sk_buff *skb, struct genl_info *info)
 {
-	if (GENL_REQ_ATTR_CHECK(info, KVS_ATTR_AGEING_TIME)) {
-		GENL_SET_ERR_MSG(info, "ageing time required");
+	struct kvs_switch *sw = kvs_nl_info_switch(info);
+	struct nlattr **attrs = info->attrs;
+
+	if (!attrs[KVS_ATTR_AGEING_TIME] && !attrs[KVS_ATTR_SWITCH_BATCH]) {
+		GENL_SET_ERR_MSG(info, "nothing to change: ageing time or batch required");
 		return -EINVAL;
 	}
-	kvs_switch_set_ageing(kvs_nl_info_switch(info),
-			      nla_get_u32(info->attrs[KVS_ATTR_AGEING_TIME]));
+	if (attrs[KVS_ATTR_AGEING_TIME])
+		kvs_switch_set_ageing(sw,
+				      nla_get_u32(attrs[KVS_ATTR_AGEING_TIME]));
+	if (attrs[KVS_ATTR_SWITCH_BATCH])
+		kvs_switch_set_batch(sw,
+				     nla_get_u32(attrs[KVS_ATTR_SWITCH_BATCH]));
 	return 0;
 }
 

@@ -38,6 +38,7 @@ size_t kvs_switch_msg_size(void)
 {
 	return kvs_switch_key_size() +
 	       nla_total_size(sizeof(u32)) +		/* AGEING_TIME */
+	       nla_total_size(sizeof(u32)) +		/* SWITCH_BATCH */
 	       kvs_stats_size();
 }
 
@@ -48,7 +49,8 @@ size_t kvs_network_msg_size(void)
 	       nla_total_size(KVS_LABEL_MAX) +		/* NET_LABEL */
 	       nla_total_size(sizeof(u32)) +		/* NET_PORTS */
 	       nla_total_size(sizeof(u32)) +		/* NET_MAX_MACS */
-	       nla_total_size(sizeof(u32));		/* NET_LEARNED */
+	       nla_total_size(sizeof(u32)) +		/* NET_LEARNED */
+	       nla_total_size(sizeof(u8));		/* NET_HIGHWAY */
 }
 
 size_t kvs_port_msg_size(void)
@@ -194,6 +196,7 @@ int kvs_switch_fill(struct sk_buff *skb, struct kvs_switch *sw,
 	if (kvs_put_switch_key(skb, sw, true) ||
 	    nla_put_u32(skb, KVS_ATTR_AGEING_TIME,
 			kvs_switch_ageing_secs(sw)) ||
+	    nla_put_u32(skb, KVS_ATTR_SWITCH_BATCH, READ_ONCE(sw->batch)) ||
 	    kvs_put_stats(skb, &st))
 		goto cancel;
 
@@ -223,7 +226,8 @@ int kvs_network_fill(struct sk_buff *skb, const struct kvs_network *network,
 	    nla_put_u32(skb, KVS_ATTR_NET_MAX_MACS,
 			READ_ONCE(network->max_macs)) ||
 	    nla_put_u32(skb, KVS_ATTR_NET_LEARNED,
-			atomic_read(&network->learned)))
+			atomic_read(&network->learned)) ||
+	    nla_put_u8(skb, KVS_ATTR_NET_HIGHWAY, network->highway))
 		goto cancel;
 
 	genlmsg_end(skb, hdr);

@@ -376,6 +376,9 @@ int kvs_port_attach_vm(struct kvs_switch *sw, struct net_device *dev,
 	if (!port)
 		return -ENOMEM;
 	port->network = network;
+	port->veth = dev->rtnl_link_ops &&
+		     !strcmp(dev->rtnl_link_ops->kind, "veth") &&
+		     dev->netdev_ops->ndo_get_peer_dev;
 	port->learning = cfg->has_learning ? cfg->learning : true;
 	port->max_macs = cfg->has_max_macs ? cfg->max_macs :
 			 KVS_PORT_MAX_MACS_DEFAULT;
@@ -396,6 +399,7 @@ int kvs_port_attach_vm(struct kvs_switch *sw, struct net_device *dev,
 	list_add_tail_rcu(&port->net_node, &network->ports);
 	list_add_tail_rcu(&port->sw_node, &sw->ports);
 	network->port_count++;
+	kvs_highway_update(network);
 
 	kvs_switch_changed(sw);
 	kvs_notify_port(port, KVS_CMD_PORT_NEW);
@@ -457,6 +461,7 @@ int kvs_port_attach_fabric(struct kvs_switch *sw, struct net_device *dev,
 
 	list_add_tail_rcu(&port->sw_node, &sw->ports);
 	rcu_assign_pointer(sw->fabric, port);
+	kvs_highway_update_all(sw);	/* floods must reach the fabric */
 
 	kvs_switch_changed(sw);
 	kvs_notify_port(port, KVS_CMD_PORT_NEW);
@@ -532,11 +537,15 @@ void kvs_port_detach(struct kvs_port *port)
 
 	list_del_rcu(&port->net_node);
 	list_del_rcu(&port->sw_node);
-	if (port->network)
+	RCU_INIT_POINTER(port->highway, NULL);
+	if (port->network) {
 		port->network->port_count--;
+		kvs_highway_update(port->network);
+	}
 	if (port->type == KVS_PORT_FABRIC) {
 		RCU_INIT_POINTER(sw->fabric, NULL);
 		kvs_fabric_stop(port);
+		kvs_highway_update_all(sw);
 	}
 
 	/* waits for the frames in flight: nothing learns on the port after */
@@ -544,6 +553,9 @@ void kvs_port_detach(struct kvs_port *port)
 		netdev_rx_handler_unregister(dev);
 	else
 		synchronize_net();
+	/* and for those it queued for a batch */
+	if (port->type == KVS_PORT_VM)
+		kvs_batch_drain(port);
 	kvs_fdb_flush_port(port);
 	if (port->type == KVS_PORT_FABRIC)
 		kvs_fabric_release(port);

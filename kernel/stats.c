@@ -30,11 +30,18 @@ void kvs_stats_free(struct kvs_pcpu_stats __percpu *stats)
 
 void kvs_stats_rx(struct kvs_port *port, unsigned int len)
 {
+	kvs_stats_rx_add(port, 1, len);
+}
+
+/* A batch's run of @packets frames from @port: one update */
+void kvs_stats_rx_add(struct kvs_port *port, unsigned int packets,
+		      unsigned int bytes)
+{
 	struct kvs_pcpu_stats *s = this_cpu_ptr(port->stats);
 
 	u64_stats_update_begin(&s->syncp);
-	u64_stats_inc(&s->rx_packets);
-	u64_stats_add(&s->rx_bytes, len);
+	u64_stats_add(&s->rx_packets, packets);
+	u64_stats_add(&s->rx_bytes, bytes);
 	u64_stats_update_end(&s->syncp);
 }
 

@@ -94,6 +94,42 @@ void kvs_switch_stats(struct kvs_switch *sw, struct kvs_stats *sum)
 
 /* ---- networks ---- */
 
+/*
+ * The point-to-point highway (design.md): on a switch without a fabric, a
+ * network whose only members are two VM ports links them, and each sends
+ * every frame to the other without fdb look-ups. Source checks, learning
+ * and counters stay as on any network. RTNL; called whenever a network's
+ * ports or the switch's fabric change. A frame already past the check may
+ * still take the old way: both are valid until the change is complete.
+ */
+void kvs_highway_update(struct kvs_network *network)
+{
+	struct kvs_port *a = NULL, *b = NULL, *port;
+
+	ASSERT_RTNL();
+
+	if (network->port_count == 2 && !rtnl_dereference(network->sw->fabric)) {
+		a = list_first_entry(&network->ports, struct kvs_port,
+				     net_node);
+		b = list_next_entry(a, net_node);
+	}
+	list_for_each_entry(port, &network->ports, net_node)
+		rcu_assign_pointer(port->highway, !a ? NULL :
+				   port == a ? b : a);
+	network->highway = a;
+}
+
+/* RTNL: the fabric came or went */
+void kvs_highway_update_all(struct kvs_switch *sw)
+{
+	struct kvs_network *network;
+	unsigned long id;
+
+	ASSERT_RTNL();
+	xa_for_each(&sw->networks, id, network)
+		kvs_highway_update(network);
+}
+
 /* RTNL or RCU */
 struct kvs_network *kvs_network_find(struct kvs_switch *sw, u32 id)
 {
@@ -207,9 +243,14 @@ static int kvs_switch_dev_init(struct net_device *dev)
 	struct kvs_switch *sw = netdev_priv(dev);
 	int err;
 
-	err = kvs_fdb_switch_init(sw);
+	err = kvs_batch_init(sw);
 	if (err)
 		return err;
+	err = kvs_fdb_switch_init(sw);
+	if (err) {
+		kvs_batch_stop(sw);
+		return err;
+	}
 
 	/* paired with "destroyed" in kvs_switch_free(), run iff this was */
 	pr_debug("switch %s created\n", dev->name);
@@ -224,6 +265,7 @@ static void kvs_switch_free(struct net_device *dev)
 	WARN_ON_ONCE(!list_empty(&sw->ports));
 	WARN_ON_ONCE(!xa_empty(&sw->networks));
 
+	kvs_batch_stop(sw);
 	kvs_fdb_switch_destroy(sw);
 	xa_destroy(&sw->networks);
 	pr_debug("switch %s destroyed\n", dev->name);
@@ -334,6 +376,7 @@ static void kvs_switch_setup(struct net_device *dev)
 	sw->net_count = 0;
 	RCU_INIT_POINTER(sw->fabric, NULL);
 	sw->ageing_time = kvs_secs_to_jiffies(KVS_AGEING_TIME_DEFAULT);
+	sw->batch = KVS_BATCH_DEFAULT;
 	atomic_set(&sw->generation, 0);
 }
 
@@ -410,6 +453,8 @@ void kvs_switch_teardown(struct kvs_switch *sw)
 		kvs_port_detach(port);
 	xa_for_each(&sw->networks, id, network)
 		kvs_network_destroy(network);
+	/* no port left to queue frames: nothing deferred outlives them */
+	kvs_batch_stop(sw);
 
 	/* the gc work does not take RTNL: waiting for it here is safe */
 	cancel_delayed_work_sync(&sw->gc_work);
@@ -438,7 +483,7 @@ static struct rtnl_link_ops kvs_link_ops __read_mostly = {
 
 /* KVS_CMD_SWITCH_NEW: like ip link add, and the switch comes up */
 int kvs_switch_create(struct net *net, const char *name, u32 ageing_secs,
-		      struct netlink_ext_ack *extack)
+		      u32 batch, struct netlink_ext_ack *extack)
 {
 	struct net_device *dev;
 	struct kvs_switch *sw;
@@ -460,6 +505,8 @@ int kvs_switch_create(struct net *net, const char *name, u32 ageing_secs,
 	dev->rtnl_link_ops = &kvs_link_ops;
 	sw = netdev_priv(dev);
 	sw->ageing_time = kvs_secs_to_jiffies(ageing_secs);
+	sw->batch = batch;
+	sw->batched = batch > 1;
 
 	err = kvs_switch_register(dev, extack);
 	if (err) {

@@ -326,7 +326,7 @@ static int do_sniff(int argc, char **argv)
 	struct sigaction sa = { 0 };
 	long long deadline;
 	size_t taglen;
-	int fd, a;
+	int fd, a, rcvbuf;
 
 	if (argc < 3)
 		usage();
@@ -354,6 +354,9 @@ static int do_sniff(int argc, char **argv)
 		perror("kvs_pkt: socket");
 		return 2;
 	}
+	/* a burst (a batch handed over at once) must not overflow the socket */
+	rcvbuf = 8 << 20;
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf));
 	sll.sll_family = AF_PACKET;
 	/* an 802.3 length (LLC frames: STP) is no protocol the core delivers by */
 	sll.sll_protocol = htons(type >= ETH_P_802_3_MIN ? type : ETH_P_ALL);

@@ -35,6 +35,8 @@
 #define KVS_FDB_LEARNED_MAX	(1024 * 1024)	/* learned MACs of one switch */
 #define KVS_FDB_STATIC_MAX	(1024 * 1024)	/* static entries of one switch */
 /* 802.1D link-local groups 01:80:C2:00:00:0X that are never forwarded */
+#define KVS_BATCH_MAX		64		/* frames per batch: a NAPI budget */
+#define KVS_BATCH_DEFAULT	1		/* 1: no deferral */
 #define KVS_GROUP_FWD_RESTRICTED 0x0007	/* STP, MAC control (PAUSE), LACP */
 
 /**
@@ -210,6 +212,12 @@ enum kvs_drop_reason {
  *	link-local group 01:80:C2:00:00:0N are forwarded from the port (default
  *	0: none); KVS_GROUP_FWD_RESTRICTED bits are refused (PORT_NEW,
  *	PORT_SET, replies)
+ * @KVS_ATTR_SWITCH_BATCH: u32, frames of one CPU the switch handles per
+ *	pass, 1..KVS_BATCH_MAX; 1 handles each frame as it arrives
+ *	(SWITCH_NEW, SWITCH_SET, replies; KVS_BATCH_DEFAULT when absent from
+ *	SWITCH_NEW)
+ * @KVS_ATTR_NET_HIGHWAY: u8 0/1, the network is a point-to-point highway:
+ *	its two VM ports forward to each other without fdb look-ups (replies)
  *
  * KVS_ATTR_PORT_MAX_MACS is KVS_PORT_MAX_MACS_DEFAULT when absent from
  * PORT_NEW; 0 given explicitly means no limit.
@@ -242,6 +250,8 @@ enum kvs_attr {
 	KVS_ATTR_NET_MAX_MACS,
 	KVS_ATTR_NET_LEARNED,
 	KVS_ATTR_PORT_GROUP_FWD_MASK,
+	KVS_ATTR_SWITCH_BATCH,
+	KVS_ATTR_NET_HIGHWAY,
 	__KVS_ATTR_MAX
 };
 

@@ -57,9 +57,15 @@ int arg_net_id(struct kvs *ctx, const char *kw, const char *s, uint32_t *id)
 int arg_u32(struct kvs *ctx, const char *kw, const char *s, uint32_t max,
 	    uint32_t *val)
 {
-	if (!parse_u32(s, 0, max, val))
-		return kvs_err(ctx, "\"%s\" expects a number 0..%u, got \"%s\"",
-			       kw, max, s);
+	return arg_u32_range(ctx, kw, s, 0, max, val);
+}
+
+int arg_u32_range(struct kvs *ctx, const char *kw, const char *s,
+		  uint32_t min, uint32_t max, uint32_t *val)
+{
+	if (!parse_u32(s, min, max, val))
+		return kvs_err(ctx, "\"%s\" expects a number %u..%u, got \"%s\"",
+			       kw, min, max, s);
 	return 0;
 }
 

@@ -118,6 +118,8 @@ int arg_ifname(struct kvs *ctx, const char *kw, const char *s);
 int arg_net_id(struct kvs *ctx, const char *kw, const char *s, uint32_t *id);
 int arg_u32(struct kvs *ctx, const char *kw, const char *s, uint32_t max,
 	    uint32_t *val);
+int arg_u32_range(struct kvs *ctx, const char *kw, const char *s,
+		  uint32_t min, uint32_t max, uint32_t *val);
 int arg_mac(struct kvs *ctx, const char *s, uint8_t mac[MAC_LEN]);
 int arg_addr(struct kvs *ctx, const char *kw, const char *s,
 	     struct kvs_addr *addr);

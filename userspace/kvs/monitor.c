@@ -74,6 +74,9 @@ static void event_text(uint8_t cmd, struct nlattr **tb, const struct event *e)
 		if (cmd == KVS_CMD_SWITCH_SET && tb[KVS_ATTR_AGEING_TIME])
 			printf(" ageing %u",
 			       nla_get_u32(tb[KVS_ATTR_AGEING_TIME]));
+		if (cmd == KVS_CMD_SWITCH_SET && tb[KVS_ATTR_SWITCH_BATCH])
+			printf(" batch %u",
+			       nla_get_u32(tb[KVS_ATTR_SWITCH_BATCH]));
 		break;
 	case KVS_CMD_NET_NEW:
 	case KVS_CMD_NET_DEL:
@@ -82,6 +85,9 @@ static void event_text(uint8_t cmd, struct nlattr **tb, const struct event *e)
 		       or_unknown(e->sw));
 		if (cmd == KVS_CMD_NET_NEW && e->label)
 			printf(" name %s", e->label);
+		if (cmd == KVS_CMD_NET_NEW &&
+		    attr_u8(tb, KVS_ATTR_NET_HIGHWAY, 0))
+			printf(" highway");
 		break;
 	case KVS_CMD_PORT_NEW:
 	case KVS_CMD_PORT_DEL:
@@ -153,6 +159,9 @@ static void event_json(struct kvs *ctx, uint8_t cmd, struct nlattr **tb,
 		if (tb[KVS_ATTR_AGEING_TIME])
 			jadd_u64(o, "ageing",
 				 nla_get_u32(tb[KVS_ATTR_AGEING_TIME]));
+		if (tb[KVS_ATTR_SWITCH_BATCH])
+			jadd_u64(o, "batch",
+				 nla_get_u32(tb[KVS_ATTR_SWITCH_BATCH]));
 		break;
 	case KVS_CMD_NET_NEW:
 	case KVS_CMD_NET_DEL:
@@ -166,6 +175,9 @@ static void event_json(struct kvs *ctx, uint8_t cmd, struct nlattr **tb,
 		if (tb[KVS_ATTR_NET_MAX_MACS])
 			jadd_u64(o, "max_macs",
 				 nla_get_u32(tb[KVS_ATTR_NET_MAX_MACS]));
+		if (tb[KVS_ATTR_NET_HIGHWAY])
+			jadd_bool(o, "highway",
+				  nla_get_u8(tb[KVS_ATTR_NET_HIGHWAY]));
 		break;
 	case KVS_CMD_PORT_NEW:
 	case KVS_CMD_PORT_DEL:

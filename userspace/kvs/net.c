@@ -128,6 +128,10 @@ static void net_print(struct kvs *ctx, struct nlattr **tb, const char *sw)
 		if (tb[KVS_ATTR_NET_LEARNED])
 			jadd_u64(o, "learned",
 				 nla_get_u32(tb[KVS_ATTR_NET_LEARNED]));
+		/* absent from an older module: then not shown */
+		if (tb[KVS_ATTR_NET_HIGHWAY])
+			jadd_bool(o, "highway",
+				  nla_get_u8(tb[KVS_ATTR_NET_HIGHWAY]));
 		return;
 	}
 
@@ -141,6 +145,8 @@ static void net_print(struct kvs *ctx, struct nlattr **tb, const char *sw)
 		printf(" max-macs %u", nla_get_u32(tb[KVS_ATTR_NET_MAX_MACS]));
 	if (tb[KVS_ATTR_NET_LEARNED])
 		printf(" learned %u", nla_get_u32(tb[KVS_ATTR_NET_LEARNED]));
+	if (attr_u8(tb, KVS_ATTR_NET_HIGHWAY, 0))
+		printf(" highway");
 	printf("\n");
 }
 

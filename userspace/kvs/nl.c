@@ -248,6 +248,8 @@ static struct nla_policy kvs_policy[KVS_ATTR_MAX + 1] = {
 	[KVS_ATTR_NET_MAX_MACS]		= { .type = NLA_U32 },
 	[KVS_ATTR_NET_LEARNED]		= { .type = NLA_U32 },
 	[KVS_ATTR_PORT_GROUP_FWD_MASK]	= { .type = NLA_U16 },
+	[KVS_ATTR_SWITCH_BATCH]		= { .type = NLA_U32 },
+	[KVS_ATTR_NET_HIGHWAY]		= { .type = NLA_U8 },
 };
 
 bool kvs_parse(struct nl_msg *msg, struct nlattr **tb)

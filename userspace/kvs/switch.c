@@ -12,11 +12,13 @@ struct switch_args {
 	const char *name;
 	const char *ageing;
 	uint32_t ageing_secs;
+	const char *batch;
+	uint32_t batch_frames;
 };
 
-/* NAME [ ageing SECONDS ] */
+/* NAME [ ageing SECONDS ] [ batch N ] */
 static int switch_parse(struct kvs *ctx, struct args *a, struct switch_args *p,
-			bool name_only, bool ageing_required)
+			bool name_only, bool change_required)
 {
 	memset(p, 0, sizeof(*p));
 	if (!args_more(a))
@@ -33,12 +35,17 @@ static int switch_parse(struct kvs *ctx, struct args *a, struct switch_args *p,
 			    arg_u32(ctx, kw, p->ageing, KVS_AGEING_TIME_MAX,
 				    &p->ageing_secs))
 				return -1;
+		} else if (!name_only && !strcmp(kw, "batch")) {
+			if (arg_value(ctx, a, kw, &p->batch) ||
+			    arg_u32_range(ctx, kw, p->batch, 1, KVS_BATCH_MAX,
+					  &p->batch_frames))
+				return -1;
 		} else {
 			return arg_unknown(ctx, a, kw);
 		}
 	}
-	if (ageing_required && !p->ageing)
-		return arg_missing(ctx, "ageing SECONDS");
+	if (change_required && !p->ageing && !p->batch)
+		return kvs_err(ctx, "nothing to change: give ageing or batch");
 	return 0;
 }
 
@@ -57,6 +64,8 @@ static int switch_change(struct kvs *ctx, struct args *a, uint8_t cmd)
 	err = nla_put_string(msg, KVS_ATTR_SWITCH_NAME, p.name);
 	if (p.ageing)
 		err |= nla_put_u32(msg, KVS_ATTR_AGEING_TIME, p.ageing_secs);
+	if (p.batch)
+		err |= nla_put_u32(msg, KVS_ATTR_SWITCH_BATCH, p.batch_frames);
 	if (err)
 		return kvs_put_err(ctx, msg);
 	return kvs_do(ctx, msg);
@@ -106,6 +115,10 @@ static int switch_print(struct kvs *ctx, struct nlattr **tb,
 		if (tb[KVS_ATTR_AGEING_TIME])
 			jadd_u64(o, "ageing",
 				 nla_get_u32(tb[KVS_ATTR_AGEING_TIME]));
+		/* absent from an older module: then not shown */
+		if (tb[KVS_ATTR_SWITCH_BATCH])
+			jadd_u64(o, "batch",
+				 nla_get_u32(tb[KVS_ATTR_SWITCH_BATCH]));
 		if (have_stats) {
 			json_object *s = json_object_new_object();
 
@@ -120,6 +133,8 @@ static int switch_print(struct kvs *ctx, struct nlattr **tb,
 		printf(" ifindex %u", nla_get_u32(tb[KVS_ATTR_SWITCH_IFINDEX]));
 	if (tb[KVS_ATTR_AGEING_TIME])
 		printf(" ageing %u", nla_get_u32(tb[KVS_ATTR_AGEING_TIME]));
+	if (tb[KVS_ATTR_SWITCH_BATCH])
+		printf(" batch %u", nla_get_u32(tb[KVS_ATTR_SWITCH_BATCH]));
 	printf("\n");
 	if (have_stats)
 		counters_print(&c);
@@ -149,9 +164,9 @@ static int switch_show(struct kvs *ctx, struct args *a)
 }
 
 static const struct kvs_command switch_cmds[] = {
-	{ "add", NULL, switch_add, "NAME [ ageing SECONDS ]" },
+	{ "add", NULL, switch_add, "NAME [ ageing SECONDS ] [ batch N ]" },
 	{ "del", del_aliases, switch_del, "NAME" },
-	{ "set", NULL, switch_set, "NAME ageing SECONDS" },
+	{ "set", NULL, switch_set, "NAME [ ageing SECONDS ] [ batch N ]" },
 	{ "show", show_aliases, switch_show, "[ NAME ]" },
 	{ NULL, NULL, NULL, NULL },
 };
@@ -161,5 +176,7 @@ const struct kvs_object obj_switch = {
 	.summary = "a kvs switch device",
 	.cmds = switch_cmds,
 	.def_cmd = "show",
-	.notes = "SECONDS := fdb ageing time, 0..1000000 (0: never age; default 300)\n",
+	.notes = "SECONDS := fdb ageing time, 0..1000000 (0: never age; default 300)\n"
+		 "N := frames of one CPU the switch handles per pass, 1.." STR(KVS_BATCH_MAX) "\n"
+		 "     (1: each frame as it arrives, no deferral; default " STR(KVS_BATCH_DEFAULT) ")\n",
 };

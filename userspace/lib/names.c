@@ -82,7 +82,9 @@ const char *drop_reason_key(uint32_t reason)
 	X(KVS_ATTR_DROP_REASON)		\
 	X(KVS_ATTR_NET_MAX_MACS)	\
 	X(KVS_ATTR_NET_LEARNED)		\
-	X(KVS_ATTR_PORT_GROUP_FWD_MASK)
+	X(KVS_ATTR_PORT_GROUP_FWD_MASK)	\
+	X(KVS_ATTR_SWITCH_BATCH)	\
+	X(KVS_ATTR_NET_HIGHWAY)
 
 #define ATTR_ENTRY(x) [x] = #x,
 

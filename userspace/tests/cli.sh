@@ -78,7 +78,9 @@ run "$KVS" -V
 run "$KVS" help
 if [ "$rc" = 0 ] && [ -z "$err" ]; then
 	missing=
-	for line in "switch add NAME" "switch del NAME" "switch show [ NAME ]" \
+	for line in "switch add NAME [ ageing SECONDS ] [ batch N ]" \
+		"switch set NAME [ ageing SECONDS ] [ batch N ]" \
+		"switch del NAME" "switch show [ NAME ]" \
 		"net add ID switch SWITCH [ name LABEL ] [ max-macs N ]" \
 		"net set ID switch SWITCH [ max-macs N ]" "net del ID switch SWITCH" \
 		"net show [ switch SWITCH ]" \
@@ -143,7 +145,7 @@ missing "NAME"|switch add
 missing "ID"|net del
 missing "MAC"|fdb add
 missing "dev IFNAME" or "remote ADDR"|fdb add $M net 1 switch sw0
-missing "ageing SECONDS"|switch set sw0
+nothing to change: give ageing or batch|switch set sw0
 missing "local ADDR"|port add dev eth0 switch sw0 fabric vxlan
 missing value after "switch"|port add dev veth1 switch
 "switch" given twice|port add dev veth1 switch sw0 switch sw1 net 1
@@ -170,6 +172,17 @@ unknown argument "max-macs" for "net del"|net del 1 switch sw0 max-macs 5
 "group-fwd-mask" cannot be used with a fabric port|port add dev eth0 switch sw0 fabric vlan group-fwd-mask 8
 unknown argument "group-fwd-mask" for "port show"|port show group-fwd-mask 8
 "ageing" expects a number 0..1000000, got "1000001"|switch add sw0 ageing 1000001
+"batch" expects a number 1..64, got "0"|switch add sw0 batch 0
+"batch" expects a number 1..64, got "65"|switch add sw0 batch 65
+"batch" expects a number 1..64, got "0"|switch set sw0 batch 0
+"batch" expects a number 1..64, got "65"|switch set sw0 ageing 10 batch 65
+"batch" expects a number 1..64, got "many"|switch set sw0 batch many
+"batch" expects a number 1..64, got "-1"|switch add sw0 batch -1
+"batch" expects a number 1..64, got "0x10"|switch add sw0 batch 0x10
+missing value after "batch"|switch set sw0 batch
+"batch" given twice|switch add sw0 batch 1 batch 2
+unknown argument "batch" for "switch del"|switch del sw0 batch 1
+unknown argument "batch" for "switch show"|switch show sw0 batch 1
 "dstport" expects a UDP port 1..65535, got "65536"|port add dev eth0 switch sw0 fabric vxlan local 10.0.0.1 dstport 65536
 "local" expects an IPv4 or IPv6 address, got "10.0.0"|port add dev eth0 switch sw0 fabric vxlan local 10.0.0
 "remote" expects an IPv4 or IPv6 address|fdb add $M net 1 switch sw0 remote foo
@@ -218,11 +231,48 @@ EOF
 batch() { cat "$TMP/setup" - >"$TMP/b"; }
 
 batch <<<"switch show"
-expect_out "switch show" "sw0: ifindex 10 ageing 300
+expect_out "switch show" "sw0: ifindex 10 ageing 300 batch 1
+sw1: ifindex 11 ageing 60 batch 1" "$FAKE" -b "$TMP/b"
+KVS_FAKE_OLD=1 expect_out "switch show: no batch from an older module" \
+	"sw0: ifindex 10 ageing 300
 sw1: ifindex 11 ageing 60" "$FAKE" -b "$TMP/b"
 
 batch <<<"sw sh sw1"
-expect_out "abbreviations, switch show NAME" "sw1: ifindex 11 ageing 60" "$FAKE" -b "$TMP/b"
+expect_out "abbreviations, switch show NAME" "sw1: ifindex 11 ageing 60 batch 1" "$FAKE" -b "$TMP/b"
+
+printf 'switch add sw2 batch 64\nswitch set sw0 batch 64\nswitch set sw1 ageing 30 batch 1\nswitch add sw3 ageing 0 batch 16\nswitch show\n' | batch
+expect_out "switch add/set batch" "sw0: ifindex 10 ageing 300 batch 64
+sw1: ifindex 11 ageing 30 batch 1
+sw2: ifindex 15 ageing 300 batch 64
+sw3: ifindex 16 ageing 0 batch 16" "$FAKE" -b "$TMP/b"
+
+printf 'switch set sw1 batch 8\nswitch set sw1 ageing 45\nswitch show sw1\n' | batch
+expect_out "switch set: batch and ageing each keep the other" \
+	"sw1: ifindex 11 ageing 45 batch 8" "$FAKE" -b "$TMP/b"
+
+printf 'switch set sw0 batch 2\n' | batch
+KVS_FAKE_DEBUG=1 run "$FAKE" -b "$TMP/b"
+[ "$rc" = 0 ] && [[ "$err" == *"req cmd 4: 3/4 27/4"* ]] &&
+	ok "switch set batch: KVS_ATTR_SWITCH_BATCH as a u32" ||
+	not_ok "switch set batch request ($err)"
+
+printf 'switch add sw2 batch 4\n' | batch
+KVS_FAKE_OLD=1 expect_err "switch add batch to an older module: the kernel's refusal" \
+	"line 10: Unknown attribute type" "$FAKE" -b "$TMP/b"
+
+printf 'switch add sw2 batch 32\nswitch show sw2\n' | batch
+run "$FAKE" -j -b "$TMP/b"
+[ "$rc" = 0 ] && json_ok "$out" '
+d = json.load(sys.stdin)
+assert d == [{"name": "sw2", "ifindex": 15, "ageing": 300, "batch": 32}], d' &&
+	ok "switch show -j: batch" || not_ok "switch show -j batch ($out)"
+batch <<<"switch show sw0"
+KVS_FAKE_OLD=1 run "$FAKE" -j -b "$TMP/b"
+[ "$rc" = 0 ] && json_ok "$out" '
+d = json.load(sys.stdin)
+assert d == [{"name": "sw0", "ifindex": 10, "ageing": 300}], d' &&
+	ok "switch show -j: no batch key from an older module" ||
+	not_ok "switch show -j old module ($out)"
 
 batch <<<"net show"
 expect_out "net show" "net 100 switch sw0 name red ports 1 max-macs 16384 learned 0
@@ -231,6 +281,32 @@ net 7 switch sw1 ports 1 max-macs 50 learned 0" "$FAKE" -b "$TMP/b"
 
 batch <<<"net show switch sw1"
 expect_out "net show switch" "net 7 switch sw1 ports 1 max-macs 50 learned 0" "$FAKE" -b "$TMP/b"
+
+printf 'port add dev veth4 switch sw1 net 7\nnet show\n' | batch
+expect_out "net show: highway" "net 100 switch sw0 name red ports 1 max-macs 16384 learned 0
+net 200 switch sw0 ports 1 max-macs 0 learned 0
+net 7 switch sw1 ports 2 max-macs 50 learned 0 highway" "$FAKE" -b "$TMP/b"
+KVS_FAKE_OLD=1 expect_out "net show: no highway from an older module" \
+	"net 100 switch sw0 name red ports 1 max-macs 16384 learned 0
+net 200 switch sw0 ports 1 max-macs 0 learned 0
+net 7 switch sw1 ports 2 max-macs 50 learned 0" "$FAKE" -b "$TMP/b"
+run "$FAKE" -j -b "$TMP/b"
+[ "$rc" = 0 ] && json_ok "$out" '
+d = json.load(sys.stdin)
+assert [n["highway"] for n in d] == [False, False, True], d
+assert d[2] == {"switch": "sw1", "id": 7, "ports": 2, "max_macs": 50,
+  "learned": 0, "highway": True}, d[2]' &&
+	ok "net show -j: highway true and false" || not_ok "net show -j highway ($out)"
+KVS_FAKE_OLD=1 run "$FAKE" -j -b "$TMP/b"
+[ "$rc" = 0 ] && json_ok "$out" '
+d = json.load(sys.stdin)
+assert len(d) == 3 and not any("highway" in n for n in d), d' &&
+	ok "net show -j: no highway key from an older module" ||
+	not_ok "net show -j old module ($out)"
+
+printf 'port add dev veth4 switch sw1 net 7\nport add dev veth5 switch sw1 net 7\nnet show switch sw1\n' | batch
+expect_out "net show: three ports, no highway" \
+	"net 7 switch sw1 ports 3 max-macs 50 learned 0" "$FAKE" -b "$TMP/b"
 
 printf 'net set 100 switch sw0 max-macs 0\nnet set 200 switch sw0 max-macs 4294967295\nnet show switch sw0\n' | batch
 expect_out "net set max-macs" "net 100 switch sw0 name red ports 1 max-macs 0 learned 0
@@ -269,7 +345,7 @@ expect_out "stats show dev" "veth2: switch sw0
 	"$FAKE" -b "$TMP/b"
 
 batch <<<"switch show sw0"
-expect_out "switch show -s" "sw0: ifindex 10 ageing 300
+expect_out "switch show -s" "sw0: ifindex 10 ageing 300 batch 1
     RX: packets 702 bytes 703
     TX: packets 704 bytes 705
     drops: no-route 706 isolation 707 spoofed-src 708 mac-limit 709 storm-limit 710 bad-encap 711 unknown-vni 712 mtu 713 no-memory 714 malformed 715 link-local 716" \
@@ -308,7 +384,7 @@ run "$FAKE" -j -s -b "$TMP/b"
 [ "$rc" = 0 ] && json_ok "$out" '
 d = json.load(sys.stdin)
 assert [s["name"] for s in d] == ["sw0", "sw1"]
-assert d[0]["ifindex"] == 10 and d[0]["ageing"] == 300
+assert d[0]["ifindex"] == 10 and d[0]["ageing"] == 300 and d[0]["batch"] == 1
 s = d[0]["stats"]
 assert s["rx_packets"] == 702 and s["tx_bytes"] == 705
 assert set(s["drops"]) == {"no_route", "isolation", "spoofed_src", "mac_limit",
@@ -321,7 +397,7 @@ run "$FAKE" -j -b "$TMP/b"
 [ "$rc" = 0 ] && [ "$(wc -l <<<"$out")" = 4 ] && json_ok "$out" '
 n, f, s, t = [json.loads(l) for l in sys.stdin]
 assert n[0] == {"switch": "sw0", "id": 100, "name": "red", "ports": 1,
-  "max_macs": 16384, "learned": 0}, n
+  "max_macs": 16384, "learned": 0, "highway": False}, n
 assert "name" not in n[1] and n[1]["max_macs"] == 0 and n[2]["max_macs"] == 50
 assert f[0]["mac"] == "02:00:00:00:00:01" and f[0]["state"] == "static"
 assert f[0]["dev"] == "veth1" and f[0]["net"] == 100 and f[0]["switch"] == "sw0"
@@ -350,8 +426,8 @@ expect_err "fdb remote reaches the kernel" "fabric ports are not supported yet" 
 
 cp "$TMP/setup" "$TMP/b"
 echo "switch show" >>"$TMP/b"
-KVS_FAKE_INTR=3 expect_out "interrupted dump is retried" "sw0: ifindex 10 ageing 300
-sw1: ifindex 11 ageing 60" "$FAKE" -b "$TMP/b"
+KVS_FAKE_INTR=3 expect_out "interrupted dump is retried" "sw0: ifindex 10 ageing 300 batch 1
+sw1: ifindex 11 ageing 60 batch 1" "$FAKE" -b "$TMP/b"
 KVS_FAKE_INTR=50 expect_err "endlessly interrupted dump fails" "interrupted" "$FAKE" -b "$TMP/b"
 
 # fdb dumps carry only ifindex values: names come from if_indextoname()
@@ -421,6 +497,11 @@ drop spoofed-src dev veth1 net 100 mac 02:00:00:00:00:01
 drop mac-limit dev if99 net 100 mac 02:00:00:00:00:01
 fdb deleted 02:00:00:00:00:01 net 100 switch sw0"
 [[ "$out" == "$want"* ]] && ok "monitor lines (names of ifindex-only events)" || not_ok "monitor lines ($out)"
+want="switch deleted sw0
+switch changed sw1 ageing 60 batch 64
+net added 200 switch sw1 highway
+net deleted 200 switch sw1"
+[[ "$out" == *"$want" ]] && ok "monitor lines: batch, highway" || not_ok "monitor lines: batch, highway ($out)"
 run "$FAKE" -j monitor
 json_ok "$out" '
 e = [json.loads(l) for l in sys.stdin]
@@ -432,6 +513,16 @@ assert e[3]["dev"] == "veth1" and e[3]["switch"] == "sw0", e[3]
 assert e[4] == {"event": "drop", "reason": "spoofed_src", "dev": "veth1",
   "switch": "sw0", "net": 100, "mac": "02:00:00:00:00:01"}, e[4]
 assert e[5]["reason"] == "mac_limit" and e[5]["dev"] == "if99"' && ok "monitor -j" || not_ok "monitor -j ($out)"
+json_ok "$out" '
+e = [json.loads(l) for l in sys.stdin]
+assert e[0] == {"event": "switch_added", "name": "sw0", "ifindex": 5,
+  "ageing": 300, "batch": 1}, e[0]
+assert "highway" not in e[1], e[1]
+assert e[-3:] == [
+  {"event": "switch_changed", "name": "sw1", "ifindex": 6, "ageing": 60, "batch": 64},
+  {"event": "net_added", "switch": "sw1", "id": 200, "max_macs": 16384, "highway": True},
+  {"event": "net_deleted", "switch": "sw1", "id": 200, "highway": False}], e[-3:]' &&
+	ok "monitor -j: batch, highway" || not_ok "monitor -j: batch, highway ($out)"
 
 KVS_FAKE_NOCAP=1 expect_err "monitor without CAP_NET_ADMIN: one clear line" \
 	"monitor: joining the kvs events group needs CAP_NET_ADMIN" "$FAKE" monitor

@@ -16,7 +16,9 @@
  * next N dumps are interrupted), KVS_FAKE_NOCAP=1 (joining the events group
  * is refused, as for a caller without CAP_NET_ADMIN), KVS_FAKE_IFNAMES=1
  * (the number of if_indextoname() calls to stderr at exit),
- * KVS_FAKE_DEBUG=1 (requests to stderr).
+ * KVS_FAKE_DEBUG=1 (requests to stderr), KVS_FAKE_OLD=1 (a module from
+ * before KVS_ATTR_SWITCH_BATCH and KVS_ATTR_NET_HIGHWAY: it refuses the one
+ * and sends neither).
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -37,7 +39,9 @@
 #define MAXPORT 64
 #define MAXFDB 200000
 
-struct fsw { char name[16]; int ifindex; uint32_t ageing; bool used; };
+struct fsw {
+	char name[16]; int ifindex; uint32_t ageing, batch; bool used;
+};
 struct fnet { int sw; uint32_t id; char label[32]; uint32_t max_macs; bool used; };
 struct fport {
 	int sw; char name[16]; int ifindex; uint8_t type; uint32_t net;
@@ -176,7 +180,14 @@ static const int attr_len[KVS_ATTR_MAX + 1] = {
 	[KVS_ATTR_PORT_FABRIC] = -2, [KVS_ATTR_MAC] = 6,
 	[KVS_ATTR_FDB_REMOTE_IP4] = 4, [KVS_ATTR_FDB_REMOTE_IP6] = 16,
 	[KVS_ATTR_NET_MAX_MACS] = 4, [KVS_ATTR_PORT_GROUP_FWD_MASK] = 2,
+	[KVS_ATTR_SWITCH_BATCH] = 4,
 };
+
+/* KVS_FAKE_OLD: attributes the module does not know yet */
+static bool old_module(void)
+{
+	return getenv("KVS_FAKE_OLD");
+}
 
 static int check(struct knl *k, struct nlattr **tb, uint64_t allowed,
 		 bool dump)
@@ -188,7 +199,8 @@ static int check(struct knl *k, struct nlattr **tb, uint64_t allowed,
 
 		if (!tb[i])
 			continue;
-		if (!(allowed & A(i)) || !attr_len[i])
+		if (!(allowed & A(i)) || !attr_len[i] ||
+		    (old_module() && i > KVS_ATTR_PORT_GROUP_FWD_MASK))
 			return fail(k, EINVAL, "Unknown attribute type");
 		if (attr_len[i] > 0 && nla_len(tb[i]) != attr_len[i])
 			return fail(k, EINVAL, "Attribute failed policy validation");
@@ -203,6 +215,9 @@ static int check(struct knl *k, struct nlattr **tb, uint64_t allowed,
 		if (i == KVS_ATTR_NET_ID &&
 		    (nla_get_u32(tb[i]) < 1 || nla_get_u32(tb[i]) > KVS_NET_ID_MAX))
 			return fail(k, ERANGE, "network id out of range");
+		if (i == KVS_ATTR_SWITCH_BATCH &&
+		    (nla_get_u32(tb[i]) < 1 || nla_get_u32(tb[i]) > KVS_BATCH_MAX))
+			return fail(k, ERANGE, "batch out of range");
 	}
 	(void)dump;
 	return 0;
@@ -392,7 +407,8 @@ static int do_switch(struct knl *k, uint8_t cmd, struct nlattr **tb,
 	switch (cmd) {
 	case KVS_CMD_SWITCH_NEW:
 		if (check(k, tb, A(KVS_ATTR_SWITCH_NAME) |
-			  A(KVS_ATTR_AGEING_TIME), false))
+			  A(KVS_ATTR_AGEING_TIME) | A(KVS_ATTR_SWITCH_BATCH),
+			  false))
 			return -k->err;
 		if (!tb[KVS_ATTR_SWITCH_NAME])
 			return fail(k, EINVAL, "missing switch name");
@@ -410,19 +426,29 @@ static int do_switch(struct knl *k, uint8_t cmd, struct nlattr **tb,
 		sws[i].ifindex = next_ifindex++;
 		sws[i].ageing = tb[KVS_ATTR_AGEING_TIME] ?
 			nla_get_u32(tb[KVS_ATTR_AGEING_TIME]) : 300;
+		sws[i].batch = tb[KVS_ATTR_SWITCH_BATCH] ?
+			nla_get_u32(tb[KVS_ATTR_SWITCH_BATCH]) :
+			KVS_BATCH_DEFAULT;
 		return 0;
 	case KVS_CMD_SWITCH_DEL:
 	case KVS_CMD_SWITCH_SET:
 		if (check(k, tb, SWKEY | (cmd == KVS_CMD_SWITCH_SET ?
-					  A(KVS_ATTR_AGEING_TIME) : 0), false))
+					  A(KVS_ATTR_AGEING_TIME) |
+					  A(KVS_ATTR_SWITCH_BATCH) : 0), false))
 			return -k->err;
 		sw = find_sw(k, tb);
 		if (sw < 0)
 			return sw;
 		if (cmd == KVS_CMD_SWITCH_SET) {
-			if (!tb[KVS_ATTR_AGEING_TIME])
+			if (!tb[KVS_ATTR_AGEING_TIME] &&
+			    !tb[KVS_ATTR_SWITCH_BATCH])
 				return fail(k, EINVAL, "nothing to set");
-			sws[sw].ageing = nla_get_u32(tb[KVS_ATTR_AGEING_TIME]);
+			if (tb[KVS_ATTR_AGEING_TIME])
+				sws[sw].ageing =
+					nla_get_u32(tb[KVS_ATTR_AGEING_TIME]);
+			if (tb[KVS_ATTR_SWITCH_BATCH])
+				sws[sw].batch =
+					nla_get_u32(tb[KVS_ATTR_SWITCH_BATCH]);
 			return 0;
 		}
 		sws[sw].used = false;
@@ -450,6 +476,9 @@ static int do_switch(struct knl *k, uint8_t cmd, struct nlattr **tb,
 			m = reply(cmd);
 			put_sw(m, i);
 			nla_put_u32(m, KVS_ATTR_AGEING_TIME, sws[i].ageing);
+			if (!old_module())
+				nla_put_u32(m, KVS_ATTR_SWITCH_BATCH,
+					    sws[i].batch);
 			if (deliver(m, cb, arg))
 				return -ENOMEM;
 			if (!dump)
@@ -544,6 +573,11 @@ static int do_net(struct knl *k, uint8_t cmd, struct nlattr **tb, bool dump,
 			nla_put_u32(m, KVS_ATTR_NET_MAX_MACS,
 				    nets[i].max_macs);
 			nla_put_u32(m, KVS_ATTR_NET_LEARNED, learned);
+			/* two VM ports and nothing else: the fake has no
+			 * fabric ports
+			 */
+			if (!old_module())
+				nla_put_u8(m, KVS_ATTR_NET_HIGHWAY, cnt == 2);
 			if (deliver(m, cb, arg))
 				return -ENOMEM;
 		}
@@ -842,6 +876,7 @@ int knl_listen(struct knl *k, knl_cb_t cb, void *arg, void (*lost)(void *))
 	nla_put_string(m, KVS_ATTR_SWITCH_NAME, "sw0");
 	nla_put_u32(m, KVS_ATTR_SWITCH_IFINDEX, 5);
 	nla_put_u32(m, KVS_ATTR_AGEING_TIME, 300);
+	nla_put_u32(m, KVS_ATTR_SWITCH_BATCH, KVS_BATCH_DEFAULT);
 	deliver(m, cb, arg);
 	m = reply(KVS_CMD_NET_NEW);
 	nla_put_string(m, KVS_ATTR_SWITCH_NAME, "sw0");
@@ -898,6 +933,24 @@ int knl_listen(struct knl *k, knl_cb_t cb, void *arg, void (*lost)(void *))
 	deliver(m, cb, arg);
 	m = reply(KVS_CMD_SWITCH_DEL);
 	nla_put_string(m, KVS_ATTR_SWITCH_NAME, "sw0");
+	deliver(m, cb, arg);
+	/* the settings of a switch, a network that is a highway */
+	m = reply(KVS_CMD_SWITCH_SET);
+	nla_put_string(m, KVS_ATTR_SWITCH_NAME, "sw1");
+	nla_put_u32(m, KVS_ATTR_SWITCH_IFINDEX, 6);
+	nla_put_u32(m, KVS_ATTR_AGEING_TIME, 60);
+	nla_put_u32(m, KVS_ATTR_SWITCH_BATCH, 64);
+	deliver(m, cb, arg);
+	m = reply(KVS_CMD_NET_NEW);
+	nla_put_string(m, KVS_ATTR_SWITCH_NAME, "sw1");
+	nla_put_u32(m, KVS_ATTR_NET_ID, 200);
+	nla_put_u32(m, KVS_ATTR_NET_MAX_MACS, KVS_NET_MAX_MACS_DEFAULT);
+	nla_put_u8(m, KVS_ATTR_NET_HIGHWAY, 1);
+	deliver(m, cb, arg);
+	m = reply(KVS_CMD_NET_DEL);
+	nla_put_string(m, KVS_ATTR_SWITCH_NAME, "sw1");
+	nla_put_u32(m, KVS_ATTR_NET_ID, 200);
+	nla_put_u8(m, KVS_ATTR_NET_HIGHWAY, 0);
 	deliver(m, cb, arg);
 	return fail(k, ECONNRESET, "fake monitor done");
 }

@@ -1,0 +1,252 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# fastpath.sh - the shorter paths of issue 9, each against what it must keep:
+#  - the point-to-point highway: shown by `kvs net show` exactly while a
+#    network's only members are two VM ports on a switch without a fabric;
+#    counters exact, source checks, learning and isolation as elsewhere;
+#  - the veth shortcut: a frame for a veth port enters its peer's receive
+#    path without veth_xmit() (seen with a kprobe), with the veth counters
+#    (`ip -s link`) exact; a qdisc, a packet tap or tc on the port, or tc
+#    ingress on the peer, make it take the port's transmit path again;
+#  - the per-CPU batch: `batch N` set and shown, exact counters at 16 and
+#    64, ports and switches deleted with frames in the queues.
+#
+#  vm1 (M1, mac M1) --P1--+                  +--P3-- vm3 (M3)
+#                         | net 100   net 200|
+#  vm2 (M2)         --P2--+  switch $SW      +--P4-- vm4 (M4, mac M4)
+#  vm5 (M5) --P5-- joins net 100 for a while
+
+# shellcheck disable=SC2317 # functions called through check
+
+set -u
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
+
+kvs_require pkt jq tc tcpdump
+kvs_load
+
+SW=k${PID}s
+NS1=kvs-fp-$PID-1
+NS2=kvs-fp-$PID-2
+NS3=kvs-fp-$PID-3
+NS4=kvs-fp-$PID-4
+NS5=kvs-fp-$PID-5
+NS6=kvs-fp-$PID-6
+M1=02:00:00:90:00:01
+M2=02:00:00:90:00:02
+M3=02:00:00:90:00:03
+M4=02:00:00:90:00:04
+M5=02:00:00:90:00:05
+M9=02:00:00:90:00:09
+BC=ff:ff:ff:ff:ff:ff
+TAG=fp$PID
+UP=k${PID}u
+
+mk_switch "$SW"
+mk_net "$SW" 100
+mk_net "$SW" 200
+mk_vm "$NS1" "$SW" 100 10.9.0.1/24 $M1 mac $M1; P1=$VM_DEV
+mk_vm "$NS2" "$SW" 100 10.9.0.2/24 $M2; P2=$VM_DEV
+mk_vm "$NS3" "$SW" 200 10.9.0.3/24 $M3; P3=$VM_DEV
+mk_vm "$NS4" "$SW" 200 10.9.0.4/24 $M4 mac $M4; P4=$VM_DEV
+
+highway() { # highway NET : the JSON flag of network NET
+	kj net show switch "$SW" | jq -r --argjson id "$1" '.[] | select(.id == $id) | .highway'
+}
+
+# veth counters as the host tools read them
+vstat() { # vstat NETNS|- DEV rx|tx
+	local out
+	if [ "$1" = - ]; then
+		out=$(ip -j -s link show dev "$2")
+	else
+		out=$(ip -n "$1" -j -s link show dev "$2")
+	fi
+	jq -r --arg d "$3" '.[0].stats64[$d].packets' <<<"$out"
+}
+
+# ---- the highway: set up and torn down --------------------------------------
+
+check_eq "net 100 (two VM ports, no fabric) is a highway" "$(highway 100)" true
+check_eq "net 200 too" "$(highway 200)" true
+check_match "kvs net show says highway" '^net 100 .*highway' "$("$KVS" net show switch "$SW")"
+
+mk_vm "$NS5" "$SW" 100 10.9.0.5/24 $M5; P5=$VM_DEV
+check_eq "a third port: net 100 is no highway" "$(highway 100)" false
+check_nomatch "kvs net show no longer says it" '^net 100 .*highway' "$("$KVS" net show switch "$SW")"
+check_eq "net 200 still is" "$(highway 200)" true
+
+# known unicast with three ports: only its port gets it
+check "vm1 and vm2 ping each other (three ports)" \
+	ip netns exec "$NS1" ping -c 2 -i 0.2 -W 5 10.9.0.2
+sniff_start v2 "$NS2" "$TAG"
+sniff_start v5 "$NS5" "$TAG"
+send_frames "$NS1" $M1 $M2 7 "$TAG-a"
+settle
+check_sniff "known unicast reaches vm2 (7)" v2 "$TAG-a" 7
+check_sniff "and not vm5" v5 "$TAG-a" 0
+
+run "$KVS" port del dev "$P5"
+check_eq "the third port gone: net 100 is a highway again" "$(highway 100)" true
+
+ip link add name "$UP" type dummy && defer_link "$UP"
+run ip addr add 192.0.2.1/24 dev "$UP"
+run ip link set dev "$UP" up
+check "a vxlan fabric port is added" \
+	"$KVS" port add dev "$UP" switch "$SW" fabric vxlan local 192.0.2.1
+check_eq "with a fabric: net 100 is no highway (floods go there too)" "$(highway 100)" false
+check_eq "nor net 200" "$(highway 200)" false
+check "the fabric port is deleted" "$KVS" port del dev "$UP"
+check_eq "without it: net 100 is a highway again" "$(highway 100)" true
+check_eq "and net 200" "$(highway 200)" true
+
+# ---- the highway: counters, learning, source checks, isolation --------------
+
+snap
+rx1=$(stat_get "$P1" rx_packets); tx2=$(stat_get "$P2" tx_packets)
+rx3=$(stat_get "$P3" rx_packets); sp1=$(stat_get "$P1" spoofed_src)
+sp3=$(stat_get "$P3" spoofed_src); nr1=$(stat_get "$P1" no_route)
+v2rx=$(vstat "$NS2" eth0 rx); p2tx=$(vstat - "$P2" tx)
+sniff_start v2 "$NS2" "$TAG"
+sniff_start v3 "$NS3" "$TAG"
+sniff_start v4 "$NS4" "$TAG"
+# 50 unicast, 20 broadcast, 30 to an unknown MAC from vm1; 10 forged sources
+# from vm1 (its port allows M1 only); 10 from vm3 claiming vm4's configured MAC
+send_frames "$NS1" $M1 $M2 50 "$TAG-u" + $M1 $BC 20 "$TAG-b" + \
+	$M1 02:00:00:90:00:77 30 "$TAG-x" + $M9 $M2 10 "$TAG-s"
+send_frames "$NS3" $M4 $M3 10 "$TAG-t"
+settle
+sniff_stop v2 v3 v4
+snap
+check_eq "highway: vm2 got the 50 unicast frames" "$(sniffed v2 "$TAG-u")" 50
+check_eq "highway: vm2 got the 20 broadcasts" "$(sniffed v2 "$TAG-b")" 20
+check_eq "highway: vm2 got the 30 frames to an unknown MAC" "$(sniffed v2 "$TAG-x")" 30
+check_eq "highway: no forged-source frame reached vm2" "$(sniffed v2 "$TAG-s")" 0
+check_eq "highway: nothing of net 100 reached net 200" \
+	"$(($(sniffed v3 "$TAG-u") + $(sniffed v3 "$TAG-b") + $(sniffed v4 "$TAG-b") + $(sniffed v4 "$TAG-x")))" 0
+check_eq "highway: a source claiming vm4's configured MAC reached nobody" \
+	"$(($(sniffed v4 "$TAG-t") + $(sniffed v3 "$TAG-t")))" 0
+check_eq "$P1 rx counts all 110 frames" "$(sub "$(stat_get "$P1" rx_packets)" "$rx1")" 110
+check_eq "$P1 spoofed_src +10" "$(sub "$(stat_get "$P1" spoofed_src)" "$sp1")" 10
+check_eq "$P1 no_route +0" "$(sub "$(stat_get "$P1" no_route)" "$nr1")" 0
+check_eq "$P2 tx +100" "$(sub "$(stat_get "$P2" tx_packets)" "$tx2")" 100
+check_eq "$P3 rx +10" "$(sub "$(stat_get "$P3" rx_packets)" "$rx3")" 10
+check_eq "$P3 spoofed_src +10 (vm4's MAC is static on $P4)" \
+	"$(sub "$(stat_get "$P3" spoofed_src)" "$sp3")" 10
+check_eq "ip -s link: vm2's eth0 received 100 more" "$(sub "$(vstat "$NS2" eth0 rx)" "$v2rx")" 100
+check_eq "ip -s link: $P2 sent 100 more" "$(sub "$(vstat - "$P2" tx)" "$p2tx")" 100
+check "highway: M1 is learned on $P1 as elsewhere" fdb_on "$SW" 100 $M1 "$P1"
+check "highway: ping vm2 -> vm1" ip netns exec "$NS2" ping -c 2 -i 0.2 -W 5 10.9.0.1
+check "highway: M2 is learned on $P2" fdb_on "$SW" 100 $M2 "$P2"
+check_fail "highway: vm1 cannot reach vm3 (another network)" \
+	ip netns exec "$NS1" ping -c 1 -W 1 10.9.0.3
+
+# a port without carrier is no destination, on the highway too
+# (vm1's own ARP may add frames: each one counts too)
+run ip -n "$NS2" link set dev eth0 down
+snap; nr1=$(stat_get "$P1" no_route); rx1=$(stat_get "$P1" rx_packets)
+send_frames "$NS1" $M1 $M2 5 "$TAG-d"
+settle; snap
+check_ge "highway: $P1 sent at least the 5 frames" "$(sub "$(stat_get "$P1" rx_packets)" "$rx1")" 5
+check_eq "highway: every frame to a port without carrier counts no_route" \
+	"$(sub "$(stat_get "$P1" no_route)" "$nr1")" "$(sub "$(stat_get "$P1" rx_packets)" "$rx1")"
+run ip -n "$NS2" link set dev eth0 up
+wait_until 5 ip netns exec "$NS1" ping -c 1 -W 1 10.9.0.2
+
+# ---- the veth shortcut --------------------------------------------------------
+
+TRACE=/sys/kernel/tracing
+[ -d $TRACE/events ] || mount -t tracefs nodev $TRACE 2>/dev/null
+KP=kvs_fp$PID
+if echo "p:$KP veth_xmit dev=+0(%si):string" >>$TRACE/kprobe_events 2>/dev/null; then
+	defer_cmd "echo 0 > $TRACE/events/kprobes/$KP/enable; echo '-:$KP' >> $TRACE/kprobe_events"
+	echo 1 >$TRACE/events/kprobes/$KP/enable
+	xmits() { grep -c "$KP: .*dev=\"$1\"" $TRACE/trace; }	# veth_xmit() calls on DEV
+	: >$TRACE/trace
+	send_frames "$NS1" $M1 $M2 40 "$TAG-k"
+	settle
+	check_eq "shortcut: no veth_xmit() on $P2 for 40 frames to vm2" "$(xmits "$P2")" 0
+	check_ge "(the probe works: vm1's eth0 sent them with veth_xmit())" "$(xmits eth0)" 40
+	# a qdisc on the port: its transmit path again, and the qdisc counts
+	run tc qdisc add dev "$P2" root handle 1: pfifo
+	: >$TRACE/trace
+	send_frames "$NS1" $M1 $M2 40 "$TAG-q"
+	settle
+	check_eq "with a qdisc on $P2: 40 veth_xmit() on it" "$(xmits "$P2")" 40
+	check_match "and the qdisc sent the 40 frames" 'Sent [0-9]+ bytes 40 pkt' "$(tc -s qdisc show dev "$P2")"
+	run tc qdisc del dev "$P2" root
+	# tc ingress on the peer: the transmit path too
+	run tc -n "$NS2" qdisc add dev eth0 clsact
+	run tc -n "$NS2" filter add dev eth0 ingress matchall action pass
+	: >$TRACE/trace
+	send_frames "$NS1" $M1 $M2 10 "$TAG-i"
+	settle
+	check_eq "with tc ingress on vm2's eth0: 10 veth_xmit() on $P2" "$(xmits "$P2")" 10
+	run tc -n "$NS2" qdisc del dev eth0 clsact
+	: >$TRACE/trace
+	send_frames "$NS1" $M1 $M2 10 "$TAG-j"
+	settle
+	check_eq "qdisc and clsact gone: the shortcut again" "$(xmits "$P2")" 0
+else
+	skip "shortcut: veth_xmit() calls counted" "no kprobe events on this kernel"
+fi
+
+# a packet tap on the port sees what the port sends: tcpdump on $P2
+tcpdump -l -n -i "$P2" -c 15 ether proto 0x88b5 >"$TMPD/tcpdump" 2>/dev/null &
+TD=$!
+defer_pid $TD
+nap 2
+send_frames "$NS1" $M1 $M2 15 "$TAG-p"
+wait_until 10 eval "! kill -0 $TD 2>/dev/null"
+check_eq "tcpdump on $P2 saw the 15 frames it sent" "$(grep -c "$M1 > $M2" "$TMPD/tcpdump")" 15
+
+# ---- the per-CPU batch -----------------------------------------------------------
+
+check_eq "batch defaults to 1" "$(kj switch show "$SW" | jq -r '.[0].batch')" 1
+kvs_err "batch 0 is refused" '"batch" expects a number 1\.\.64' "$KVS" switch set "$SW" batch 0
+kvs_err "batch 65 is refused" '"batch" expects a number 1\.\.64' "$KVS" switch set "$SW" batch 65
+for b in 16 64; do
+	check "switch set batch $b" "$KVS" switch set "$SW" batch $b
+	check_eq "switch show: batch $b" "$(kj switch show "$SW" | jq -r '.[0].batch')" $b
+	check_match "text: batch $b" "^$SW: .* batch $b\$" "$("$KVS" switch show "$SW")"
+	snap "$SW"
+	rx1=$(stat_get "$P1" rx_packets); tx2=$(stat_get "$P2" tx_packets)
+	tx3=$(stat_get "$P3" tx_packets); srx=$(swstat_get "$SW" rx_packets)
+	v2rx=$(vstat "$NS2" eth0 rx)
+	sniff_start v2 "$NS2" "$TAG"
+	sniff_start v3 "$NS3" "$TAG"
+	send_frames "$NS1" $M1 $M2 500 "$TAG-B$b" + $M1 $BC 100 "$TAG-C$b" + $M9 $M2 50 "$TAG-S$b"
+	send_frames "$NS4" $M4 $BC 100 "$TAG-D$b"
+	settle
+	sniff_stop v2 v3
+	snap "$SW"
+	check_eq "batch $b: vm2 got 500 unicast" "$(sniffed v2 "$TAG-B$b")" 500
+	check_eq "batch $b: vm2 got 100 broadcasts" "$(sniffed v2 "$TAG-C$b")" 100
+	check_eq "batch $b: no forged frame" "$(sniffed v2 "$TAG-S$b")" 0
+	check_eq "batch $b: vm3 got net 200's 100 broadcasts only" \
+		"$(sniffed v3 "$TAG-D$b"):$(sniffed v3 "$TAG-C$b")" 100:0
+	check_eq "batch $b: $P1 rx +650" "$(sub "$(stat_get "$P1" rx_packets)" "$rx1")" 650
+	check_eq "batch $b: $P2 tx +600" "$(sub "$(stat_get "$P2" tx_packets)" "$tx2")" 600
+	check_eq "batch $b: $P3 tx +100" "$(sub "$(stat_get "$P3" tx_packets)" "$tx3")" 100
+	check_eq "batch $b: switch rx +750" "$(sub "$(swstat_get "$SW" rx_packets)" "$srx")" 750
+	check_eq "batch $b: ip -s link, vm2's eth0 rx +600" "$(sub "$(vstat "$NS2" eth0 rx)" "$v2rx")" 600
+done
+check "batch 64: ping vm1 -> vm2" ip netns exec "$NS1" ping -c 3 -i 0.2 -W 5 10.9.0.2
+
+# frames in the queues when a port, then the switch, go away
+ip netns exec "$NS1" "$KVS_PKT" send eth0 $M1 $M2 count 300000 tag "$TAG-z" >/dev/null 2>&1 &
+FL=$!
+defer_pid $FL
+nap 1
+check "batch 64: a port is deleted under a flood" "$KVS" port del dev "$P2"
+check_fail "batch 64: the port is gone" "$KVS" port show dev "$P2"
+mk_vm "$NS6" "$SW" 100 - $M5
+nap 1
+check "batch 64: the switch is deleted under the flood" "$KVS" switch del "$SW"
+wait $FL 2>/dev/null
+check "and a new switch with batch 16 works" "$KVS" switch add "$SW" batch 16
+check_eq "its batch is 16" "$(kj switch show "$SW" | jq -r '.[0].batch')" 16
+run "$KVS" switch del "$SW"
+
+tests_done
