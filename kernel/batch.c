@@ -111,13 +111,14 @@ static int kvs_batch_poll(struct napi_struct *napi, int budget)
 {
 	struct kvs_batch *b = container_of(napi, struct kvs_batch, napi);
 	int batch = READ_ONCE(b->sw->batch);
-	int done = 0, n;
+	int done = 0, want, n;
 
 	while (done < budget) {
-		n = kvs_batch_pass(b, min(batch, budget - done));
+		want = min(batch, budget - done);
+		n = kvs_batch_pass(b, want);
 		done += n;
-		if (n < batch)
-			break;
+		if (n < want)
+			break;	/* the queue is empty */
 	}
 	if (done < budget)
 		napi_complete_done(napi, done);
