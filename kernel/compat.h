@@ -51,8 +51,8 @@ static inline void kvs_dev_set_netns_local(struct net_device *dev)
 }
 
 /*
- * The tc hooks of a device: tcx entries since 6.6 (CONFIG_NET_XGRESS),
- * clsact mini qdiscs before (CONFIG_NET_CLS_ACT). Only whether one is
+ * The tc egress hook of a device: tcx entries since 6.6 (CONFIG_NET_XGRESS),
+ * a clsact mini qdisc before (CONFIG_NET_CLS_ACT). Only whether one is
  * attached matters (forward.c, the veth shortcut).
  */
 static inline bool kvs_dev_tc_egress(const struct net_device *dev)
@@ -61,17 +61,6 @@ static inline bool kvs_dev_tc_egress(const struct net_device *dev)
 	return rcu_access_pointer(dev->tcx_egress);
 #elif defined(CONFIG_NET_CLS_ACT)
 	return rcu_access_pointer(dev->miniq_egress);
-#else
-	return false;
-#endif
-}
-
-static inline bool kvs_dev_tc_ingress(const struct net_device *dev)
-{
-#if defined(CONFIG_NET_XGRESS)
-	return rcu_access_pointer(dev->tcx_ingress);
-#elif defined(CONFIG_NET_CLS_ACT)
-	return rcu_access_pointer(dev->miniq_ingress);
 #else
 	return false;
 #endif

@@ -36,9 +36,11 @@ static bool kvs_port_can_tx(const struct kvs_port *port)
  * to that transmit path, the frame can enter the peer's receive path in
  * this softirq pass instead: the rx_handler hands it back to
  * __netif_receive_skb_core() for another round on the peer, the way
- * bpf_redirect_peer() does. The peer must have no rx_handler and no tc
- * ingress, so that the round cannot come back to a switch, and no XDP
- * program (veth runs native XDP only on its own receive queue).
+ * bpf_redirect_peer() does. Everything of the peer's receive path runs
+ * (taps, tc and netfilter ingress, the stack). The peer must have no
+ * rx_handler, so that the round cannot reach a switch again (no loop in
+ * softirq), and no XDP program (veth runs native XDP only on its own
+ * receive queue).
  */
 static struct net_device *kvs_veth_peer(struct kvs_port *to,
 					struct sk_buff *skb)
@@ -55,8 +57,7 @@ static struct net_device *kvs_veth_peer(struct kvs_port *to,
 
 	peer = dev->netdev_ops->ndo_get_peer_dev(dev);
 	if (!peer || rcu_access_pointer(peer->rx_handler) ||
-	    kvs_dev_tc_ingress(peer) || dev_xdp_prog_count(peer) ||
-	    !is_skb_forwardable(peer, skb))
+	    dev_xdp_prog_count(peer) || !is_skb_forwardable(peer, skb))
 		return NULL;
 	return peer;
 }
