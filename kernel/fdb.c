@@ -131,10 +131,23 @@ static struct kvs_fdb_entry *kvs_fdb_find_locked(struct kvs_switch *sw,
 	return rhashtable_lookup_fast(&sw->fdb, key, kvs_fdb_params);
 }
 
+static struct hlist_node *kvs_fdb_flood_node(struct kvs_fdb_entry *f)
+{
+	return &container_of(f, struct kvs_fdb_flood, f)->node;
+}
+
+/* An entry nobody can see any more (never inserted, or after RCU) */
+static void kvs_fdb_free(struct kvs_fdb_entry *f)
+{
+	if (f->flags & KVS_FDB_F_FLOOD)
+		kfree(container_of(f, struct kvs_fdb_flood, f));
+	else
+		kmem_cache_free(kvs_fdb_cache, f);
+}
+
 static void kvs_fdb_free_rcu(struct rcu_head *head)
 {
-	kmem_cache_free(kvs_fdb_cache,
-			container_of(head, struct kvs_fdb_entry, rcu));
+	kvs_fdb_free(container_of(head, struct kvs_fdb_entry, rcu));
 }
 
 /*
@@ -144,9 +157,15 @@ static void kvs_fdb_free_rcu(struct rcu_head *head)
 static struct kvs_fdb_entry *kvs_fdb_alloc(const struct kvs_fdb_key *key,
 					   u32 flags, gfp_t gfp)
 {
+	struct kvs_fdb_flood *fl;
 	struct kvs_fdb_entry *f;
 
-	f = kmem_cache_zalloc(kvs_fdb_cache, gfp);
+	if (flags & KVS_FDB_F_FLOOD) {
+		fl = kzalloc(sizeof(*fl), gfp);
+		f = fl ? &fl->f : NULL;
+	} else {
+		f = kmem_cache_zalloc(kvs_fdb_cache, gfp);
+	}
 	if (!f)
 		return NULL;
 	f->key = *key;
@@ -159,14 +178,17 @@ static struct kvs_fdb_entry *kvs_fdb_alloc(const struct kvs_fdb_key *key,
 static void kvs_fdb_count(struct kvs_switch *sw, struct kvs_network *network,
 			  struct kvs_port *port, bool learned, int n)
 {
+	/* @network NULL: gone with all of its entries but a late one */
 	if (learned) {
 		sw->fdb_learned += n;
-		atomic_add(n, &network->learned);
+		if (network)
+			atomic_add(n, &network->learned);
 		if (port)
 			atomic_add(n, &port->learned);
 	} else {
 		sw->fdb_static += n;
-		network->fdb_static += n;
+		if (network)
+			network->fdb_static += n;
 		if (port)
 			port->fdb_static += n;
 	}
@@ -184,7 +206,6 @@ static int kvs_fdb_insert(struct kvs_switch *sw, struct kvs_network *network,
 	lockdep_assert_held(&sw->fdb_lock);
 
 	RCU_INIT_POINTER(f->dst, dst);
-	f->network = network;
 	err = rhashtable_lookup_insert_fast(&sw->fdb, &f->rhnode,
 					    kvs_fdb_params);
 	if (err)
@@ -193,7 +214,7 @@ static int kvs_fdb_insert(struct kvs_switch *sw, struct kvs_network *network,
 	f->born = ++sw->fdb_born;
 	hlist_add_head_rcu(&f->list_node, &sw->fdb_list);
 	if (f->flags & KVS_FDB_F_FLOOD)
-		hlist_add_head_rcu(&f->flood_node, &network->flood);
+		hlist_add_head_rcu(kvs_fdb_flood_node(f), &network->flood);
 	kvs_fdb_count(sw, network, kvs_dst_owner(dst),
 		      !(f->flags & KVS_FDB_F_STATIC), 1);
 	return 0;
@@ -217,12 +238,12 @@ static void kvs_fdb_remove(struct kvs_switch *sw, struct kvs_fdb_entry *f,
 	/* _init: walkers tell a removed entry by hlist_unhashed() */
 	hlist_del_init_rcu(&f->list_node);
 	if (f->flags & KVS_FDB_F_FLOOD)
-		hlist_del_rcu(&f->flood_node);
+		hlist_del_rcu(kvs_fdb_flood_node(f));
 
 	/* a racing move loses from here on: its cmpxchg() sees NULL */
 	old = kvs_fdb_dst_xchg(f, NULL);
-	kvs_fdb_count(sw, f->network, kvs_dst_owner(old),
-		      !(f->flags & KVS_FDB_F_STATIC), -1);
+	kvs_fdb_count(sw, kvs_network_find(sw, f->key.net_id),
+		      kvs_dst_owner(old), !(f->flags & KVS_FDB_F_STATIC), -1);
 	kvs_fdb_dst_put(old);
 	call_rcu(&f->rcu, kvs_fdb_free_rcu);
 }
@@ -243,7 +264,7 @@ static bool kvs_fdb_network_full(const struct kvs_network *network)
 
 static void kvs_fdb_refresh(struct kvs_fdb_entry *f)
 {
-	unsigned long now = jiffies;
+	u32 now = jiffies;
 
 	/* keep the cache line clean while a flow keeps hitting the entry */
 	if (READ_ONCE(f->updated) != now)
@@ -341,7 +362,7 @@ static int kvs_fdb_learn_locked(struct kvs_port *port,
 	return 0;
 
 free:
-	kmem_cache_free(kvs_fdb_cache, f);
+	kvs_fdb_free(f);
 	return 0;
 }
 
@@ -468,7 +489,7 @@ static int kvs_fdb_set_static(struct kvs_switch *sw,
 	if (ip) {
 		spare = kvs_remote_alloc(port, ip, GFP_KERNEL_ACCOUNT);
 		if (!spare) {
-			kmem_cache_free(kvs_fdb_cache, new);
+			kvs_fdb_free(new);
 			return -ENOMEM;
 		}
 	}
@@ -531,7 +552,7 @@ static int kvs_fdb_set_static(struct kvs_switch *sw,
 unlock:
 	spin_unlock_bh(&sw->fdb_lock);
 	if (new)
-		kmem_cache_free(kvs_fdb_cache, new);
+		kvs_fdb_free(new);
 	if (spare)
 		kvs_remote_free(spare);
 	return err;
@@ -572,6 +593,7 @@ static int kvs_fdb_flood_add(struct kvs_switch *sw,
 	DECLARE_BITMAP(used, KVS_FLOOD_MAX + 1);
 	struct kvs_remote *spare, *r;
 	struct kvs_fdb_entry *f, *new;
+	struct kvs_fdb_flood *fl;
 	static const u8 zero[ETH_ALEN];
 	struct kvs_fdb_key key;
 	unsigned long slot;
@@ -584,13 +606,14 @@ static int kvs_fdb_flood_add(struct kvs_switch *sw,
 		return -ENOMEM;
 	spare = kvs_remote_alloc(fabric, ip, GFP_KERNEL_ACCOUNT);
 	if (!spare) {
-		kmem_cache_free(kvs_fdb_cache, new);
+		kvs_fdb_free(new);
 		return -ENOMEM;
 	}
 	bitmap_zero(used, KVS_FLOOD_MAX + 1);
 
 	spin_lock_bh(&sw->fdb_lock);
-	hlist_for_each_entry(f, &network->flood, flood_node) {
+	hlist_for_each_entry(fl, &network->flood, node) {
+		f = &fl->f;
 		if (kvs_dst_is_remote(kvs_fdb_dst_locked(sw, f), ip)) {
 			NL_SET_ERR_MSG(extack,
 				       "remote is already in the network's flood list");
@@ -627,7 +650,7 @@ static int kvs_fdb_flood_add(struct kvs_switch *sw,
 unlock:
 	spin_unlock_bh(&sw->fdb_lock);
 	if (new)
-		kmem_cache_free(kvs_fdb_cache, new);
+		kvs_fdb_free(new);
 	if (spare)
 		kvs_remote_free(spare);
 	return err;
@@ -724,11 +747,13 @@ static int kvs_fdb_flood_del(struct kvs_switch *sw,
 			     struct netlink_ext_ack *extack)
 {
 	struct kvs_fdb_entry *f;
+	struct kvs_fdb_flood *fl;
 	struct hlist_node *tmp;
 	unsigned int n = 0;
 
 	spin_lock_bh(&sw->fdb_lock);
-	hlist_for_each_entry_safe(f, tmp, &network->flood, flood_node) {
+	hlist_for_each_entry_safe(fl, tmp, &network->flood, node) {
+		f = &fl->f;
 		if (ip && !kvs_dst_is_remote(kvs_fdb_dst_locked(sw, f), ip))
 			continue;
 		kvs_fdb_remove(sw, f, true);
@@ -847,7 +872,7 @@ static bool kvs_fdb_match(struct kvs_fdb_entry *f, const void *arg)
 
 	if (m->port && kvs_dst_owner(rcu_dereference(f->dst)) != m->port)
 		return false;
-	return !m->network || f->network == m->network;
+	return !m->network || f->key.net_id == m->network->id;
 }
 
 /* Entries still to flush, by the counters; fdb_lock */
@@ -918,8 +943,9 @@ static bool kvs_fdb_expired(struct kvs_fdb_entry *f, const void *arg)
 {
 	const unsigned long *ageing = arg;
 
+	/* u32 jiffies: ageing (<= 1000000 s) is far below the wrap */
 	return !(READ_ONCE(f->flags) & KVS_FDB_F_STATIC) &&
-	       !time_before(jiffies, READ_ONCE(f->updated) + *ageing);
+	       (u32)jiffies - READ_ONCE(f->updated) >= *ageing;
 }
 
 static void kvs_fdb_gc(struct work_struct *work)
@@ -972,8 +998,9 @@ void kvs_fdb_switch_destroy(struct kvs_switch *sw)
 int kvs_fdb_init(void)
 {
 	/* SLAB_ACCOUNT: static entries are charged to who configures them */
-	kvs_fdb_cache = KMEM_CACHE(kvs_fdb_entry,
-				   SLAB_HWCACHE_ALIGN | SLAB_ACCOUNT);
+	/* no cache-line alignment: 72 bytes, not 128, per entry */
+	BUILD_BUG_ON(sizeof(struct kvs_fdb_entry) > 72);
+	kvs_fdb_cache = KMEM_CACHE(kvs_fdb_entry, SLAB_ACCOUNT);
 	return kvs_fdb_cache ? 0 : -ENOMEM;
 }
 

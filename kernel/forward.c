@@ -212,7 +212,7 @@ void kvs_forward_flood(struct kvs_port *from, struct kvs_network *network,
 		       struct sk_buff *skb)
 {
 	struct kvs_target prev = {}, next = {};
-	struct kvs_fdb_entry *f;
+	struct kvs_fdb_flood *fl;
 	struct kvs_port *port;
 	struct kvs_remote *r;
 
@@ -229,8 +229,8 @@ void kvs_forward_flood(struct kvs_port *from, struct kvs_network *network,
 		if (!kvs_flood_one(from, network, &prev, &next, skb))
 			return;
 	} else if (next.port && !hlist_empty(&network->flood)) {
-		hlist_for_each_entry_rcu(f, &network->flood, flood_node) {
-			r = kvs_dst_remote(rcu_dereference(f->dst));
+		hlist_for_each_entry_rcu(fl, &network->flood, node) {
+			r = kvs_dst_remote(rcu_dereference(fl->f.dst));
 			if (!r)
 				continue;	/* being removed */
 			next.remote = r;

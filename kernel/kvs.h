@@ -206,19 +206,32 @@ struct kvs_fdb_key {
 					 */
 };
 
+/*
+ * 72 bytes: the issue-9 budget is < 96 bytes per entry with its share of
+ * the hash table's buckets. What only flood list members need is in
+ * struct kvs_fdb_flood; an entry's network is found by its id.
+ */
 struct kvs_fdb_entry {
 	struct rhash_head rhnode;
 	struct kvs_fdb_key key;
-	struct hlist_node list_node;	/* sw->fdb_list, for dumps */
-	struct hlist_node flood_node;	/* network->flood (KVS_FDB_F_FLOOD) */
-	struct kvs_dst __rcu *dst;	/* where frames go; NULL: removed */
-	struct kvs_network *network;	/* outlives its entries */
 	u32 born;			/* insert stamp (sw->fdb_born): tells a
 					 * dump resuming here a re-added entry
 					 */
+	struct hlist_node list_node;	/* sw->fdb_list, for dumps */
+	struct kvs_dst __rcu *dst;	/* where frames go; NULL: removed */
 	u32 flags;			/* KVS_FDB_F_* */
-	unsigned long updated;		/* jiffies, written only on change */
+	u32 updated;			/* jiffies (low 32 bits), written only
+					 * on change
+					 */
 	struct rcu_head rcu;
+};
+
+/* A flood list member (KVS_FDB_F_FLOOD), kmalloc()ed */
+struct kvs_fdb_flood {
+	struct kvs_fdb_entry f;
+	struct hlist_node node;		/* network->flood: RCU readers,
+					 * fdb_lock writers
+					 */
 };
 
 struct kvs_switch {

@@ -344,7 +344,7 @@ int kvs_fdb_fill(struct sk_buff *skb, const struct kvs_switch *sw,
 	if (remote || (port && port->type == KVS_PORT_FABRIC))
 		flags |= KVS_FDB_F_REMOTE;
 	/* u64: a static entry may be older than u32 milliseconds */
-	age = jiffies64_to_msecs(jiffies - READ_ONCE(f->updated));
+	age = jiffies_to_msecs((u32)jiffies - READ_ONCE(f->updated));
 
 	if (kvs_put_switch_key(skb, sw, ctx->names) ||
 	    nla_put_u32(skb, KVS_ATTR_NET_ID, f->key.net_id) ||
