@@ -57,7 +57,7 @@ static struct net_device *kvs_veth_peer(struct kvs_port *to,
 
 	peer = dev->netdev_ops->ndo_get_peer_dev(dev);
 	if (!peer || rcu_access_pointer(peer->rx_handler) ||
-	    dev_xdp_prog_count(peer) || !is_skb_forwardable(peer, skb))
+	    dev_xdp_prog_count(peer) || !__is_skb_forwardable(peer, skb, true))
 		return NULL;
 	return peer;
 }
@@ -101,7 +101,7 @@ static void kvs_deliver(struct kvs_port *from, struct kvs_port *to,
 	/* an rx_handler sees the frame past its Ethernet header */
 	skb_push(skb, ETH_HLEN);
 
-	if (unlikely(!is_skb_forwardable(to->dev, skb))) {
+	if (unlikely(!__is_skb_forwardable(to->dev, skb, true))) {
 		kvs_forward_drop(from, skb, KVS_DROP_MTU);
 		return;
 	}
