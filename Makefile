@@ -176,6 +176,26 @@ soak: deps
 		$(CURDIR)/selftests/soak.sh --vm
 .PHONY: soak
 
+# Not part of check: the benchmark (kvs against the Linux bridge, Open vSwitch, tc mirred
+# and the no-switch floor), in one VM; writes BENCH_OUT (default bench-results/). Knobs:
+# BENCH_REPS, BENCH_SECS, BENCH_QUICK=1, BENCH_OUT. See selftests/bench/README.
+BENCH_DEPS := $(DEPS) gnuplot-nox
+
+bench-deps:
+	@command -v dpkg-query >/dev/null || { echo "kvs: not a Debian system; make sure these are installed: $(BENCH_DEPS)"; exit 0; }; \
+	missing=$$(for p in $(BENCH_DEPS); do \
+		dpkg-query -W -f='$${db:Status-Status}\n' $$p 2>/dev/null | grep -qx installed || echo $$p; done); \
+	[ -z "$$missing" ] && exit 0; \
+	sudo=; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	echo "kvs: installing" $$missing; \
+	$$sudo apt-get update -q && \
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing
+
+bench: bench-deps
+	@KERNELRELEASE='$(KERNELRELEASE)' KERNELDIR='$(KERNELDIR)' KVS_VERSION='$(KVS_VERSION)' \
+		$(CURDIR)/selftests/bench/host.sh
+.PHONY: bench bench-deps
+
 # The demo needs a kernel that loads modules: the running one if it can (as root), else a
 # VM booting $(KERNELRELEASE).
 demo: deps
@@ -219,6 +239,8 @@ help:
 	@echo "  check-debug   the selftests on a KASAN/lockdep/kmemleak kernel built from linux-source-6.1"
 	@echo "  kernels       install the other kernels kvs is tested on (6.12, 6.12-rt)"
 	@echo "  check-kernels check-quick on the default kernel and each of those; ends with the sum"
+	@echo "  bench         benchmark vs bridge, OVS, tc mirred in a VM: bench-results/ (BENCH_REPS, BENCH_QUICK=1)"
+	@echo "  bench-deps    apt-get install what bench needs (deps and gnuplot)"
 	@echo "  demo          two isolated networks, one switch, a server over VXLAN (in a VM unless kvs loads here)"
 	@echo "  kernelrelease, version   print them"
 	@echo "  clean"
