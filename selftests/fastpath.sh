@@ -6,7 +6,7 @@
 #    network's only members are two VM ports on a switch without a fabric;
 #    counters exact, source checks, learning and isolation as elsewhere;
 #  - the veth shortcut: a frame for a veth port enters its peer's receive
-#    path without veth_xmit() (seen with a kprobe), with the veth counters
+#    path without veth_xmit() (seen with the net_dev_start_xmit tracepoint), with the veth counters
 #    (`ip -s link`) exact; a qdisc or a packet tap on the port make it take
 #    the port's transmit path again; tc ingress on the peer still runs;
 #  - the per-CPU batch: `batch N` set and shown, exact counters at 16 and
@@ -158,16 +158,16 @@ wait_until 5 ip netns exec "$NS1" ping -c 1 -W 1 10.9.0.2
 
 TRACE=/sys/kernel/tracing
 [ -d $TRACE/events ] || mount -t tracefs nodev $TRACE 2>/dev/null
-KP=kvs_fp$PID
-if echo "p:$KP veth_xmit dev=+0(%si):string" >>$TRACE/kprobe_events 2>/dev/null; then
-	defer_cmd "echo 0 > $TRACE/events/kprobes/$KP/enable; echo '-:$KP' >> $TRACE/kprobe_events"
-	echo 1 >$TRACE/events/kprobes/$KP/enable
-	xmits() { grep -c "$KP: .*dev=\"$1\"" $TRACE/trace; }	# veth_xmit() calls on DEV
+EV=$TRACE/events/net/net_dev_start_xmit
+if [ -w $EV/enable ] && echo 1 >$EV/enable 2>/dev/null; then
+	defer_cmd "echo 0 > $EV/enable"
+	# frames a device's driver was handed (veth_xmit()): the shortcut has none
+	xmits() { grep -c "net_dev_start_xmit: dev=$1 " $TRACE/trace; }
 	: >$TRACE/trace
 	send_frames "$NS1" $M1 $M2 40 "$TAG-k"
 	settle
 	check_eq "shortcut: no veth_xmit() on $P2 for 40 frames to vm2" "$(xmits "$P2")" 0
-	check_ge "(the probe works: vm1's eth0 sent them with veth_xmit())" "$(xmits eth0)" 40
+	check_ge "(the tracepoint works: vm1's eth0 sent them with veth_xmit())" "$(xmits eth0)" 40
 	# a qdisc on the port: its transmit path again, and the qdisc counts
 	run tc qdisc add dev "$P2" root handle 1: pfifo
 	: >$TRACE/trace
@@ -191,7 +191,7 @@ if echo "p:$KP veth_xmit dev=+0(%si):string" >>$TRACE/kprobe_events 2>/dev/null;
 	settle
 	check_eq "qdisc gone: the shortcut again" "$(xmits "$P2")" 0
 else
-	skip "shortcut: veth_xmit() calls counted" "no kprobe events on this kernel"
+	skip "shortcut: veth_xmit() calls counted" "no net_dev_start_xmit tracepoint on this kernel"
 fi
 
 # a packet tap on the port sees what the port sends: tcpdump on $P2
