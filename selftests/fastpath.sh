@@ -169,23 +169,29 @@ if [ -w $EV/enable ] && echo 1 >$EV/enable 2>/dev/null; then
 	check_eq "shortcut: no veth_xmit() on $P2 for 40 frames to vm2" "$(xmits "$P2")" 0
 	check_ge "(the tracepoint works: vm1's eth0 sent them with veth_xmit())" "$(xmits eth0)" 40
 	# a qdisc on the port: its transmit path again, and the qdisc counts
-	run tc qdisc add dev "$P2" root handle 1: pfifo
-	: >$TRACE/trace
-	send_frames "$NS1" $M1 $M2 40 "$TAG-q"
-	settle
-	check_eq "with a qdisc on $P2: 40 veth_xmit() on it" "$(xmits "$P2")" 40
-	check_match "and the qdisc sent the 40 frames" 'Sent [0-9]+ bytes 40 pkt' "$(tc -s qdisc show dev "$P2")"
-	run tc qdisc del dev "$P2" root
-	# tc ingress on the peer runs on the shortcut too: its filter sees all
-	run tc -n "$NS2" qdisc add dev eth0 clsact
-	run tc -n "$NS2" filter add dev eth0 ingress matchall action pass
-	: >$TRACE/trace
-	send_frames "$NS1" $M1 $M2 10 "$TAG-i"
-	settle
-	check_eq "with tc ingress on vm2's eth0: still no veth_xmit() on $P2" "$(xmits "$P2")" 0
-	check_match "and vm2's ingress filter saw the 10 frames" 'Sent [0-9]+ bytes 10 pkt' \
-		"$(tc -n "$NS2" -s filter show dev eth0 ingress)"
-	run tc -n "$NS2" qdisc del dev eth0 clsact
+	# (the debug kernel is built without qdiscs: said so, not failed)
+	if tc qdisc add dev "$P2" root handle 1: pfifo; then
+		: >$TRACE/trace
+		send_frames "$NS1" $M1 $M2 40 "$TAG-q"
+		settle
+		check_eq "with a qdisc on $P2: 40 veth_xmit() on it" "$(xmits "$P2")" 40
+		check_match "and the qdisc sent the 40 frames" 'Sent [0-9]+ bytes 40 pkt' \
+			"$(tc -s qdisc show dev "$P2")"
+		run tc qdisc del dev "$P2" root
+		# tc ingress on the peer runs on the shortcut too: its filter sees all
+		run tc -n "$NS2" qdisc add dev eth0 clsact
+		run tc -n "$NS2" filter add dev eth0 ingress matchall action pass
+		: >$TRACE/trace
+		send_frames "$NS1" $M1 $M2 10 "$TAG-i"
+		settle
+		check_eq "with tc ingress on vm2's eth0: still no veth_xmit() on $P2" "$(xmits "$P2")" 0
+		check_match "and vm2's ingress filter saw the 10 frames" 'Sent [0-9]+ bytes 10 pkt' \
+			"$(tc -n "$NS2" -s filter show dev eth0 ingress)"
+		run tc -n "$NS2" qdisc del dev eth0 clsact
+	else
+		skip "shortcut with a qdisc on the port, tc ingress on the peer" \
+			"this kernel has no qdiscs (tc qdisc add failed)"
+	fi
 	: >$TRACE/trace
 	send_frames "$NS1" $M1 $M2 10 "$TAG-j"
 	settle
