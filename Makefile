@@ -181,15 +181,9 @@ soak: deps
 # BENCH_REPS, BENCH_SECS, BENCH_QUICK=1, BENCH_OUT. See selftests/bench/README.
 BENCH_DEPS := $(DEPS) gnuplot-nox
 
+# the deps recipe with the bench's list (a command-line DEPS overrides the Makefile's)
 bench-deps:
-	@command -v dpkg-query >/dev/null || { echo "kvs: not a Debian system; make sure these are installed: $(BENCH_DEPS)"; exit 0; }; \
-	missing=$$(for p in $(BENCH_DEPS); do \
-		dpkg-query -W -f='$${db:Status-Status}\n' $$p 2>/dev/null | grep -qx installed || echo $$p; done); \
-	[ -z "$$missing" ] && exit 0; \
-	sudo=; [ "$$(id -u)" = 0 ] || sudo=sudo; \
-	echo "kvs: installing" $$missing; \
-	$$sudo apt-get update -q && \
-	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing
+	@$(MAKE) --no-print-directory deps DEPS='$(BENCH_DEPS)'
 
 bench: bench-deps
 	@KERNELRELEASE='$(KERNELRELEASE)' KERNELDIR='$(KERNELDIR)' KVS_VERSION='$(KVS_VERSION)' \
