@@ -3,6 +3,8 @@
  * knl: generic netlink requests with libnl-3, errno and extack reporting.
  */
 #include <errno.h>
+#include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -80,6 +82,7 @@ static void knl_reset_err(struct knl *k)
 {
 	k->err = 0;
 	k->msg[0] = '\0';
+	k->warn[0] = '\0';
 	k->miss_type = -1;
 	k->miss_nest = -1;
 }
@@ -92,10 +95,14 @@ int knl_set_err(struct knl *k, int err)
 	return -err;
 }
 
-/* Keep the extack TLVs that follow an error (or an NLMSG_DONE) at @tlvs */
+/* Keep the extack TLVs that follow an error, an ACK or an NLMSG_DONE at
+ * @tlvs; the message goes to k->msg, or k->warn for an ACK (@warn)
+ */
 static void knl_extack(struct knl *k, const struct nlmsghdr *nlh,
-		       void *tlvs)
+		       void *tlvs, bool warn)
 {
+	char *out = warn ? k->warn : k->msg;
+	size_t size = warn ? sizeof(k->warn) : sizeof(k->msg);
 	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
 	const char *end = (const char *)nlh + nlh->nlmsg_len;
 	int len = end - (char *)tlvs;
@@ -108,13 +115,15 @@ static void knl_extack(struct knl *k, const struct nlmsghdr *nlh,
 	if (tb[NLMSGERR_ATTR_MSG] && nla_len(tb[NLMSGERR_ATTR_MSG]) > 0) {
 		size_t n = nla_len(tb[NLMSGERR_ATTR_MSG]);
 
-		if (n >= sizeof(k->msg))
-			n = sizeof(k->msg) - 1;
-		memcpy(k->msg, nla_data(tb[NLMSGERR_ATTR_MSG]), n);
-		k->msg[n] = '\0';
+		if (n >= size)
+			n = size - 1;
+		memcpy(out, nla_data(tb[NLMSGERR_ATTR_MSG]), n);
+		out[n] = '\0';
 		/* the kernel's messages carry no newline, but be sure */
-		k->msg[strcspn(k->msg, "\n")] = '\0';
+		out[strcspn(out, "\n")] = '\0';
 	}
+	if (warn)
+		return;
 	if (tb[NLMSGERR_ATTR_MISS_TYPE] &&
 	    nla_len(tb[NLMSGERR_ATTR_MISS_TYPE]) >= 4)
 		k->miss_type = nla_get_u32(tb[NLMSGERR_ATTR_MISS_TYPE]);
@@ -136,12 +145,33 @@ static int knl_valid_cb(struct nl_msg *msg, void *arg)
 	return NL_SKIP;
 }
 
+/* Where the extack TLVs of an NLMSG_ERROR (an error or an ACK) start: after
+ * the nlmsgerr and, unless NLM_F_CAPPED, the request it echoes; 0 if the
+ * message is too short to hold any
+ */
+static size_t knl_err_tlvs(const struct nlmsghdr *nlh)
+{
+	const struct nlmsgerr *e = NLMSG_DATA(nlh);
+	size_t off = NLMSG_HDRLEN + sizeof(*e);
+
+	if (nlh->nlmsg_len < off)
+		return 0;
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED) &&
+	    e->msg.nlmsg_len >= NLMSG_HDRLEN)
+		off += NLMSG_ALIGN(e->msg.nlmsg_len - NLMSG_HDRLEN);
+	return off < nlh->nlmsg_len ? off : 0;
+}
+
 static int knl_ack_cb(struct nl_msg *msg, void *arg)
 {
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
 	struct knl_txn *t = arg;
+	size_t off = knl_err_tlvs(nlh);
 
-	(void)msg;
 	t->done = 1;
+	/* a success may carry a warning (NL_SET_ERR_MSG on the way) */
+	if (off)
+		knl_extack(t->k, nlh, (char *)nlh + off, true);
 	return NL_STOP;
 }
 
@@ -160,7 +190,8 @@ static int knl_finish_cb(struct nl_msg *msg, void *arg)
 			if (!t->err)
 				t->err = error;
 			knl_extack(t->k, nlh,
-				   (char *)NLMSG_DATA(nlh) + sizeof(int));
+				   (char *)NLMSG_DATA(nlh) + sizeof(int),
+				   false);
 		}
 	}
 	return NL_STOP;
@@ -180,17 +211,14 @@ static int knl_err_cb(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
 	/* libnl hands us the payload of the NLMSG_ERROR message */
 	struct nlmsghdr *nlh = (struct nlmsghdr *)((char *)e - NLMSG_HDRLEN);
 	struct knl_txn *t = arg;
-	size_t off = sizeof(*e);
+	size_t off = knl_err_tlvs(nlh);
 
 	(void)nla;
 	t->done = 1;
 	if (!t->err)
 		t->err = e->error < 0 ? e->error : -EIO;
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED) &&
-	    e->msg.nlmsg_len >= NLMSG_HDRLEN)
-		off += NLMSG_ALIGN(e->msg.nlmsg_len - NLMSG_HDRLEN);
-	if (NLMSG_HDRLEN + off <= nlh->nlmsg_len)
-		knl_extack(t->k, nlh, (char *)e + off);
+	if (off)
+		knl_extack(t->k, nlh, (char *)nlh + off, false);
 	return NL_STOP;
 }
 
@@ -203,12 +231,16 @@ int knl_open(struct knl *k, const char *family, uint8_t version)
 	knl_reset_err(k);
 	k->version = version;
 
-	k->sk = nl_socket_alloc();
+	/* one callback set for the socket and every request, so that the
+	 * transport (and a test's replacement of it) is the same for all
+	 */
 	k->cb = nl_cb_alloc(NL_CB_DEFAULT);
+	k->sk = k->cb ? nl_socket_alloc_cb(k->cb) : NULL;
 	if (!k->sk || !k->cb) {
 		ret = -ENOMEM;
 		goto err;
 	}
+	knl_transport_hook(k);
 	ret = genl_connect(k->sk);
 	if (ret < 0) {
 		ret = -knl_nle_errno(ret);
@@ -234,6 +266,11 @@ err:
 	knl_close(k);
 	knl_set_err(k, ret);
 	return ret;
+}
+
+__attribute__((weak)) void knl_transport_hook(struct knl *k)
+{
+	(void)k;
 }
 
 void knl_close(struct knl *k)
@@ -305,8 +342,9 @@ int knl_transact(struct knl *k, struct nl_msg *msg, knl_cb_t cb, void *arg)
 	}
 	if (t.intr)
 		return -EINTR;
-	/* the answer is fine; drop any warning the kernel attached to it */
-	knl_reset_err(k);
+	/* the answer is fine: no error, but keep a warning */
+	k->err = 0;
+	k->msg[0] = '\0';
 	return 0;
 }
 
@@ -332,7 +370,7 @@ static int knl_seq_ok_cb(struct nl_msg *msg, void *arg)
 }
 
 int knl_listen(struct knl *k, knl_cb_t cb, void *arg,
-	       void (*lost)(void *arg))
+	       void (*lost)(void *arg), int watch_fd)
 {
 	struct knl_txn t = { .k = k, .cb = cb, .arg = arg };
 	int ret;
@@ -345,13 +383,35 @@ int knl_listen(struct knl *k, knl_cb_t cb, void *arg,
 	nl_socket_set_buffer_size(k->sk, 4 << 20, 0);
 
 	for (;;) {
+		if (watch_fd >= 0) {
+			struct pollfd p[2] = {
+				{ .fd = nl_socket_get_fd(k->sk),
+				  .events = POLLIN },
+				{ .fd = watch_fd, .events = 0 },
+			};
+
+			if (poll(p, 2, -1) < 0) {
+				if (errno == EINTR)
+					continue;
+				return knl_set_err(k, errno);
+			}
+			if (p[1].revents & (POLLERR | POLLHUP | POLLNVAL))
+				return 0;
+			if (!p[0].revents)
+				continue;
+		}
+		errno = 0;
 		ret = nl_recvmsgs(k->sk, k->cb);
 		if (t.err)
 			return knl_set_err(k, t.err);
 		if (ret >= 0)
 			continue;
-		if (knl_nle_errno(ret) == ENOMEM || ret == -NLE_MSG_OVERFLOW) {
-			/* ENOBUFS: the kernel dropped notifications */
+		/* libnl says NLE_NOMEM both for the socket's ENOBUFS (the
+		 * kernel dropped notifications) and for a failed malloc:
+		 * errno tells them apart, and only the first goes on
+		 */
+		if ((ret == -NLE_NOMEM && errno == ENOBUFS) ||
+		    ret == -NLE_MSG_OVERFLOW) {
 			if (lost)
 				lost(arg);
 			continue;

@@ -24,6 +24,9 @@ struct knl {
 	uint8_t version;	/* family version put in every request */
 	int err;		/* positive errno of the last failure, 0: none */
 	char msg[256];		/* extack message of the last failure, or "" */
+	char warn[256];		/* extack message the kernel attached to the
+				 * last successful answer (a warning), or ""
+				 */
 	int miss_type;		/* attribute the kernel said was missing, or -1 */
 	int miss_nest;		/* offset of the nest it was missing in, or -1 */
 };
@@ -54,10 +57,21 @@ int knl_subscribe(struct knl *k, const char *group);
 
 /* Pass every message arriving on the socket to @cb until it fails.
  * @lost (may be NULL) is called when the socket overran and notifications
- * were dropped by the kernel; listening goes on.
+ * were dropped by the kernel (ENOBUFS); listening goes on. Any other
+ * failure, a real out-of-memory included, ends it.
+ *
+ * @watch_fd, if not -1, is polled too: when it reports an error or a
+ * hang-up (the reader of a pipe went away) knl_listen() returns 0.
  */
 int knl_listen(struct knl *k, knl_cb_t cb, void *arg,
-	       void (*lost)(void *arg));
+	       void (*lost)(void *arg), int watch_fd);
+
+/* Tests only: a weak no-op that a test program may replace to install
+ * its own send and receive functions (nl_cb_overwrite_send/_recv) on the
+ * callback set every request of @k goes through, the control requests of
+ * knl_open() included. Called once the socket and callbacks exist.
+ */
+void knl_transport_hook(struct knl *k);
 
 /* Parse the attributes after the genl header of @msg into tb[0..maxattr] */
 int knl_parse(struct nl_msg *msg, int maxattr,
