@@ -290,7 +290,7 @@ static int monitor(struct kvs *ctx, struct args *a)
 		return kvs_nl_err(ctx);
 	}
 	fflush(stdout);
-	if (knl_listen(&ctx->nl, event_cb, ctx, events_lost))
+	if (knl_listen(&ctx->nl, event_cb, ctx, events_lost, -1))
 		return kvs_nl_err(ctx);
 	return 0;
 }

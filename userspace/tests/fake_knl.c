@@ -867,7 +867,8 @@ int knl_transact(struct knl *k, struct nl_msg *msg, knl_cb_t cb, void *arg)
 }
 
 /* The monitor replays one event of each kind, then stops */
-int knl_listen(struct knl *k, knl_cb_t cb, void *arg, void (*lost)(void *))
+int knl_listen(struct knl *k, knl_cb_t cb, void *arg, void (*lost)(void *),
+	       int watch_fd)
 {
 	static const uint8_t mac[6] = { 2, 0, 0, 0, 0, 1 };
 	struct nl_msg *m;
