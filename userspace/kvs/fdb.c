@@ -118,17 +118,14 @@ static void format_age(uint32_t ms, char *buf, size_t size)
 		buf[--len] = '\0';
 }
 
-static void fdb_print(struct kvs *ctx, struct nlattr **tb, const char *sw)
+static void fdb_print(struct nlattr **tb, const char *sw)
 {
 	uint32_t flags = attr_u32(tb, KVS_ATTR_FDB_FLAGS, 0);
 	const uint8_t *mac = attr_mac(tb[KVS_ATTR_MAC]);
 	bool is_static = flags & KVS_FDB_F_STATIC;
 	char macbuf[MAC_STRLEN], dev[IFNAMSIZ], rbuf[ADDR_STRLEN], age[32];
-	const char *devname, *remote = NULL;
-	FILE *out = out_file(ctx);
+	const char *remote = NULL;
 
-	devname = attr_ifname(tb, KVS_ATTR_PORT_NAME, KVS_ATTR_PORT_IFINDEX,
-			      dev);
 	if (tb[KVS_ATTR_FDB_REMOTE_IP4])
 		remote = format_addr(AF_INET,
 				     nla_data(tb[KVS_ATTR_FDB_REMOTE_IP4]),
@@ -137,44 +134,29 @@ static void fdb_print(struct kvs *ctx, struct nlattr **tb, const char *sw)
 		remote = format_addr(AF_INET6,
 				     nla_data(tb[KVS_ATTR_FDB_REMOTE_IP6]),
 				     rbuf);
-	format_mac(mac, macbuf);
-	if (tb[KVS_ATTR_FDB_AGE])
-		format_age(nla_get_u32(tb[KVS_ATTR_FDB_AGE]), age, sizeof(age));
 
-	if (ctx->json) {
-		json_object *o = out_obj(ctx);
+	open_json_object(NULL);
+	print_string(PRINT_ANY, "mac", "%s", format_mac(mac, macbuf));
+	print_uint(PRINT_ANY, "net", " net %u",
+		   attr_u32(tb, KVS_ATTR_NET_ID, 0));
+	print_string(PRINT_ANY, "switch", " switch %s", sw);
+	print_string(PRINT_ANY, "ifname", " dev %s",
+		     attr_ifname(tb, KVS_ATTR_PORT_NAME,
+				 KVS_ATTR_PORT_IFINDEX, dev));
+	print_string(PRINT_ANY, "remote", " remote %s", remote);
+	print_string(PRINT_ANY, "state", " %s",
+		     is_static ? "static" : "learned");
+	if (tb[KVS_ATTR_FDB_AGE]) {
+		uint32_t ms = nla_get_u32(tb[KVS_ATTR_FDB_AGE]);
 
-		jadd_str(o, "mac", macbuf);
-		jadd_u64(o, "net", attr_u32(tb, KVS_ATTR_NET_ID, 0));
-		if (sw)
-			jadd_str(o, "switch", sw);
-		if (devname)
-			jadd_str(o, "dev", devname);
-		if (remote)
-			jadd_str(o, "remote", remote);
-		jadd_str(o, "state", is_static ? "static" : "learned");
-		if (tb[KVS_ATTR_FDB_AGE])
-			json_object_object_add(o, "age",
-				json_object_new_double_s(
-					nla_get_u32(tb[KVS_ATTR_FDB_AGE]) /
-					1000.0, age));
-		return;
+		format_age(ms, age, sizeof(age));
+		print_decimal(PRINT_JSON, "age", NULL, ms / 1000.0, age);
+		/* text: a learned entry's, in tenths */
+		if (!is_static)
+			print_text(" age %.1fs", ms / 1000.0);
 	}
-
-	fprintf(out, "%s net %u", macbuf, attr_u32(tb, KVS_ATTR_NET_ID, 0));
-	if (sw)
-		fprintf(out, " switch %s", sw);
-	if (devname)
-		fprintf(out, " dev %s", devname);
-	if (remote)
-		fprintf(out, " remote %s", remote);
-	if (is_static)
-		fprintf(out, " static\n");
-	else if (tb[KVS_ATTR_FDB_AGE])
-		fprintf(out, " learned age %.1fs\n",
-			nla_get_u32(tb[KVS_ATTR_FDB_AGE]) / 1000.0);
-	else
-		fprintf(out, " learned\n");
+	print_nl();
+	close_json_object();
 }
 
 /* kvs_show_stream() callback; @arg: the fdb_args of the show. The
@@ -187,6 +169,7 @@ static int fdb_show_one(struct kvs *ctx, struct nlattr **tb, const void *arg)
 	char swbuf[IFNAMSIZ];
 	const char *swname;
 
+	(void)ctx;
 	if (!attr_mac(tb[KVS_ATTR_MAC]))
 		return 0;
 	swname = attr_ifname(tb, KVS_ATTR_SWITCH_NAME, KVS_ATTR_SWITCH_IFINDEX,
@@ -196,7 +179,7 @@ static int fdb_show_one(struct kvs *ctx, struct nlattr **tb, const void *arg)
 	if (p->net_str && tb[KVS_ATTR_NET_ID] &&
 	    nla_get_u32(tb[KVS_ATTR_NET_ID]) != p->net)
 		return 0;
-	fdb_print(ctx, tb, swname);
+	fdb_print(tb, swname);
 	return 0;
 }
 

@@ -20,6 +20,7 @@
 #include "../../uapi/linux/kvs.h"
 #include "../lib/knl.h"
 #include "../lib/names.h"
+#include "../lib/output.h"
 #include "../lib/util.h"
 
 #ifndef KVS_VERSION
@@ -36,16 +37,13 @@ struct kvs {
 	bool json;
 	bool pretty;
 	bool stats;
+	bool timestamp;		/* -t: monitor events carry the time */
+	bool force;		/* -force: a batch goes on after a failure */
 	bool nl_open;
+	bool out_closed;	/* stdout's reader went away (monitor) */
+	unsigned int monitor_mask;	/* objects monitor shows, 0: all */
 	struct knl nl;
 	unsigned long lineno;	/* batch line being run, 0 outside -b */
-	json_object *jarr;	/* array being filled by a show (-j) */
-	/* kvs_show_stream(): where the text goes (NULL: stdout), and the
-	 * JSON object of the reply being printed
-	 */
-	FILE *out;
-	bool streaming;
-	json_object *jcur;
 };
 
 /* ---- command table ---- */
@@ -188,26 +186,7 @@ const char *ifindex_name(uint32_t ifindex, char buf[16]);
 void ifname_cache_flush(void);
 const uint8_t *attr_mac(struct nlattr *nla);
 
-/* ---- output (print.c) ---- */
-
-/* A show prints either text lines or, with -j, one JSON array */
-void out_begin(struct kvs *ctx);
-void out_end(struct kvs *ctx);
-/* out_end() if @ret is 0, else drop what was built */
-void out_end_or_abort(struct kvs *ctx, int ret);
-/* A new JSON object appended to the array being built */
-json_object *out_obj(struct kvs *ctx);
-/* Where a show prints its text */
-static inline FILE *out_file(const struct kvs *ctx)
-{
-	return ctx->out ? ctx->out : stdout;
-}
-/* Print one JSON object on a line (monitor) */
-void out_json_line(struct kvs *ctx, json_object *obj);
-
-void jadd_str(json_object *o, const char *key, const char *val);
-void jadd_u64(json_object *o, const char *key, uint64_t val);
-void jadd_bool(json_object *o, const char *key, bool val);
+/* ---- output (print.c, over lib/output.c) ---- */
 
 /* Counters of a KVS_ATTR_STATS nest */
 struct kvs_counters {
@@ -215,10 +194,10 @@ struct kvs_counters {
 };
 
 void counters_parse(const struct nlattr *nest, struct kvs_counters *c);
-/* The three indented text lines (RX, TX, drops) */
+/* "stats64": { rx, tx, drops } in JSON; in text the ip -s style tables
+ * of RX, TX and drops, indented under the object's line
+ */
 void counters_print(const struct kvs_counters *c);
-/* rx_packets ... drops {...} added to @o */
-void counters_json(json_object *o, const struct kvs_counters *c);
 
 /* ---- shared by the objects ---- */
 

@@ -5,7 +5,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -106,9 +105,9 @@ static void usage(FILE *f)
 
 	fprintf(f,
 		"Usage: kvs [ OPTIONS ] OBJECT COMMAND [ ARGS ]\n"
-		"       kvs help | kvs OBJECT help | kvs -V\n"
-		"OPTIONS := { -j[son] | -p[retty] | -s[tatistics] |\n"
-		"             -n[etns] NETNS | -b[atch] FILE | -V[ersion] }\n"
+		"       kvs help | kvs OBJECT help | kvs OBJECT COMMAND help | kvs -V\n"
+		"OPTIONS := { -j[son] | -p[retty] | -s[tatistics] | -t[imestamp] |\n"
+		"             -n[etns] NETNS | -b[atch] FILE | -f[orce] | -V[ersion] }\n"
 		"OBJECT := { ");
 	for (i = 0; i < ARRAY_SIZE(objects); i++)
 		fprintf(f, "%s%s", i ? " | " : "", objects[i]->name);
@@ -145,49 +144,55 @@ static bool cmd_is(const struct kvs_command *cmd, const char *word, bool prefix)
 	return false;
 }
 
-/* Exact name or alias first, then an unambiguous abbreviation */
+/* Exact name or alias first, then an unambiguous abbreviation; if
+ * ambiguous, NULL and the candidates in @cands
+ */
 static const struct kvs_command *find_cmd(const struct kvs_object *obj,
-				      const char *word, bool *ambiguous)
+					  const char *word, char *cands,
+					  size_t size)
 {
 	const struct kvs_command *cmd, *found = NULL;
+	int n = 0;
 
-	*ambiguous = false;
+	*cands = '\0';
 	for (cmd = obj->cmds; cmd->run; cmd++)
 		if (cmd_is(cmd, word, false))
 			return cmd;
 	for (cmd = obj->cmds; cmd->run; cmd++) {
+		size_t len = strlen(cands);
+
 		if (!cmd_is(cmd, word, true))
 			continue;
-		if (found) {
-			*ambiguous = true;
-			return NULL;
-		}
+		snprintf(cands + len, size - len, "%s%s", n++ ? ", " : "",
+			 cmd->name);
 		found = cmd;
 	}
-	return found;
+	return n == 1 ? found : NULL;
 }
 
-static const struct kvs_object *find_object(const char *word, bool *ambiguous)
+static const struct kvs_object *find_object(const char *word, char *cands,
+					    size_t size)
 {
 	const struct kvs_object *found = NULL;
 	size_t i, len = strlen(word);
+	int n = 0;
 
-	*ambiguous = false;
+	*cands = '\0';
 	for (i = 0; i < ARRAY_SIZE(objects); i++)
 		if (!strcmp(objects[i]->name, word))
 			return objects[i];
 	if (!strcmp(word, "network"))
 		return &obj_net;
 	for (i = 0; i < ARRAY_SIZE(objects); i++) {
+		size_t clen = strlen(cands);
+
 		if (strncmp(objects[i]->name, word, len))
 			continue;
-		if (found) {
-			*ambiguous = true;
-			return NULL;
-		}
+		snprintf(cands + clen, size - clen, "%s%s", n++ ? ", " : "",
+			 objects[i]->name);
 		found = objects[i];
 	}
-	return found;
+	return n == 1 ? found : NULL;
 }
 
 static bool is_help(const char *w)
@@ -200,9 +205,9 @@ static int run(struct kvs *ctx, int argc, char **argv)
 {
 	const struct kvs_object *obj;
 	const struct kvs_command *cmd;
+	char what[64], cands[128];
 	struct args a;
-	bool ambiguous;
-	char what[64];
+	bool first = true;
 
 	if (argc < 1) {
 		usage(stderr);
@@ -212,11 +217,13 @@ static int run(struct kvs *ctx, int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	obj = find_object(argv[0], &ambiguous);
+	obj = find_object(argv[0], cands, sizeof(cands));
 	if (!obj) {
-		kvs_err(ctx, "%s object \"%s\", try \"kvs help\"",
-			ambiguous ? "ambiguous" : "unknown", argv[0]);
-		return -1;
+		if (*cands)
+			return kvs_err(ctx, "ambiguous object \"%s\": %s?",
+				       argv[0], cands);
+		return kvs_err(ctx, "unknown object \"%s\", try \"kvs help\"",
+			       argv[0]);
 	}
 	argc--;
 	argv++;
@@ -229,17 +236,25 @@ static int run(struct kvs *ctx, int argc, char **argv)
 		/* an object that is its own command (monitor) */
 		cmd = &obj->cmds[0];
 	} else if (argc == 0) {
-		cmd = find_cmd(obj, obj->def_cmd, &ambiguous);
+		cmd = find_cmd(obj, obj->def_cmd, cands, sizeof(cands));
 	} else {
-		cmd = find_cmd(obj, argv[0], &ambiguous);
-		if (!cmd) {
-			kvs_err(ctx, "%s command \"%s\" for \"%s\", try \"kvs %s help\"",
-				ambiguous ? "ambiguous" : "unknown", argv[0],
-				obj->name, obj->name);
-			return -1;
-		}
+		cmd = find_cmd(obj, argv[0], cands, sizeof(cands));
+		if (!cmd && *cands)
+			return kvs_err(ctx, "ambiguous command \"%s\" for \"%s\": %s?",
+				       argv[0], obj->name, cands);
+		if (!cmd)
+			return kvs_err(ctx, "unknown command \"%s\" for \"%s\", try \"kvs %s help\"",
+				       argv[0], obj->name, obj->name);
 		argc--;
 		argv++;
+	}
+
+	/* kvs OBJECT COMMAND help */
+	if (cmd->name && argc > 0 && is_help(argv[0])) {
+		usage_cmd(stdout, "       ", "Usage: ", obj, cmd, &first);
+		if (obj->notes)
+			printf("%s", obj->notes);
+		return 0;
 	}
 
 	snprintf(what, sizeof(what), "%s%s%s", obj->name,
@@ -327,15 +342,16 @@ static int batch(struct kvs *ctx, const char *file)
 		argc = split_line(line, argv, ARRAY_SIZE(argv));
 		if (argc == 0)
 			continue;
-		if (argc < 0) {
+		if (argc < 0)
 			ret = kvs_err(ctx, argc == -1 ? "unterminated quote"
 						      : "too many words");
-			break;
-		}
-		if (run(ctx, argc, argv)) {
+		else if (run(ctx, argc, argv))
 			ret = -1;
+		/* -force: report every failing line, run all the others */
+		if (ret && !ctx->force)
 			break;
-		}
+		if (ctx->out_closed)
+			break;
 	}
 	if (!ret && ferror(f))
 		ret = kvs_err(ctx, "reading \"%s\": %s", file,
@@ -357,10 +373,11 @@ static int enter_netns(struct kvs *ctx, const char *name)
 	/* a name under /run/netns (as ip -n), or a path such as
 	 * /proc/PID/ns/net
 	 */
-	if (strchr(name, '/'))
-		snprintf(path, sizeof(path), "%s", name);
-	else
-		snprintf(path, sizeof(path), "/run/netns/%s", name);
+	if ((size_t)snprintf(path, sizeof(path),
+			     strchr(name, '/') ? "%s" : "/run/netns/%s",
+			     name) >= sizeof(path))
+		return kvs_err(ctx, "network namespace \"%.32s...\" is too long",
+			       name);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return kvs_err(ctx, "cannot open network namespace \"%s\": %s",
@@ -376,63 +393,119 @@ static int enter_netns(struct kvs *ctx, const char *name)
 	return 0;
 }
 
+/* ---- options ---- */
+
+enum { OPT_JSON, OPT_PRETTY, OPT_STATS, OPT_TIMESTAMP, OPT_NETNS, OPT_BATCH,
+       OPT_FORCE, OPT_VERSION, OPT_HELP };
+
+/* As iproute2 takes them: one or two dashes, any unambiguous
+ * abbreviation ("-j", "-json", "--json", "-stat"); a letter given alone
+ * is that option.
+ */
+static const struct {
+	const char *name;
+	int id;
+	bool arg;
+} options[] = {
+	{ "json",	OPT_JSON,	false },
+	{ "pretty",	OPT_PRETTY,	false },
+	{ "statistics",	OPT_STATS,	false },
+	{ "stats",	OPT_STATS,	false },
+	{ "timestamp",	OPT_TIMESTAMP,	false },
+	{ "netns",	OPT_NETNS,	true },
+	{ "batch",	OPT_BATCH,	true },
+	{ "force",	OPT_FORCE,	false },
+	{ "Version",	OPT_VERSION,	false },
+	{ "version",	OPT_VERSION,	false },
+	{ "help",	OPT_HELP,	false },
+};
+
+/* The option @word (dashes stripped) names, or -1 (error printed) */
+static int find_option(struct kvs *ctx, const char *arg, const char *word)
+{
+	size_t i, len = strlen(word);
+	char cands[128] = "";
+	int found = -1, n = 0;
+
+	for (i = 0; i < ARRAY_SIZE(options) && len; i++) {
+		size_t clen = strlen(cands);
+
+		if (!strcmp(options[i].name, word))
+			return i;
+		if (strncmp(options[i].name, word, len))
+			continue;
+		if (found >= 0 && options[found].id == options[i].id)
+			continue;	/* stats, statistics */
+		snprintf(cands + clen, sizeof(cands) - clen, "%s-%s",
+			 n++ ? ", " : "", options[i].name);
+		found = i;
+	}
+	if (n == 1)
+		return found;
+	if (n > 1)
+		kvs_err(ctx, "ambiguous option \"%s\": %s?", arg, cands);
+	else
+		kvs_err(ctx, "unknown option \"%s\", try \"kvs help\"", arg);
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "json",	no_argument,		NULL, 'j' },
-		{ "pretty",	no_argument,		NULL, 'p' },
-		{ "stats",	no_argument,		NULL, 's' },
-		{ "statistics",	no_argument,		NULL, 's' },
-		{ "netns",	required_argument,	NULL, 'n' },
-		{ "batch",	required_argument,	NULL, 'b' },
-		{ "version",	no_argument,		NULL, 'V' },
-		{ "help",	no_argument,		NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *netns = NULL, *file = NULL;
 	struct kvs ctx = { 0 };
-	int opt, ret;
+	int ret;
 
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+:jpsn:b:Vh", longopts,
-				  NULL)) != -1) {
-		switch (opt) {
-		case 'j':
-			ctx.json = true;
+	for (argc--, argv++; argc > 0 && argv[0][0] == '-' && argv[0][1];
+	     argc--, argv++) {
+		const char *word = argv[0] + 1 + (argv[0][1] == '-');
+		int i;
+
+		if (!strcmp(argv[0], "--")) {
+			argc--;
+			argv++;
 			break;
-		case 'p':
-			ctx.pretty = true;
-			break;
-		case 's':
-			ctx.stats = true;
-			break;
-		case 'n':
-			netns = optarg;
-			break;
-		case 'b':
-			file = optarg;
-			break;
-		case 'V':
-			printf("kvs %s\n", KVS_VERSION);
-			return 0;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case ':':
-			kvs_err(&ctx, "option \"-%c\" needs an argument",
-				optopt);
+		}
+		i = find_option(&ctx, argv[0], word);
+		if (i < 0)
 			return 1;
-		default:
-			if (optopt)
-				kvs_err(&ctx, "unknown option \"-%c\"", optopt);
-			else
-				kvs_err(&ctx, "unknown option \"%s\"",
-					argv[optind - 1]);
+		if (options[i].arg && argc < 2) {
+			kvs_err(&ctx, "option \"%s\" needs an argument",
+				argv[0]);
 			return 1;
 		}
+		switch (options[i].id) {
+		case OPT_JSON:
+			ctx.json = true;
+			break;
+		case OPT_PRETTY:
+			ctx.pretty = true;
+			break;
+		case OPT_STATS:
+			ctx.stats = true;
+			break;
+		case OPT_TIMESTAMP:
+			ctx.timestamp = true;
+			break;
+		case OPT_NETNS:
+			netns = *++argv;
+			argc--;
+			break;
+		case OPT_BATCH:
+			file = *++argv;
+			argc--;
+			break;
+		case OPT_FORCE:
+			ctx.force = true;
+			break;
+		case OPT_VERSION:
+			printf("kvs %s\n", KVS_VERSION);
+			return 0;
+		case OPT_HELP:
+			usage(stdout);
+			return 0;
+		}
 	}
-	argc -= optind;
-	argv += optind;
+	out_init(ctx.json, ctx.pretty);
 
 	if (netns && enter_netns(&ctx, netns))
 		return 1;
@@ -450,6 +523,8 @@ int main(int argc, char **argv)
 
 	if (ctx.nl_open)
 		knl_close(&ctx.nl);
+	if (ctx.out_closed)
+		return ret ? 1 : 0;
 	if (fflush(stdout) || ferror(stdout)) {
 		if (!ret)
 			kvs_err(&ctx, "writing output: %s", strerror(errno));

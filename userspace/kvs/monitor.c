@@ -7,7 +7,10 @@
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include "kvs.h"
 
@@ -57,190 +60,180 @@ static const char *or_unknown(const char *s)
 	return s ? s : "?";
 }
 
-/* Text: "<object> <verb> <key> [field value]..." */
-static void event_text(uint8_t cmd, struct nlattr **tb, const struct event *e)
-{
-	uint32_t flags = attr_u32(tb, KVS_ATTR_FDB_FLAGS, 0);
-	uint32_t reason;
+/* Each notification: the object it is about (for the filter), the word
+ * text prints after the object, and the JSON "event"
+ */
+enum { EV_SWITCH, EV_NET, EV_PORT, EV_FDB, EV_DROP, EV_OTHER };
 
-	switch (cmd) {
-	case KVS_CMD_SWITCH_NEW:
-	case KVS_CMD_SWITCH_DEL:
-	case KVS_CMD_SWITCH_SET:
-		printf("switch %s %s",
-		       cmd == KVS_CMD_SWITCH_NEW ? "added" :
-		       cmd == KVS_CMD_SWITCH_DEL ? "deleted" : "changed",
-		       or_unknown(e->sw));
-		if (cmd == KVS_CMD_SWITCH_SET && tb[KVS_ATTR_AGEING_TIME])
-			printf(" ageing %u",
-			       nla_get_u32(tb[KVS_ATTR_AGEING_TIME]));
-		if (cmd == KVS_CMD_SWITCH_SET && tb[KVS_ATTR_SWITCH_BATCH])
-			printf(" batch %u",
-			       nla_get_u32(tb[KVS_ATTR_SWITCH_BATCH]));
-		break;
-	case KVS_CMD_NET_NEW:
-	case KVS_CMD_NET_DEL:
-		printf("net %s %u switch %s",
-		       cmd == KVS_CMD_NET_NEW ? "added" : "deleted", e->net,
-		       or_unknown(e->sw));
-		if (cmd == KVS_CMD_NET_NEW && e->label)
-			printf(" name %s", e->label);
-		if (cmd == KVS_CMD_NET_NEW &&
-		    attr_u8(tb, KVS_ATTR_NET_HIGHWAY, 0))
-			printf(" highway");
-		break;
-	case KVS_CMD_PORT_NEW:
-	case KVS_CMD_PORT_DEL:
-	case KVS_CMD_PORT_SET:
-		printf("port %s %s switch %s",
-		       cmd == KVS_CMD_PORT_NEW ? "attached" :
-		       cmd == KVS_CMD_PORT_DEL ? "detached" : "changed",
-		       or_unknown(e->dev), or_unknown(e->sw));
-		if (cmd == KVS_CMD_PORT_DEL)
-			break;
-		if (attr_u8(tb, KVS_ATTR_PORT_TYPE, KVS_PORT_VM) ==
-		    KVS_PORT_FABRIC)
-			printf(" fabric");
-		else if (e->has_net)
-			printf(" net %u", e->net);
-		break;
-	case KVS_CMD_FDB_NEW:
-	case KVS_CMD_FDB_DEL:
-		printf("fdb %s %s net %u switch %s",
-		       cmd == KVS_CMD_FDB_DEL ? "deleted" :
-		       flags & KVS_FDB_F_STATIC ? "added" : "learned",
-		       e->mac, e->net, or_unknown(e->sw));
-		if (cmd == KVS_CMD_FDB_DEL)
-			break;
-		if (e->dev)
-			printf(" dev %s", e->dev);
-		if (e->remote)
-			printf(" remote %s", e->remote);
-		break;
-	case KVS_CMD_POLICY_DROP:
-		reason = attr_u32(tb, KVS_ATTR_DROP_REASON, UINT32_MAX);
-		if (drop_reason_name(reason))
-			printf("drop %s", drop_reason_name(reason));
-		else
-			printf("drop reason-%u", reason);
-		printf(" dev %s", or_unknown(e->dev));
-		if (e->has_net)
-			printf(" net %u", e->net);
-		if (e->has_mac)
-			printf(" mac %s", e->mac);
-		break;
-	default:
-		printf("unknown event %u", cmd);
-		break;
-	}
-	printf("\n");
+static const char *const ev_objects[] = {
+	[EV_SWITCH] = "switch", [EV_NET] = "net", [EV_PORT] = "port",
+	[EV_FDB] = "fdb", [EV_DROP] = "drop",
+};
+
+static const struct {
+	uint8_t cmd;
+	uint8_t obj;
+	const char *verb;	/* text */
+	const char *event;	/* JSON */
+} events[] = {
+	{ KVS_CMD_SWITCH_NEW,	EV_SWITCH, "added",	"switch_added" },
+	{ KVS_CMD_SWITCH_SET,	EV_SWITCH, "changed",	"switch_changed" },
+	{ KVS_CMD_SWITCH_DEL,	EV_SWITCH, "deleted",	"switch_deleted" },
+	{ KVS_CMD_NET_NEW,	EV_NET,	   "added",	"net_added" },
+	{ KVS_CMD_NET_DEL,	EV_NET,	   "deleted",	"net_deleted" },
+	{ KVS_CMD_PORT_NEW,	EV_PORT,   "attached",	"port_attached" },
+	{ KVS_CMD_PORT_SET,	EV_PORT,   "changed",	"port_changed" },
+	{ KVS_CMD_PORT_DEL,	EV_PORT,   "detached",	"port_detached" },
+	{ KVS_CMD_FDB_NEW,	EV_FDB,	   "added",	"fdb_added" },
+	{ KVS_CMD_FDB_DEL,	EV_FDB,	   "deleted",	"fdb_deleted" },
+	{ KVS_CMD_POLICY_DROP,	EV_DROP,   NULL,	"drop" },
+};
+
+static int event_find(uint8_t cmd)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(events); i++)
+		if (events[i].cmd == cmd)
+			return i;
+	return -1;
 }
 
-static void event_json(struct kvs *ctx, uint8_t cmd, struct nlattr **tb,
-		       const struct event *e)
+/* -t: "[2026-11-30T09:15:02.123456Z] " in text, "timestamp" in JSON */
+static void print_timestamp(void)
 {
-	json_object *o = json_object_new_object();
+	char buf[64], stamp[96];
+	struct timespec ts;
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(stamp, sizeof(stamp), "%s.%06ldZ", buf, ts.tv_nsec / 1000);
+	print_string(PRINT_ANY, "timestamp", "[%s] ", stamp);
+}
+
+/* One event, text or JSON, through the one print path: the text line is
+ * "<object> <verb> <key> [field value]...", the JSON object has the keys
+ * of the object's show (Documentation/json.md)
+ */
+static void event_print(struct kvs *ctx, uint8_t cmd, struct nlattr **tb,
+			const struct event *e)
+{
 	uint32_t flags = attr_u32(tb, KVS_ATTR_FDB_FLAGS, 0);
-	const char *name = NULL;
+	bool is_static = flags & KVS_FDB_F_STATIC;
+	int i = event_find(cmd);
+	const char *verb;
+	char rbuf[32];
 	uint32_t reason;
 
-	switch (cmd) {
-	case KVS_CMD_SWITCH_NEW:
-	case KVS_CMD_SWITCH_DEL:
-	case KVS_CMD_SWITCH_SET:
-		jadd_str(o, "event", cmd == KVS_CMD_SWITCH_NEW ? "switch_added" :
-			 cmd == KVS_CMD_SWITCH_DEL ? "switch_deleted" :
-			 "switch_changed");
-		if (e->sw)
-			jadd_str(o, "name", e->sw);
+	open_json_object(NULL);
+	if (ctx->timestamp)
+		print_timestamp();
+	if (i < 0) {
+		print_string(PRINT_JSON, "event", NULL, "unknown");
+		print_uint(PRINT_ANY, "cmd", "unknown event %u", cmd);
+		goto out;
+	}
+	verb = events[i].verb;
+	if (cmd == KVS_CMD_FDB_NEW && !is_static) {
+		/* a learned entry, not one added by a user */
+		verb = "learned";
+		print_string(PRINT_JSON, "event", NULL, "fdb_learned");
+	} else {
+		print_string(PRINT_JSON, "event", NULL, events[i].event);
+	}
+
+	switch (events[i].obj) {
+	case EV_SWITCH:
+		print_text("switch %s ", verb);
+		print_string(PRINT_ANY, "ifname", "%s", or_unknown(e->sw));
 		if (tb[KVS_ATTR_SWITCH_IFINDEX])
-			jadd_u64(o, "ifindex",
-				 nla_get_u32(tb[KVS_ATTR_SWITCH_IFINDEX]));
+			print_uint(PRINT_JSON, "ifindex", NULL,
+				   nla_get_u32(tb[KVS_ATTR_SWITCH_IFINDEX]));
 		if (tb[KVS_ATTR_AGEING_TIME])
-			jadd_u64(o, "ageing",
-				 nla_get_u32(tb[KVS_ATTR_AGEING_TIME]));
+			print_uint(PRINT_ANY, "ageing", " ageing %u",
+				   nla_get_u32(tb[KVS_ATTR_AGEING_TIME]));
 		if (tb[KVS_ATTR_SWITCH_BATCH])
-			jadd_u64(o, "batch",
-				 nla_get_u32(tb[KVS_ATTR_SWITCH_BATCH]));
+			print_uint(PRINT_ANY, "batch", " batch %u",
+				   nla_get_u32(tb[KVS_ATTR_SWITCH_BATCH]));
 		break;
-	case KVS_CMD_NET_NEW:
-	case KVS_CMD_NET_DEL:
-		jadd_str(o, "event", cmd == KVS_CMD_NET_NEW ? "net_added" :
-			 "net_deleted");
-		if (e->sw)
-			jadd_str(o, "switch", e->sw);
-		jadd_u64(o, "id", e->net);
-		if (e->label)
-			jadd_str(o, "name", e->label);
+	case EV_NET:
+		print_text("net %s ", verb);
+		print_uint(PRINT_ANY, "net", "%u", e->net);
+		print_string(PRINT_ANY, "switch", " switch %s",
+			     or_unknown(e->sw));
+		print_string(PRINT_ANY, "label", " name %s", e->label);
 		if (tb[KVS_ATTR_NET_MAX_MACS])
-			jadd_u64(o, "max_macs",
-				 nla_get_u32(tb[KVS_ATTR_NET_MAX_MACS]));
+			print_uint(PRINT_ANY, "max_macs", " max-macs %u",
+				   nla_get_u32(tb[KVS_ATTR_NET_MAX_MACS]));
 		if (tb[KVS_ATTR_NET_HIGHWAY])
-			jadd_bool(o, "highway",
-				  nla_get_u8(tb[KVS_ATTR_NET_HIGHWAY]));
+			print_flag(PRINT_ANY, "highway", " highway",
+				   nla_get_u8(tb[KVS_ATTR_NET_HIGHWAY]));
 		break;
-	case KVS_CMD_PORT_NEW:
-	case KVS_CMD_PORT_DEL:
-	case KVS_CMD_PORT_SET:
-		jadd_str(o, "event", cmd == KVS_CMD_PORT_NEW ? "port_attached" :
-			 cmd == KVS_CMD_PORT_DEL ? "port_detached" :
-			 "port_changed");
-		if (e->dev)
-			jadd_str(o, "dev", e->dev);
+	case EV_PORT:
+		print_text("port %s ", verb);
+		print_string(PRINT_ANY, "ifname", "%s", or_unknown(e->dev));
 		if (tb[KVS_ATTR_PORT_IFINDEX])
-			jadd_u64(o, "ifindex",
-				 nla_get_u32(tb[KVS_ATTR_PORT_IFINDEX]));
-		if (e->sw)
-			jadd_str(o, "switch", e->sw);
-		if (tb[KVS_ATTR_PORT_TYPE])
-			jadd_str(o, "type",
-				 nla_get_u8(tb[KVS_ATTR_PORT_TYPE]) ==
-				 KVS_PORT_FABRIC ? "fabric" : "vm");
+			print_uint(PRINT_JSON, "ifindex", NULL,
+				   nla_get_u32(tb[KVS_ATTR_PORT_IFINDEX]));
+		print_string(PRINT_ANY, "switch", " switch %s",
+			     or_unknown(e->sw));
+		if (tb[KVS_ATTR_PORT_TYPE]) {
+			bool fabric = nla_get_u8(tb[KVS_ATTR_PORT_TYPE]) ==
+				      KVS_PORT_FABRIC;
+
+			print_string(fabric ? PRINT_ANY : PRINT_JSON, "type",
+				     " %s", fabric ? "fabric" : "vm");
+		}
 		if (e->has_net)
-			jadd_u64(o, "net", e->net);
+			print_uint(PRINT_ANY, "net", " net %u", e->net);
 		break;
-	case KVS_CMD_FDB_NEW:
-	case KVS_CMD_FDB_DEL:
-		jadd_str(o, "event", cmd == KVS_CMD_FDB_DEL ? "fdb_deleted" :
-			 flags & KVS_FDB_F_STATIC ? "fdb_added" :
-			 "fdb_learned");
-		if (e->has_mac)
-			jadd_str(o, "mac", e->mac);
-		jadd_u64(o, "net", e->net);
-		if (e->sw)
-			jadd_str(o, "switch", e->sw);
-		if (e->dev)
-			jadd_str(o, "dev", e->dev);
-		if (e->remote)
-			jadd_str(o, "remote", e->remote);
+	case EV_FDB:
+		print_text("fdb %s ", verb);
+		print_string(PRINT_ANY, "mac", "%s", e->has_mac ? e->mac : "?");
+		print_uint(PRINT_ANY, "net", " net %u", e->net);
+		print_string(PRINT_ANY, "switch", " switch %s",
+			     or_unknown(e->sw));
+		print_string(PRINT_ANY, "ifname", " dev %s", e->dev);
+		print_string(PRINT_ANY, "remote", " remote %s", e->remote);
 		if (tb[KVS_ATTR_FDB_FLAGS])
-			jadd_str(o, "state", flags & KVS_FDB_F_STATIC ?
-				 "static" : "learned");
+			print_string(PRINT_JSON, "state", NULL,
+				     is_static ? "static" : "learned");
 		break;
-	case KVS_CMD_POLICY_DROP:
+	case EV_DROP:
 		reason = attr_u32(tb, KVS_ATTR_DROP_REASON, UINT32_MAX);
-		name = drop_reason_key(reason);
-		jadd_str(o, "event", "drop");
-		if (name)
-			jadd_str(o, "reason", name);
-		else
-			jadd_u64(o, "reason", reason);
-		if (e->dev)
-			jadd_str(o, "dev", e->dev);
-		if (e->sw)
-			jadd_str(o, "switch", e->sw);
+		if (drop_reason_name(reason)) {
+			print_string(PRINT_FP, NULL, "drop %s",
+				     drop_reason_name(reason));
+			print_string(PRINT_JSON, "reason", NULL,
+				     drop_reason_key(reason));
+		} else {
+			snprintf(rbuf, sizeof(rbuf), "reason_%u", reason);
+			print_string(PRINT_JSON, "reason", NULL, rbuf);
+			print_uint(PRINT_FP, NULL, "drop reason-%u", reason);
+		}
+		print_string(PRINT_ANY, "ifname", " dev %s", or_unknown(e->dev));
+		print_string(PRINT_ANY, "switch", " switch %s", e->sw);
 		if (e->has_net)
-			jadd_u64(o, "net", e->net);
+			print_uint(PRINT_ANY, "net", " net %u", e->net);
 		if (e->has_mac)
-			jadd_str(o, "mac", e->mac);
-		break;
-	default:
-		jadd_str(o, "event", "unknown");
-		jadd_u64(o, "cmd", cmd);
+			print_string(PRINT_ANY, "mac", " mac %s", e->mac);
 		break;
 	}
-	out_json_line(ctx, o);
-	json_object_put(o);
+out:
+	print_nl();
+	close_json_object();
+}
+
+/* kvs monitor OBJECT...: is an event about @obj shown? */
+static bool event_wanted(const struct kvs *ctx, uint8_t cmd)
+{
+	int i = event_find(cmd);
+
+	if (!ctx->monitor_mask)
+		return true;
+	return ctx->monitor_mask & (1u << (i < 0 ? EV_OTHER : events[i].obj));
 }
 
 static int event_cb(struct nl_msg *msg, void *arg)
@@ -254,15 +247,17 @@ static int event_cb(struct nl_msg *msg, void *arg)
 	    !kvs_parse(msg, tb))
 		return 0;
 	cmd = knl_cmd(msg);
+	if (!event_wanted(ctx, cmd))
+		return 0;
 	/* an ifindex may name another device by the next event */
 	ifname_cache_flush();
 	event_decode(tb, &e);
-	if (ctx->json)
-		event_json(ctx, cmd, tb, &e);
-	else
-		event_text(cmd, tb, &e);
-	/* one event, one line, now: readers sit at the end of a pipe */
-	fflush(stdout);
+	event_print(ctx, cmd, tb, &e);
+	/* one event, one line, now: readers sit at the end of a pipe; and
+	 * when the reader has gone, stop
+	 */
+	if (fflush(stdout) || ferror(stdout))
+		return errno == EPIPE ? -EPIPE : -EIO;
 	return 0;
 }
 
@@ -270,14 +265,42 @@ static void events_lost(void *arg)
 {
 	struct kvs *ctx = arg;
 
-	(void)ctx;
+	fflush(stdout);
 	fprintf(stderr, "Warning: events were lost (socket buffer overrun)\n");
+	if (ctx->json) {
+		/* and in the stream, for a reader of stdout only */
+		open_json_object(NULL);
+		if (ctx->timestamp)
+			print_timestamp();
+		print_string(PRINT_JSON, "event", NULL, "events_lost");
+		close_json_object();
+		fflush(stdout);
+	}
 }
 
+/* [ OBJECT ]... */
 static int monitor(struct kvs *ctx, struct args *a)
 {
-	if (args_more(a))
-		return arg_unknown(ctx, a, args_peek(a));
+	struct stat st;
+	int watch = -1, ret;
+
+	ctx->monitor_mask = 0;
+	while (args_more(a)) {
+		const char *w = args_next(a);
+		size_t i;
+
+		for (i = 0; i < ARRAY_SIZE(ev_objects); i++)
+			if (!strcmp(w, ev_objects[i]) ||
+			    (!strcmp(w, "network") && i == EV_NET))
+				break;
+		if (!strcmp(w, "all"))
+			ctx->monitor_mask = ~0u;
+		else if (i == ARRAY_SIZE(ev_objects))
+			return kvs_err(ctx, "unknown object \"%s\" for \"monitor\": give switch, net, port, fdb, drop or all",
+				       w);
+		else
+			ctx->monitor_mask |= 1u << i;
+	}
 	if (kvs_open(ctx))
 		return -1;
 
@@ -289,14 +312,27 @@ static int monitor(struct kvs *ctx, struct args *a)
 			return kvs_err(ctx, "monitor: joining the kvs events group needs CAP_NET_ADMIN");
 		return kvs_nl_err(ctx);
 	}
-	fflush(stdout);
-	if (knl_listen(&ctx->nl, event_cb, ctx, events_lost, -1))
-		return kvs_nl_err(ctx);
-	return 0;
+	if (fflush(stdout))
+		return kvs_err(ctx, "writing output: %s", strerror(errno));
+	/* at the end of a pipe, stop as soon as the reader goes away, not
+	 * at the next event
+	 */
+	if (!fstat(STDOUT_FILENO, &st) &&
+	    (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
+		watch = STDOUT_FILENO;
+	out_stream_begin(true);
+	ret = knl_listen(&ctx->nl, event_cb, ctx, events_lost, watch);
+	out_stream_end();
+	if (!ret || ctx->nl.err == EPIPE) {
+		/* the reader went away: nothing more to say, to anyone */
+		ctx->out_closed = true;
+		return 0;
+	}
+	return kvs_nl_err(ctx);
 }
 
 static const struct kvs_command monitor_cmds[] = {
-	{ NULL, NULL, monitor, "" },
+	{ NULL, NULL, monitor, "[ switch | net | port | fdb | drop | all ]..." },
 	{ NULL, NULL, NULL, NULL },
 };
 
@@ -305,7 +341,9 @@ const struct kvs_object obj_monitor = {
 	.summary = "print kvs events as they happen",
 	.cmds = monitor_cmds,
 	.def_cmd = NULL,
-	.notes = "Events: switch added|deleted, net added|deleted, port attached|detached,\n"
-		 "fdb learned|added|deleted, drop REASON (spoofed-src, mac-limit, storm-limit)\n"
+	.notes = "Events: switch added|changed|deleted, net added|deleted,\n"
+		 "port attached|changed|detached, fdb learned|added|deleted,\n"
+		 "drop REASON (spoofed-src, mac-limit, storm-limit, ...).\n"
+		 "Objects given: only their events (default: all). -t: with the time.\n"
 		 "Needs CAP_NET_ADMIN: the events name every network's MACs.\n",
 };

@@ -104,7 +104,7 @@ static int net_del(struct kvs *ctx, struct args *a)
 	return net_change(ctx, a, KVS_CMD_NET_DEL);
 }
 
-static void net_print(struct kvs *ctx, struct nlattr **tb, const char *sw)
+static void net_print(struct nlattr **tb, const char *sw)
 {
 	char label[KVS_LABEL_MAX + 1];
 	const char *lbl;
@@ -113,41 +113,25 @@ static void net_print(struct kvs *ctx, struct nlattr **tb, const char *sw)
 	if (lbl && !*lbl)
 		lbl = NULL;
 
-	if (ctx->json) {
-		json_object *o = out_obj(ctx);
-
-		if (sw)
-			jadd_str(o, "switch", sw);
-		jadd_u64(o, "id", attr_u32(tb, KVS_ATTR_NET_ID, 0));
-		if (lbl)
-			jadd_str(o, "name", lbl);
-		jadd_u64(o, "ports", attr_u32(tb, KVS_ATTR_NET_PORTS, 0));
-		if (tb[KVS_ATTR_NET_MAX_MACS])
-			jadd_u64(o, "max_macs",
-				 nla_get_u32(tb[KVS_ATTR_NET_MAX_MACS]));
-		if (tb[KVS_ATTR_NET_LEARNED])
-			jadd_u64(o, "learned",
-				 nla_get_u32(tb[KVS_ATTR_NET_LEARNED]));
-		/* absent from an older module: then not shown */
-		if (tb[KVS_ATTR_NET_HIGHWAY])
-			jadd_bool(o, "highway",
-				  nla_get_u8(tb[KVS_ATTR_NET_HIGHWAY]));
-		return;
-	}
-
-	printf("net %u", attr_u32(tb, KVS_ATTR_NET_ID, 0));
-	if (sw)
-		printf(" switch %s", sw);
-	if (lbl)
-		printf(" name %s", lbl);
-	printf(" ports %u", attr_u32(tb, KVS_ATTR_NET_PORTS, 0));
+	open_json_object(NULL);
+	print_uint(PRINT_ANY, "net", "net %u", attr_u32(tb, KVS_ATTR_NET_ID, 0));
+	print_string(PRINT_ANY, "switch", " switch %s", sw);
+	print_string(PRINT_ANY, "label", " name %s", lbl);
+	if (tb[KVS_ATTR_NET_PORTS])
+		print_uint(PRINT_ANY, "ports", " ports %u",
+			   nla_get_u32(tb[KVS_ATTR_NET_PORTS]));
 	if (tb[KVS_ATTR_NET_MAX_MACS])
-		printf(" max-macs %u", nla_get_u32(tb[KVS_ATTR_NET_MAX_MACS]));
+		print_uint(PRINT_ANY, "max_macs", " max-macs %u",
+			   nla_get_u32(tb[KVS_ATTR_NET_MAX_MACS]));
 	if (tb[KVS_ATTR_NET_LEARNED])
-		printf(" learned %u", nla_get_u32(tb[KVS_ATTR_NET_LEARNED]));
-	if (attr_u8(tb, KVS_ATTR_NET_HIGHWAY, 0))
-		printf(" highway");
-	printf("\n");
+		print_uint(PRINT_ANY, "learned", " learned %u",
+			   nla_get_u32(tb[KVS_ATTR_NET_LEARNED]));
+	/* absent from an older module: then not shown */
+	if (tb[KVS_ATTR_NET_HIGHWAY])
+		print_flag(PRINT_ANY, "highway", " highway",
+			   nla_get_u8(tb[KVS_ATTR_NET_HIGHWAY]));
+	print_nl();
+	close_json_object();
 }
 
 /* kvs_show() callback; @arg: the switch asked for, or NULL */
@@ -157,13 +141,14 @@ static int net_show_one(struct kvs *ctx, struct nlattr **tb, const void *arg)
 	char sw[IFNAMSIZ];
 	const char *swname;
 
+	(void)ctx;
 	if (!tb[KVS_ATTR_NET_ID])
 		return 0;
 	swname = attr_ifname(tb, KVS_ATTR_SWITCH_NAME, KVS_ATTR_SWITCH_IFINDEX,
 			     sw);
 	if (filter && swname && strcmp(filter, swname))
 		return 0;
-	net_print(ctx, tb, swname);
+	net_print(tb, swname);
 	return 0;
 }
 

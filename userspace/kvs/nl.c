@@ -48,13 +48,28 @@ int kvs_put_err(struct kvs *ctx, struct nl_msg *msg)
 	return kvs_err(ctx, "request too large: %s", strerror(EMSGSIZE));
 }
 
+/* A warning the kernel attached to a successful answer */
+static void kvs_warn(struct kvs *ctx)
+{
+	if (!ctx->nl.warn[0])
+		return;
+	fflush(stdout);
+	fprintf(stderr, "Warning: ");
+	if (ctx->lineno)
+		fprintf(stderr, "line %lu: ", ctx->lineno);
+	fprintf(stderr, "%s\n", ctx->nl.warn);
+}
+
 int kvs_do(struct kvs *ctx, struct nl_msg *msg)
 {
 	int ret;
 
 	ret = knl_transact(&ctx->nl, msg, NULL, NULL);
 	nlmsg_free(msg);
-	return ret ? kvs_nl_err(ctx) : 0;
+	if (ret)
+		return kvs_nl_err(ctx);
+	kvs_warn(ctx);
+	return 0;
 }
 
 void replies_free(struct replies *r)
@@ -106,6 +121,7 @@ int kvs_get(struct kvs *ctx, struct nl_msg *msg, struct replies *r)
 		replies_free(r);
 		return kvs_nl_err(ctx);
 	}
+	kvs_warn(ctx);
 	return 0;
 }
 
@@ -123,44 +139,63 @@ int kvs_show(struct kvs *ctx, struct nl_msg *msg, kvs_show_cb_t show,
 		return -1;
 	/* names are resolved afresh for each show, then cached through it */
 	ifname_cache_flush();
-	out_begin(ctx);
+	out_array_begin();
 	for (i = 0; i < r.n && !ret; i++) {
 		struct nlattr *tb[KVS_ATTR_MAX + 1];
 
 		if (kvs_parse(r.v[i], tb))
 			ret = show(ctx, tb, arg);
 	}
-	out_end_or_abort(ctx, ret);
+	out_array_end(!ret);
 	replies_free(&r);
 	return ret;
 }
+
+/* A streamed show holds this much output, so that a dump interrupted
+ * early is retried and printed once; past it, the output so far is
+ * written and the rest goes straight out. Dumps of up to ~50 000 fdb
+ * entries are thus exact, and a million entries cost no more memory.
+ */
+#define STREAM_HOLD	(4 << 20)
 
 struct stream {
 	struct kvs *ctx;
 	kvs_show_cb_t show;
 	const void *arg;
-	size_t n;		/* JSON objects written */
+	FILE *hold;		/* the held output, until written */
+	char *buf;
+	size_t len;
+	bool started;		/* output written: no more retries */
 	int err;		/* first failure of @show */
 };
+
+/* Write what was held and send the rest straight to stdout */
+static int stream_start(struct stream *s)
+{
+	if (fflush(s->hold) || ferror(s->hold))
+		return -ENOMEM;
+	if (s->ctx->json)
+		fputc('[', stdout);
+	fwrite(s->buf, 1, ftell(s->hold), stdout);
+	fclose(s->hold);
+	free(s->buf);
+	s->hold = NULL;
+	s->buf = NULL;
+	s->started = true;
+	out_set_file(NULL);
+	return 0;
+}
 
 static int stream_cb(struct nl_msg *msg, void *arg)
 {
 	struct nlattr *tb[KVS_ATTR_MAX + 1];
 	struct stream *s = arg;
-	struct kvs *ctx = s->ctx;
 
 	if (s->err || !kvs_parse(msg, tb))
 		return 0;
-	s->err = s->show(ctx, tb, s->arg);
-	if (ctx->jcur) {
-		if (!s->err)
-			fprintf(ctx->out, "%s%s", s->n++ ? "," : "",
-				json_object_to_json_string_ext(ctx->jcur,
-					JSON_C_TO_STRING_PLAIN |
-					JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(ctx->jcur);
-		ctx->jcur = NULL;
-	}
+	s->err = s->show(s->ctx, tb, s->arg);
+	if (!s->err && s->hold && ftell(s->hold) > STREAM_HOLD)
+		s->err = stream_start(s);
 	return 0;
 }
 
@@ -168,53 +203,51 @@ int kvs_show_stream(struct kvs *ctx, struct nl_msg *msg, kvs_show_cb_t show,
 		    const void *arg)
 {
 	struct stream s = { .ctx = ctx, .show = show, .arg = arg };
-	char *buf = NULL;
-	size_t len = 0;
 	int tries, ret;
 
 	/* pretty JSON is indented as a whole: build it the usual way */
 	if (ctx->json && ctx->pretty)
 		return kvs_show(ctx, msg, show, arg);
 
-	ctx->out = open_memstream(&buf, &len);
-	if (!ctx->out) {
+	s.hold = open_memstream(&s.buf, &s.len);
+	if (!s.hold) {
 		nlmsg_free(msg);
 		return kvs_err(ctx, "%s", strerror(ENOMEM));
 	}
-	ctx->streaming = true;
 	for (tries = 0; tries < DUMP_TRIES; tries++) {
 		/* a retry starts the output afresh */
-		rewind(ctx->out);
-		s.n = 0;
+		rewind(s.hold);
+		out_set_file(s.hold);
+		out_stream_begin(false);
 		s.err = 0;
 		ifname_cache_flush();
 		ret = knl_transact(&ctx->nl, msg, stream_cb, &s);
-		if (ret != -EINTR)
+		if (ret != -EINTR || s.started)
 			break;
 	}
-	ctx->streaming = false;
+	out_stream_end();
+	out_set_file(NULL);
 	nlmsg_free(msg);
 	ret = ret ? ret : s.err;
-	if (!ret && (fflush(ctx->out) || ferror(ctx->out)))
-		ret = -ENOMEM;
-	/* sets @len to the position: where the last try ended */
-	fclose(ctx->out);
-	ctx->out = NULL;
 
-	if (ret == -EINTR)
+	if (!ret && !s.started)
+		ret = stream_start(&s);
+	if (s.started && (!ret || ret == -EINTR) && ctx->json)
+		fputs("]\n", stdout);
+	if (s.hold) {
+		fclose(s.hold);
+		free(s.buf);
+	}
+
+	if (ret == -EINTR && s.started)
+		ret = kvs_err(ctx, "the dump was interrupted by concurrent changes after its output began: entries may be missing or repeated");
+	else if (ret == -EINTR)
 		ret = kvs_err(ctx, "the dump was interrupted by concurrent changes %d times, giving up",
 			      DUMP_TRIES);
 	else if (ret == -ENOMEM && !ctx->nl.err)
 		ret = kvs_err(ctx, "%s", strerror(ENOMEM));
 	else if (ret && !s.err)
 		ret = kvs_nl_err(ctx);
-	if (!ret) {
-		if (ctx->json)
-			printf("[%.*s]\n", (int)len, buf);
-		else
-			fwrite(buf, 1, len, stdout);
-	}
-	free(buf);
 	return ret ? -1 : 0;
 }
 

@@ -354,11 +354,10 @@ static const char *fabric_addr(struct nlattr **ftb, int type4, int type6,
 	return NULL;
 }
 
-static void fabric_print(struct kvs *ctx, json_object *o, struct nlattr *nest)
+static void fabric_print(struct nlattr *nest)
 {
 	struct nlattr *ftb[KVS_FABRIC_ATTR_MAX + 1];
 	char lbuf[ADDR_STRLEN], rbuf[ADDR_STRLEN];
-	const char *encap, *local, *remote;
 	uint8_t e;
 
 	if (!nest || nla_parse_nested(ftb, KVS_FABRIC_ATTR_MAX, nest,
@@ -366,62 +365,45 @@ static void fabric_print(struct kvs *ctx, json_object *o, struct nlattr *nest)
 		return;
 	e = ftb[KVS_FABRIC_ATTR_ENCAP] ?
 	    nla_get_u8(ftb[KVS_FABRIC_ATTR_ENCAP]) : KVS_ENCAP_UNSPEC;
-	encap = e == KVS_ENCAP_VXLAN ? "vxlan" :
-		e == KVS_ENCAP_VLAN ? "vlan" : NULL;
-	local = fabric_addr(ftb, KVS_FABRIC_ATTR_LOCAL_IP4,
-			    KVS_FABRIC_ATTR_LOCAL_IP6, lbuf);
-	remote = fabric_addr(ftb, KVS_FABRIC_ATTR_REMOTE_IP4,
-			     KVS_FABRIC_ATTR_REMOTE_IP6, rbuf);
-
-	if (ctx->json) {
-		if (encap)
-			jadd_str(o, "encap", encap);
-		if (local)
-			jadd_str(o, "local", local);
-		if (remote)
-			jadd_str(o, "remote", remote);
-		if (ftb[KVS_FABRIC_ATTR_DSTPORT])
-			jadd_u64(o, "dstport",
-				 nla_get_u16(ftb[KVS_FABRIC_ATTR_DSTPORT]));
-		return;
-	}
-	if (encap)
-		printf(" %s", encap);
-	if (local)
-		printf(" local %s", local);
-	if (remote)
-		printf(" remote %s", remote);
+	print_string(PRINT_ANY, "encap", " %s",
+		     e == KVS_ENCAP_VXLAN ? "vxlan" :
+		     e == KVS_ENCAP_VLAN ? "vlan" : NULL);
+	print_string(PRINT_ANY, "local", " local %s",
+		     fabric_addr(ftb, KVS_FABRIC_ATTR_LOCAL_IP4,
+				 KVS_FABRIC_ATTR_LOCAL_IP6, lbuf));
+	print_string(PRINT_ANY, "remote", " remote %s",
+		     fabric_addr(ftb, KVS_FABRIC_ATTR_REMOTE_IP4,
+				 KVS_FABRIC_ATTR_REMOTE_IP6, rbuf));
 	if (ftb[KVS_FABRIC_ATTR_DSTPORT])
-		printf(" dstport %u", nla_get_u16(ftb[KVS_FABRIC_ATTR_DSTPORT]));
+		print_uint(PRINT_ANY, "dstport", " dstport %u",
+			   nla_get_u16(ftb[KVS_FABRIC_ATTR_DSTPORT]));
 }
 
-static void macs_print(struct kvs *ctx, json_object *o, struct nlattr *nest)
+/* "macs": [...] / " macs M1 M2"; nothing if the port has no list */
+static void macs_print(struct nlattr *nest)
 {
-	json_object *arr = NULL;
 	struct nlattr *nla;
 	char buf[MAC_STRLEN];
-	bool first = true;
-	int rem;
+	int rem, n = 0;
 
-	if (ctx->json)
-		arr = json_object_new_array();
-	if (nest) {
-		nla_for_each_nested(nla, nest, rem) {
-			if (nla_type(nla) != KVS_MACS_ATTR_ADDR ||
-			    nla_len(nla) < MAC_LEN)
-				continue;
-			format_mac(nla_data(nla), buf);
-			if (arr) {
-				json_object_array_add(arr,
-						json_object_new_string(buf));
-			} else {
-				printf("%s %s", first ? " macs" : "", buf);
-				first = false;
-			}
-		}
+	if (!nest)
+		return;
+	/* an empty list is no list */
+	nla_for_each_nested(nla, nest, rem)
+		n += nla_type(nla) == KVS_MACS_ATTR_ADDR &&
+		     nla_len(nla) >= MAC_LEN;
+	if (!n)
+		return;
+	open_json_array("macs");
+	print_text(" macs");
+	nla_for_each_nested(nla, nest, rem) {
+		if (nla_type(nla) != KVS_MACS_ATTR_ADDR ||
+		    nla_len(nla) < MAC_LEN)
+			continue;
+		print_string(PRINT_ANY, NULL, " %s",
+			     format_mac(nla_data(nla), buf));
 	}
-	if (arr)
-		json_object_object_add(o, "macs", arr);
+	close_json_array();
 }
 
 static int port_print(struct kvs *ctx, struct nlattr **tb, const char *dev,
@@ -431,7 +413,6 @@ static int port_print(struct kvs *ctx, struct nlattr **tb, const char *dev,
 	bool fabric = type == KVS_PORT_FABRIC;
 	bool have_stats = false;
 	struct kvs_counters c;
-	json_object *o = NULL;
 
 	if (ctx->stats) {
 		if (tb[KVS_ATTR_STATS])
@@ -441,85 +422,51 @@ static int port_print(struct kvs *ctx, struct nlattr **tb, const char *dev,
 		have_stats = true;
 	}
 
-	if (ctx->json) {
-		o = out_obj(ctx);
-		jadd_str(o, "dev", dev);
-		if (tb[KVS_ATTR_PORT_IFINDEX])
-			jadd_u64(o, "ifindex",
-				 nla_get_u32(tb[KVS_ATTR_PORT_IFINDEX]));
-		if (sw)
-			jadd_str(o, "switch", sw);
-		jadd_str(o, "type", fabric ? "fabric" : "vm");
-	} else {
-		printf("%s:", dev);
-		if (sw)
-			printf(" switch %s", sw);
-	}
+	open_json_object(NULL);
+	print_string(PRINT_ANY, "ifname", "%s:", dev);
+	if (tb[KVS_ATTR_PORT_IFINDEX])
+		print_uint(PRINT_JSON, "ifindex", NULL,
+			   nla_get_u32(tb[KVS_ATTR_PORT_IFINDEX]));
+	print_string(PRINT_ANY, "switch", " switch %s", sw);
+	/* text names only the fabric ports' type */
+	print_string(fabric ? PRINT_ANY : PRINT_JSON, "type", " %s",
+		     fabric ? "fabric" : "vm");
 
 	if (fabric) {
-		if (!ctx->json)
-			printf(" fabric");
-		fabric_print(ctx, o, tb[KVS_ATTR_PORT_FABRIC]);
-		if (tb[KVS_ATTR_PORT_LEARNING] && ctx->json)
-			jadd_bool(o, "learning",
-				  nla_get_u8(tb[KVS_ATTR_PORT_LEARNING]));
-		else if (tb[KVS_ATTR_PORT_LEARNING])
-			printf(" learning %s",
-			       nla_get_u8(tb[KVS_ATTR_PORT_LEARNING]) ? "on" : "off");
-		if (tb[KVS_ATTR_PORT_LEARNED] && ctx->json)
-			jadd_u64(o, "learned",
-				 nla_get_u32(tb[KVS_ATTR_PORT_LEARNED]));
-		else if (tb[KVS_ATTR_PORT_LEARNED])
-			printf(" learned %u",
-			       nla_get_u32(tb[KVS_ATTR_PORT_LEARNED]));
-	} else if (ctx->json) {
-		if (tb[KVS_ATTR_NET_ID])
-			jadd_u64(o, "net", nla_get_u32(tb[KVS_ATTR_NET_ID]));
-		macs_print(ctx, o, tb[KVS_ATTR_PORT_MACS]);
-		jadd_bool(o, "learning",
-			  attr_u8(tb, KVS_ATTR_PORT_LEARNING, 1));
-		/* the kernel's values: max-macs is 1024 unless set */
-		if (tb[KVS_ATTR_PORT_MAX_MACS])
-			jadd_u64(o, "max_macs",
-				 nla_get_u32(tb[KVS_ATTR_PORT_MAX_MACS]));
-		jadd_u64(o, "bum_limit",
-			 attr_u32(tb, KVS_ATTR_PORT_BUM_LIMIT, 0));
-		if (tb[KVS_ATTR_PORT_GROUP_FWD_MASK])
-			jadd_u64(o, "group_fwd_mask",
-				 nla_get_u16(tb[KVS_ATTR_PORT_GROUP_FWD_MASK]));
-		jadd_u64(o, "learned", attr_u32(tb, KVS_ATTR_PORT_LEARNED, 0));
-	} else {
-		uint32_t bum = attr_u32(tb, KVS_ATTR_PORT_BUM_LIMIT, 0);
-		uint16_t gfm = tb[KVS_ATTR_PORT_GROUP_FWD_MASK] ?
-			nla_get_u16(tb[KVS_ATTR_PORT_GROUP_FWD_MASK]) : 0;
-
-		if (tb[KVS_ATTR_NET_ID])
-			printf(" net %u", nla_get_u32(tb[KVS_ATTR_NET_ID]));
-		printf(" learning %s",
-		       attr_u8(tb, KVS_ATTR_PORT_LEARNING, 1) ? "on" : "off");
-		if (tb[KVS_ATTR_PORT_MAX_MACS])
-			printf(" max-macs %u",
-			       nla_get_u32(tb[KVS_ATTR_PORT_MAX_MACS]));
-		if (bum)
-			printf(" bum-limit %u", bum);
-		if (gfm)
-			printf(" group-fwd-mask %#x", gfm);
-		printf(" learned %u", attr_u32(tb, KVS_ATTR_PORT_LEARNED, 0));
-		macs_print(ctx, NULL, tb[KVS_ATTR_PORT_MACS]);
+		fabric_print(tb[KVS_ATTR_PORT_FABRIC]);
+	} else if (tb[KVS_ATTR_NET_ID]) {
+		print_uint(PRINT_ANY, "net", " net %u",
+			   nla_get_u32(tb[KVS_ATTR_NET_ID]));
 	}
+	if (tb[KVS_ATTR_PORT_LEARNING])
+		print_on_off(PRINT_ANY, "learning", " learning %s",
+			     nla_get_u8(tb[KVS_ATTR_PORT_LEARNING]));
+	/* the kernel's values: max-macs is 1024 unless set */
+	if (tb[KVS_ATTR_PORT_MAX_MACS])
+		print_uint(PRINT_ANY, "max_macs", " max-macs %u",
+			   nla_get_u32(tb[KVS_ATTR_PORT_MAX_MACS]));
+	if (tb[KVS_ATTR_PORT_BUM_LIMIT]) {
+		uint32_t bum = nla_get_u32(tb[KVS_ATTR_PORT_BUM_LIMIT]);
 
-	if (ctx->json) {
-		if (have_stats) {
-			json_object *s = json_object_new_object();
-
-			counters_json(s, &c);
-			json_object_object_add(o, "stats", s);
-		}
-	} else {
-		printf("\n");
-		if (have_stats)
-			counters_print(&c);
+		/* text: only a limit that is set, as before */
+		print_uint(bum ? PRINT_ANY : PRINT_JSON, "bum_limit",
+			   " bum-limit %u", bum);
 	}
+	if (tb[KVS_ATTR_PORT_GROUP_FWD_MASK]) {
+		uint16_t gfm = nla_get_u16(tb[KVS_ATTR_PORT_GROUP_FWD_MASK]);
+
+		print_uint(gfm ? PRINT_ANY : PRINT_JSON, "group_fwd_mask",
+			   " group-fwd-mask %#x", gfm);
+	}
+	if (tb[KVS_ATTR_PORT_LEARNED])
+		print_uint(PRINT_ANY, "learned", " learned %u",
+			   nla_get_u32(tb[KVS_ATTR_PORT_LEARNED]));
+	if (!fabric)
+		macs_print(tb[KVS_ATTR_PORT_MACS]);
+	print_nl();
+	if (have_stats)
+		counters_print(&c);
+	close_json_object();
 	return 0;
 }
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Output: text lines or JSON (json-c), and the counters every object shares.
+ * The counters every object shares, in text and JSON.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -8,83 +8,9 @@
 
 #include "kvs.h"
 
-/* counters_print() and counters_json() walk the drop reasons into v[] */
+/* counters_print() walks the drop reasons into v[] */
 _Static_assert(KVS_STATS_DROP(KVS_DROP_MAX) == KVS_STATS_MAX,
 	       "struct kvs_counters must hold every drop counter");
-
-static int json_flags(const struct kvs *ctx)
-{
-	int flags = JSON_C_TO_STRING_NOSLASHESCAPE;
-
-	if (ctx->pretty)
-		flags |= JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED;
-	else
-		flags |= JSON_C_TO_STRING_PLAIN;
-	return flags;
-}
-
-void out_begin(struct kvs *ctx)
-{
-	if (ctx->json)
-		ctx->jarr = json_object_new_array();
-}
-
-void out_end(struct kvs *ctx)
-{
-	if (!ctx->json || !ctx->jarr)
-		return;
-	puts(json_object_to_json_string_ext(ctx->jarr, json_flags(ctx)));
-	json_object_put(ctx->jarr);
-	ctx->jarr = NULL;
-}
-
-void out_end_or_abort(struct kvs *ctx, int ret)
-{
-	if (!ret) {
-		out_end(ctx);
-		return;
-	}
-	if (ctx->jarr)
-		json_object_put(ctx->jarr);
-	ctx->jarr = NULL;
-}
-
-json_object *out_obj(struct kvs *ctx)
-{
-	json_object *o = json_object_new_object();
-
-	if (ctx->streaming) {
-		/* written out by kvs_show_stream() after the callback */
-		if (ctx->jcur)
-			json_object_put(ctx->jcur);
-		ctx->jcur = o;
-		return o;
-	}
-	json_object_array_add(ctx->jarr, o);
-	return o;
-}
-
-void out_json_line(struct kvs *ctx, json_object *obj)
-{
-	(void)ctx;
-	puts(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
-					    JSON_C_TO_STRING_NOSLASHESCAPE));
-}
-
-void jadd_str(json_object *o, const char *key, const char *val)
-{
-	json_object_object_add(o, key, json_object_new_string(val));
-}
-
-void jadd_u64(json_object *o, const char *key, uint64_t val)
-{
-	json_object_object_add(o, key, json_object_new_uint64(val));
-}
-
-void jadd_bool(json_object *o, const char *key, bool val)
-{
-	json_object_object_add(o, key, json_object_new_boolean(val));
-}
 
 void counters_parse(const struct nlattr *nest, struct kvs_counters *c)
 {
@@ -106,31 +32,53 @@ void counters_parse(const struct nlattr *nest, struct kvs_counters *c)
 	}
 }
 
-void counters_print(const struct kvs_counters *c)
+/* The name of drop reason @r: text form or JSON key; one made up for a
+ * reason without a name (names.c makes sure there is none)
+ */
+static const char *reason_name(uint32_t r, bool key, char buf[32])
 {
-	int r;
+	const char *name = key ? drop_reason_key(r) : drop_reason_name(r);
 
-	printf("    RX: packets %" PRIu64 " bytes %" PRIu64 "\n",
-	       c->v[KVS_STATS_RX_PACKETS], c->v[KVS_STATS_RX_BYTES]);
-	printf("    TX: packets %" PRIu64 " bytes %" PRIu64 "\n",
-	       c->v[KVS_STATS_TX_PACKETS], c->v[KVS_STATS_TX_BYTES]);
-	printf("    drops:");
-	for (r = 0; r <= KVS_DROP_MAX; r++)
-		printf(" %s %" PRIu64, drop_reason_name(r),
-		       c->v[KVS_STATS_DROP(r)]);
-	printf("\n");
+	if (name)
+		return name;
+	snprintf(buf, 32, key ? "reason_%u" : "reason-%u", r);
+	return buf;
 }
 
-void counters_json(json_object *o, const struct kvs_counters *c)
+void counters_print(const struct kvs_counters *c)
 {
-	json_object *drops = json_object_new_object();
+	static const char *const dir[] = { "bytes", "packets" };
+	const char *names[KVS_DROP_MAX + 1];
+	char bufs[KVS_DROP_MAX + 1][32];
+	uint64_t v[KVS_DROP_MAX + 1];
 	int r;
 
-	jadd_u64(o, "rx_packets", c->v[KVS_STATS_RX_PACKETS]);
-	jadd_u64(o, "rx_bytes", c->v[KVS_STATS_RX_BYTES]);
-	jadd_u64(o, "tx_packets", c->v[KVS_STATS_TX_PACKETS]);
-	jadd_u64(o, "tx_bytes", c->v[KVS_STATS_TX_BYTES]);
-	for (r = 0; r <= KVS_DROP_MAX; r++)
-		jadd_u64(drops, drop_reason_key(r), c->v[KVS_STATS_DROP(r)]);
-	json_object_object_add(o, "drops", drops);
+	open_json_object("stats64");
+	open_json_object("rx");
+	print_u64(PRINT_JSON, "bytes", NULL, c->v[KVS_STATS_RX_BYTES]);
+	print_u64(PRINT_JSON, "packets", NULL, c->v[KVS_STATS_RX_PACKETS]);
+	close_json_object();
+	open_json_object("tx");
+	print_u64(PRINT_JSON, "bytes", NULL, c->v[KVS_STATS_TX_BYTES]);
+	print_u64(PRINT_JSON, "packets", NULL, c->v[KVS_STATS_TX_PACKETS]);
+	close_json_object();
+	open_json_object("drops");
+	for (r = 0; r <= KVS_DROP_MAX; r++) {
+		print_u64(PRINT_JSON, reason_name(r, true, bufs[r]), NULL,
+			  c->v[KVS_STATS_DROP(r)]);
+		names[r] = reason_name(r, false, bufs[r]);
+		v[r] = c->v[KVS_STATS_DROP(r)];
+	}
+	close_json_object();
+	close_json_object();
+
+	if (out_json())
+		return;
+	print_counter_table("    ", "RX:", dir,
+			    (const uint64_t[]){ c->v[KVS_STATS_RX_BYTES],
+						c->v[KVS_STATS_RX_PACKETS] }, 2);
+	print_counter_table("    ", "TX:", dir,
+			    (const uint64_t[]){ c->v[KVS_STATS_TX_BYTES],
+						c->v[KVS_STATS_TX_PACKETS] }, 2);
+	print_counter_table("    ", "drops:", names, v, KVS_DROP_MAX + 1);
 }

@@ -34,36 +34,25 @@ int stats_fetch(struct kvs *ctx, int type, const char *name,
 	return 0;
 }
 
-/* One object: a port (@dev set) or a switch's totals */
-static void stats_print(struct kvs *ctx, struct nlattr **tb, const char *dev,
-			const char *sw)
+/* One object: a port (@dev set, in switch @sw) or a switch's totals */
+static void stats_print(struct nlattr **tb, const char *dev, const char *sw)
 {
 	struct kvs_counters c;
 
 	counters_parse(tb[KVS_ATTR_STATS], &c);
-	if (ctx->json) {
-		json_object *o = out_obj(ctx);
-
-		if (dev) {
-			jadd_str(o, "dev", dev);
-			if (tb[KVS_ATTR_PORT_IFINDEX])
-				jadd_u64(o, "ifindex",
-					 nla_get_u32(tb[KVS_ATTR_PORT_IFINDEX]));
-		}
-		if (sw)
-			jadd_str(o, "switch", sw);
-		counters_json(o, &c);
-		return;
-	}
+	open_json_object(NULL);
 	if (dev) {
-		printf("%s:", dev);
-		if (sw)
-			printf(" switch %s", sw);
-		printf("\n");
+		print_string(PRINT_ANY, "ifname", "%s:", dev);
+		if (tb[KVS_ATTR_PORT_IFINDEX])
+			print_uint(PRINT_JSON, "ifindex", NULL,
+				   nla_get_u32(tb[KVS_ATTR_PORT_IFINDEX]));
+		print_string(PRINT_ANY, "switch", " switch %s", sw);
 	} else {
-		printf("%s:\n", sw ? sw : "?");
+		print_string(PRINT_ANY, "ifname", "%s:", sw ? sw : "?");
 	}
+	print_nl();
 	counters_print(&c);
+	close_json_object();
 }
 
 /* kvs_show() callback; @arg: the stats_args of the show */
@@ -74,11 +63,12 @@ static int stats_show_one(struct kvs *ctx, struct nlattr **tb,
 	char devbuf[IFNAMSIZ], swbuf[IFNAMSIZ];
 	const char *devname, *swname;
 
+	(void)ctx;
 	swname = attr_ifname(tb, KVS_ATTR_SWITCH_NAME, KVS_ATTR_SWITCH_IFINDEX,
 			     swbuf);
 	if (p->sw) {
 		/* the switch's totals */
-		stats_print(ctx, tb, NULL, swname ? swname : p->sw);
+		stats_print(tb, NULL, swname ? swname : p->sw);
 		return 0;
 	}
 	devname = attr_ifname(tb, KVS_ATTR_PORT_NAME, KVS_ATTR_PORT_IFINDEX,
@@ -86,7 +76,7 @@ static int stats_show_one(struct kvs *ctx, struct nlattr **tb,
 	if (!devname && p->dev)
 		devname = p->dev;
 	if (devname)
-		stats_print(ctx, tb, devname, swname);
+		stats_print(tb, devname, swname);
 	return 0;
 }
 

@@ -105,39 +105,22 @@ static int switch_print(struct kvs *ctx, struct nlattr **tb,
 		have_stats = true;
 	}
 
-	if (ctx->json) {
-		json_object *o = out_obj(ctx);
-
-		jadd_str(o, "name", name);
-		if (tb[KVS_ATTR_SWITCH_IFINDEX])
-			jadd_u64(o, "ifindex",
-				 nla_get_u32(tb[KVS_ATTR_SWITCH_IFINDEX]));
-		if (tb[KVS_ATTR_AGEING_TIME])
-			jadd_u64(o, "ageing",
-				 nla_get_u32(tb[KVS_ATTR_AGEING_TIME]));
-		/* absent from an older module: then not shown */
-		if (tb[KVS_ATTR_SWITCH_BATCH])
-			jadd_u64(o, "batch",
-				 nla_get_u32(tb[KVS_ATTR_SWITCH_BATCH]));
-		if (have_stats) {
-			json_object *s = json_object_new_object();
-
-			counters_json(s, &c);
-			json_object_object_add(o, "stats", s);
-		}
-		return 0;
-	}
-
-	printf("%s:", name);
+	open_json_object(NULL);
+	print_string(PRINT_ANY, "ifname", "%s:", name);
 	if (tb[KVS_ATTR_SWITCH_IFINDEX])
-		printf(" ifindex %u", nla_get_u32(tb[KVS_ATTR_SWITCH_IFINDEX]));
+		print_uint(PRINT_ANY, "ifindex", " ifindex %u",
+			   nla_get_u32(tb[KVS_ATTR_SWITCH_IFINDEX]));
 	if (tb[KVS_ATTR_AGEING_TIME])
-		printf(" ageing %u", nla_get_u32(tb[KVS_ATTR_AGEING_TIME]));
+		print_uint(PRINT_ANY, "ageing", " ageing %u",
+			   nla_get_u32(tb[KVS_ATTR_AGEING_TIME]));
+	/* absent from an older module: then not shown */
 	if (tb[KVS_ATTR_SWITCH_BATCH])
-		printf(" batch %u", nla_get_u32(tb[KVS_ATTR_SWITCH_BATCH]));
-	printf("\n");
+		print_uint(PRINT_ANY, "batch", " batch %u",
+			   nla_get_u32(tb[KVS_ATTR_SWITCH_BATCH]));
+	print_nl();
 	if (have_stats)
 		counters_print(&c);
+	close_json_object();
 	return 0;
 }
 

@@ -133,7 +133,7 @@ invalid MAC address "02:00:00:00:00:01:02"|fdb add 02:00:00:00:00:01:02 net 1 sw
 "net" expects a network id 1..16777215, got "ten"|fdb show net ten
 unknown argument "foo" for "port add"|port add dev veth1 switch sw0 net 100 foo
 unknown argument "bar" for "switch show"|switch show sw0 bar
-unknown argument "x" for "monitor"|monitor x
+unknown object "x" for "monitor": give switch, net, port, fdb, drop or all|monitor x
 missing "switch SWITCH"|port add dev veth1 net 100
 missing "switch SWITCH"|net add 100
 missing "switch SWITCH"|fdb add $M net 1 dev veth1
@@ -264,13 +264,13 @@ printf 'switch add sw2 batch 32\nswitch show sw2\n' | batch
 run "$FAKE" -j -b "$TMP/b"
 [ "$rc" = 0 ] && json_ok "$out" '
 d = json.load(sys.stdin)
-assert d == [{"name": "sw2", "ifindex": 15, "ageing": 300, "batch": 32}], d' &&
+assert d == [{"ifname": "sw2", "ifindex": 15, "ageing": 300, "batch": 32}], d' &&
 	ok "switch show -j: batch" || not_ok "switch show -j batch ($out)"
 batch <<<"switch show sw0"
 KVS_FAKE_OLD=1 run "$FAKE" -j -b "$TMP/b"
 [ "$rc" = 0 ] && json_ok "$out" '
 d = json.load(sys.stdin)
-assert d == [{"name": "sw0", "ifindex": 10, "ageing": 300}], d' &&
+assert d == [{"ifname": "sw0", "ifindex": 10, "ageing": 300}], d' &&
 	ok "switch show -j: no batch key from an older module" ||
 	not_ok "switch show -j old module ($out)"
 
@@ -294,7 +294,7 @@ run "$FAKE" -j -b "$TMP/b"
 [ "$rc" = 0 ] && json_ok "$out" '
 d = json.load(sys.stdin)
 assert [n["highway"] for n in d] == [False, False, True], d
-assert d[2] == {"switch": "sw1", "id": 7, "ports": 2, "max_macs": 50,
+assert d[2] == {"switch": "sw1", "net": 7, "ports": 2, "max_macs": 50,
   "learned": 0, "highway": True}, d[2]' &&
 	ok "net show -j: highway true and false" || not_ok "net show -j highway ($out)"
 KVS_FAKE_OLD=1 run "$FAKE" -j -b "$TMP/b"
@@ -338,24 +338,34 @@ batch <<<"fdb show net 200"
 expect_out "fdb show net" "02:00:00:00:00:aa net 200 switch sw0 dev veth2 static" "$FAKE" -b "$TMP/b"
 
 batch <<<"stats show dev veth2"
-expect_out "stats show dev" "veth2: switch sw0
-    RX: packets 1302 bytes 1303
-    TX: packets 1304 bytes 1305
-    drops: no-route 1306 isolation 1307 spoofed-src 1308 mac-limit 1309 storm-limit 1310 bad-encap 1311 unknown-vni 1312 mtu 1313 no-memory 1314 malformed 1315 link-local 1316" \
+expect_out "stats show dev: laid out as ip -s" "veth2: switch sw0
+    RX: bytes packets
+         1303    1302
+    TX: bytes packets
+         1305    1304
+    drops: no-route isolation spoofed-src mac-limit storm-limit bad-encap
+               1306      1307        1308      1309        1310      1311
+           unknown-vni  mtu no-memory malformed link-local
+                  1312 1313      1314      1315       1316" \
 	"$FAKE" -b "$TMP/b"
 
 batch <<<"switch show sw0"
 expect_out "switch show -s" "sw0: ifindex 10 ageing 300 batch 1
-    RX: packets 702 bytes 703
-    TX: packets 704 bytes 705
-    drops: no-route 706 isolation 707 spoofed-src 708 mac-limit 709 storm-limit 710 bad-encap 711 unknown-vni 712 mtu 713 no-memory 714 malformed 715 link-local 716" \
+    RX: bytes packets
+          703     702
+    TX: bytes packets
+          705     704
+    drops: no-route isolation spoofed-src mac-limit storm-limit bad-encap
+                706       707         708       709         710       711
+           unknown-vni mtu no-memory malformed link-local
+                   712 713       714       715        716" \
 	"$FAKE" -s -b "$TMP/b"
 
 batch <<<"port show dev veth1"
 run "$FAKE" -j -b "$TMP/b"
 [ "$rc" = 0 ] && json_ok "$out" '
 d = json.load(sys.stdin)
-assert d == [{"dev": "veth1", "ifindex": 12, "switch": "sw0", "type": "vm", "net": 100,
+assert d == [{"ifname": "veth1", "ifindex": 12, "switch": "sw0", "type": "vm", "net": 100,
   "macs": ["02:00:00:00:00:01", "02:00:00:00:00:02"], "learning": False,
   "max_macs": 5, "bum_limit": 0, "group_fwd_mask": 0, "learned": 0}], d' &&
 	ok "port show -j" || not_ok "port show -j ($out)"
@@ -371,22 +381,22 @@ batch <<<"port show dev veth1"
 run "$FAKE" -j -s -b "$TMP/b"
 [ "$rc" = 0 ] && json_ok "$out" '
 d = json.load(sys.stdin)
-assert d[0]["stats"]["drops"]["link_local"] == 1216, d' &&
+assert d[0]["stats64"]["drops"]["link_local"] == 1216, d' &&
 	ok "port show -j -s: link_local drops" || not_ok "port show -j -s ($out)"
 
 batch <<<"port show dev veth1"
 run "$FAKE" -s -b "$TMP/b"
-[ "$rc" = 0 ] && [[ "$out" == *" malformed 1215 link-local 1216" ]] &&
+[ "$rc" = 0 ] && [[ "$out" == *" malformed link-local"$'\n'*" 1215       1216" ]] &&
 	ok "port show -s: link-local drops" || not_ok "port show -s ($out)"
 
 batch <<<"switch show"
 run "$FAKE" -j -s -b "$TMP/b"
 [ "$rc" = 0 ] && json_ok "$out" '
 d = json.load(sys.stdin)
-assert [s["name"] for s in d] == ["sw0", "sw1"]
+assert [s["ifname"] for s in d] == ["sw0", "sw1"]
 assert d[0]["ifindex"] == 10 and d[0]["ageing"] == 300 and d[0]["batch"] == 1
-s = d[0]["stats"]
-assert s["rx_packets"] == 702 and s["tx_bytes"] == 705
+s = d[0]["stats64"]
+assert s["rx"] == {"packets": 702, "bytes": 703} and s["tx"]["bytes"] == 705
 assert set(s["drops"]) == {"no_route", "isolation", "spoofed_src", "mac_limit",
   "storm_limit", "bad_encap", "unknown_vni", "mtu", "no_memory", "malformed",
   "link_local"}' &&
@@ -396,17 +406,18 @@ printf 'net show\nfdb show\nstats show\nstats show switch sw1\n' | batch
 run "$FAKE" -j -b "$TMP/b"
 [ "$rc" = 0 ] && [ "$(wc -l <<<"$out")" = 4 ] && json_ok "$out" '
 n, f, s, t = [json.loads(l) for l in sys.stdin]
-assert n[0] == {"switch": "sw0", "id": 100, "name": "red", "ports": 1,
+assert n[0] == {"switch": "sw0", "net": 100, "label": "red", "ports": 1,
   "max_macs": 16384, "learned": 0, "highway": False}, n
-assert "name" not in n[1] and n[1]["max_macs"] == 0 and n[2]["max_macs"] == 50
+assert "label" not in n[1] and n[1]["max_macs"] == 0 and n[2]["max_macs"] == 50
 assert f[0]["mac"] == "02:00:00:00:00:01" and f[0]["state"] == "static"
-assert f[0]["dev"] == "veth1" and f[0]["net"] == 100 and f[0]["switch"] == "sw0"
+assert f[0]["ifname"] == "veth1" and f[0]["net"] == 100 and f[0]["switch"] == "sw0"
 assert isinstance(f[0]["age"], float)
-assert [p["dev"] for p in s] == ["veth1", "veth2", "veth3"]
-assert s[0]["ifindex"] == 12 and s[0]["switch"] == "sw0" and s[0]["rx_packets"] == 1202
-assert s[0]["drops"]["link_local"] == 1216
-assert t == [dict(switch="sw1", rx_packets=702, rx_bytes=703, tx_packets=704,
-  tx_bytes=705, drops=t[0]["drops"])], t' &&
+assert [p["ifname"] for p in s] == ["veth1", "veth2", "veth3"]
+assert s[0]["ifindex"] == 12 and s[0]["switch"] == "sw0"
+assert s[0]["stats64"]["rx"]["packets"] == 1202
+assert s[0]["stats64"]["drops"]["link_local"] == 1216
+assert t == [dict(ifname="sw1", stats64=dict(rx=dict(bytes=703, packets=702),
+  tx=dict(bytes=705, packets=704), drops=t[0]["stats64"]["drops"]))], t' &&
 	ok "net/fdb/stats show -j" || not_ok "net/fdb/stats show -j ($out)"
 
 run "$FAKE" -j -p switch show
@@ -452,7 +463,7 @@ d = json.load(sys.stdin)
 assert [e["mac"] for e in d] == ["02:00:00:00:00:01", "02:00:00:00:00:02",
   "02:00:00:00:00:aa", "02:00:00:00:00:bb"], d
 assert d[3] == {"mac": "02:00:00:00:00:bb", "net": 7, "switch": "sw1",
-  "dev": "veth3", "state": "static", "age": 12.303}, d[3]' &&
+  "ifname": "veth3", "state": "static", "age": 12.303}, d[3]' &&
 	json_ok "$(printf '%s\n%s' "$plain" "$out")" '
 a, b = json.loads(sys.stdin.readline()), json.loads(sys.stdin.read())
 assert a == b' &&
@@ -489,39 +500,40 @@ KVS_FAKE_IFNAMES=1 run "$FAKE" -b "$TMP/big"
 	not_ok "10000-entry fdb show looks up names per entry ($err)"
 
 run "$FAKE" monitor
-want="switch added sw0
-net added 100 switch sw0 name red
+want="switch added sw0 ageing 300 batch 1
+net added 100 switch sw0 name red max-macs 16384
 port attached veth1 switch sw0 net 100
 fdb learned 02:00:00:00:00:01 net 100 switch sw0 dev veth1
-drop spoofed-src dev veth1 net 100 mac 02:00:00:00:00:01
-drop mac-limit dev if99 net 100 mac 02:00:00:00:00:01
+drop spoofed-src dev veth1 switch sw0 net 100 mac 02:00:00:00:00:01
+drop mac-limit dev if99 switch sw0 net 100 mac 02:00:00:00:00:01
 fdb deleted 02:00:00:00:00:01 net 100 switch sw0"
 [[ "$out" == "$want"* ]] && ok "monitor lines (names of ifindex-only events)" || not_ok "monitor lines ($out)"
 want="switch deleted sw0
 switch changed sw1 ageing 60 batch 64
-net added 200 switch sw1 highway
+net added 200 switch sw1 max-macs 16384 highway
 net deleted 200 switch sw1"
 [[ "$out" == *"$want" ]] && ok "monitor lines: batch, highway" || not_ok "monitor lines: batch, highway ($out)"
 run "$FAKE" -j monitor
 json_ok "$out" '
 e = [json.loads(l) for l in sys.stdin]
-assert [x["event"] for x in e][:7] == ["switch_added", "net_added", "port_attached",
-  "fdb_learned", "drop", "drop", "fdb_deleted"], e
-assert e[1] == {"event": "net_added", "switch": "sw0", "id": 100, "name": "red",
+assert [x["event"] for x in e][:8] == ["switch_added", "net_added", "port_attached",
+  "fdb_learned", "drop", "drop", "events_lost", "fdb_deleted"], e
+assert e[6] == {"event": "events_lost"}, e[6]
+assert e[1] == {"event": "net_added", "switch": "sw0", "net": 100, "label": "red",
   "max_macs": 16384}, e[1]
-assert e[3]["dev"] == "veth1" and e[3]["switch"] == "sw0", e[3]
-assert e[4] == {"event": "drop", "reason": "spoofed_src", "dev": "veth1",
+assert e[3]["ifname"] == "veth1" and e[3]["switch"] == "sw0", e[3]
+assert e[4] == {"event": "drop", "reason": "spoofed_src", "ifname": "veth1",
   "switch": "sw0", "net": 100, "mac": "02:00:00:00:00:01"}, e[4]
-assert e[5]["reason"] == "mac_limit" and e[5]["dev"] == "if99"' && ok "monitor -j" || not_ok "monitor -j ($out)"
+assert e[5]["reason"] == "mac_limit" and e[5]["ifname"] == "if99"' && ok "monitor -j" || not_ok "monitor -j ($out)"
 json_ok "$out" '
 e = [json.loads(l) for l in sys.stdin]
-assert e[0] == {"event": "switch_added", "name": "sw0", "ifindex": 5,
+assert e[0] == {"event": "switch_added", "ifname": "sw0", "ifindex": 5,
   "ageing": 300, "batch": 1}, e[0]
 assert "highway" not in e[1], e[1]
 assert e[-3:] == [
-  {"event": "switch_changed", "name": "sw1", "ifindex": 6, "ageing": 60, "batch": 64},
-  {"event": "net_added", "switch": "sw1", "id": 200, "max_macs": 16384, "highway": True},
-  {"event": "net_deleted", "switch": "sw1", "id": 200, "highway": False}], e[-3:]' &&
+  {"event": "switch_changed", "ifname": "sw1", "ifindex": 6, "ageing": 60, "batch": 64},
+  {"event": "net_added", "switch": "sw1", "net": 200, "max_macs": 16384, "highway": True},
+  {"event": "net_deleted", "switch": "sw1", "net": 200, "highway": False}], e[-3:]' &&
 	ok "monitor -j: batch, highway" || not_ok "monitor -j: batch, highway ($out)"
 
 KVS_FAKE_NOCAP=1 expect_err "monitor without CAP_NET_ADMIN: one clear line" \
