@@ -60,6 +60,30 @@ echo "# kvs $KVS_VERSION, kernel $KERNELRELEASE ($KERNELDIR)"
 rm -f "$tree/kvs.ko"
 step module "build: kvs.ko with W=1, no warnings" "${mk[@]}" module
 step tools "build: the kvs tool, no warnings" "${mk[@]}" tools
+# The tools' offline tests (make -C userspace check: the CLI against a fake kernel under
+# the real lib/knl.c, the JSON fixtures, the bash completion): each TAP line counts.
+unit_tests() {
+	local log=$work/unit.log line n=0 rc
+
+	"$make" -C "$tree/userspace" --no-print-directory "KVS_VERSION=$KVS_VERSION" check \
+		>"$log" 2>&1
+	rc=$?
+	while IFS= read -r line; do
+		case $line in
+		"ok "*)     result 0 "unit: ${line#ok }"; n=$((n + 1)) ;;
+		"not ok "*) result 1 "unit: ${line#not ok }"; n=$((n + 1))
+			    grep -A8 -F -- "$line" "$log" | tail -n +2 | grep '^#' |
+				head -n 8 | sed 's/^/#   /' ;;
+		esac
+	done <"$log"
+	if [ "$rc" -ne 0 ] && ! grep -q '^not ok ' "$log"; then
+		result 1 "unit: make -C userspace check (exit $rc, no failing test named)"
+		tail -n 20 "$log" | sed 's/^/#   /'
+	elif [ "$n" -eq 0 ]; then
+		result 1 "unit: make -C userspace check ran no test"
+	fi
+}
+unit_tests
 step style "style: checkpatch --strict on kernel/ and uapi/, no findings" "${mk[@]}" style
 step sparse "sparse: no warnings (C=2)" "${mk[@]}" sparse
 if [ -f "$tree/selftests/Makefile" ]; then

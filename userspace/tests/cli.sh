@@ -66,7 +66,8 @@ json_ok() {
 	elif command -v jq >/dev/null; then
 		jq -e . >/dev/null <<<"$1"
 	else
-		return 0
+		echo "# neither python3 nor jq: JSON cannot be checked" >&2
+		return 1
 	fi
 }
 
@@ -540,6 +541,108 @@ KVS_FAKE_NOCAP=1 expect_err "monitor without CAP_NET_ADMIN: one clear line" \
 	"monitor: joining the kvs events group needs CAP_NET_ADMIN" "$FAKE" monitor
 KVS_FAKE_NOCAP=1 expect_err "monitor -j without CAP_NET_ADMIN" \
 	"needs CAP_NET_ADMIN" "$FAKE" -j monitor
+
+# ---- options as iproute2 takes them ----
+
+printf 'switch add sw0\nswitch show\n' >"$TMP/b"
+for o in -j -json --json -js -jso; do
+	run "$FAKE" $o -b "$TMP/b"
+	[ "$rc" = 0 ] && [ "$out" = '[{"ifname":"sw0","ifindex":10,"ageing":300,"batch":1}]' ] &&
+		ok "option $o is -json" || not_ok "option $o ($rc $out $err)"
+done
+for o in -s -stats -statistics -stat --stats; do
+	run "$FAKE" $o -b "$TMP/b"
+	[ "$rc" = 0 ] && [[ "$out" == *"RX: bytes packets"* ]] &&
+		ok "option $o is -stats" || not_ok "option $o ($rc $out $err)"
+done
+for o in "-p -j" "-pretty -json" "-j --pretty"; do
+	# shellcheck disable=SC2086
+	run "$FAKE" $o -b "$TMP/b"
+	[ "$rc" = 0 ] && [ "$(wc -l <<<"$out")" -gt 3 ] && json_ok "$out" 'json.load(sys.stdin)' &&
+		ok "options $o: indented JSON" || not_ok "options $o ($out)"
+done
+for o in -netns -n --netns -net; do
+	expect_err "option $o takes the next word as the namespace" \
+		'cannot open network namespace "nosuchns"' "$KVS" $o nosuchns switch show
+done
+expect_err "a namespace path too long for the buffer" "is too long" \
+	"$KVS" -n "/$(printf 'x%.0s' $(seq 5000))" switch show
+expect_err "option -netns without a value" 'option "-netns" needs an argument' "$KVS" -netns
+expect_err "unknown option" 'unknown option "-frob"' "$KVS" -frob switch show
+expect_err "unknown option --x" 'unknown option "--x"' "$KVS" --x switch show
+for o in -V -Version -version --version -Ver; do
+	run "$KVS" $o
+	[ "$rc" = 0 ] && [[ "$out" =~ ^kvs\  ]] && ok "option $o" || not_ok "option $o ($out $err)"
+done
+run "$KVS" -help
+[ "$rc" = 0 ] && [[ "$out" == Usage:* ]] && [[ "$out" == *"-t[imestamp]"* ]] &&
+	ok "-help: usage names every option" || not_ok "-help ($out)"
+
+# ---- help, abbreviations, ambiguity ----
+
+run "$KVS" port add help
+[ "$rc" = 0 ] && [[ "$out" == "Usage: kvs port add dev IFNAME"* ]] &&
+	! grep -q "port del" <<<"$out" && ok "kvs port add help: that command only" ||
+	not_ok "kvs port add help ($out)"
+run "$KVS" net show help
+[ "$rc" = 0 ] && [ "$(head -n1 <<<"$out")" = "Usage: kvs net show [ switch SWITCH ]" ] &&
+	ok "kvs net show help" || not_ok "kvs net show help ($out)"
+expect_err "ambiguous object names the candidates" 'ambiguous object "s": switch, stats?' "$KVS" s show
+expect_err "ambiguous command names the candidates" 'ambiguous command "s" for "port": set, show?' \
+	"$KVS" port s dev x
+printf 'switch add sw0\nnet add 1 switch sw0\nsw sh\nn ls\n' >"$TMP/b"
+expect_out "unambiguous abbreviations" "sw0: ifindex 10 ageing 300 batch 1
+net 1 switch sw0 ports 0 max-macs 16384 learned 0" "$FAKE" -b "$TMP/b"
+
+# ---- batch: stdin, -force, comments and quoting ----
+
+run "$FAKE" -b - <<<$'switch add sw0 # a comment\n# a whole comment line\n\nswitch show "sw0"'
+[ "$rc" = 0 ] && [ "$out" = "sw0: ifindex 10 ageing 300 batch 1" ] &&
+	ok "-b -: commands from stdin, comments and quotes" || not_ok "-b - ($rc $out $err)"
+printf 'switch add sw0\nswitch add sw0\nnet add 5 switch sw0\nport frob\nnet show\n' >"$TMP/b"
+run "$FAKE" -b "$TMP/b"
+[ "$rc" = 1 ] && [ -z "$out" ] && [ "$(grep -c '^Error: ' <<<"$err")" = 1 ] &&
+	[[ "$err" == *"line 2: File exists"* ]] &&
+	ok "batch stops at the first failing line" || not_ok "batch without -force ($rc $out $err)"
+run "$FAKE" -force -b "$TMP/b"
+[ "$rc" = 1 ] && [ "$out" = "net 5 switch sw0 ports 0 max-macs 16384 learned 0" ] &&
+	[ "$(grep -c '^Error: ' <<<"$err")" = 2 ] && [[ "$err" == *"line 2: "* ]] &&
+	[[ "$err" == *'line 4: unknown command "frob"'* ]] &&
+	ok "-force: every failing line reported, the others run, exit 1" ||
+	not_ok "-force ($rc $out $err)"
+run "$FAKE" -f -b - <<<$'switch add sw0\nswitch show'
+[ "$rc" = 0 ] && [ -n "$out" ] && ok "-f -b -: exit 0 when nothing failed" || not_ok "-f ($rc $err)"
+run "$FAKE" -b - <<<"switch show 'sw0"
+[ "$rc" = 1 ] && [[ "$err" == *"line 1: unterminated quote"* ]] &&
+	ok "batch: unterminated quote" || not_ok "batch quote ($err)"
+run "$FAKE" -b - <<<$'switch add a\\ b\nswitch add "c \\"d\\""\nswitch show'
+[ "$rc" = 0 ] && [ "$(cut -d: -f1 <<<"$out" | tr '\n' '|')" = 'a b|c "d"|' ] &&
+	ok "batch: a backslash escapes a blank, and a quote within double quotes" ||
+	not_ok "batch backslash ($rc $out $err)"
+
+# ---- monitor: objects and timestamps ----
+
+run "$FAKE" monitor fdb
+[ "$(grep -vc '^fdb ' <<<"$out")" = 0 ] && [ "$(grep -c '^fdb ' <<<"$out")" = 2 ] &&
+	ok "monitor fdb: only fdb events" || not_ok "monitor fdb ($out)"
+run "$FAKE" monitor drop switch
+[ "$(cut -d' ' -f1 <<<"$out" | sort -u | tr '\n' ' ')" = "drop switch " ] &&
+	ok "monitor drop switch: those two objects" || not_ok "monitor drop switch ($out)"
+run "$FAKE" monitor all
+[ "$(wc -l <<<"$out")" = 13 ] && ok "monitor all: every event" || not_ok "monitor all ($out)"
+run "$FAKE" -t monitor port
+[[ "$(head -n1 <<<"$out")" =~ ^\[20[0-9]{2}-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-6][0-9]\.[0-9]{6}Z\]\ port\ attached\ veth1 ]] &&
+	ok "-t monitor: a timestamp before each event" || not_ok "-t monitor ($out)"
+run "$FAKE" -t -j monitor net
+json_ok "$out" '
+e = [json.loads(l) for l in sys.stdin]
+import re
+assert all(re.fullmatch(r"20\d\d-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", x["timestamp"]) for x in e), e
+assert [x["event"] for x in e] == ["net_added", "events_lost", "net_deleted", "net_added", "net_deleted"], e' &&
+	ok "-t -j monitor net: timestamp key, events_lost too" || not_ok "-t -j monitor net ($out)"
+run "$FAKE" monitor frob
+[ "$rc" = 1 ] && [[ "$err" == *'unknown object "frob" for "monitor"'* ]] &&
+	ok "monitor frob: refused" || not_ok "monitor frob ($err)"
 
 echo "1..$count"
 [ "$fails" = 0 ] && echo "# all $count passed" || echo "# $fails of $count failed"
