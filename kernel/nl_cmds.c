@@ -140,12 +140,20 @@ int kvs_nl_net_del(struct sk_buff *skb, struct genl_info *info)
 
 int kvs_nl_net_set(struct sk_buff *skb, struct genl_info *info)
 {
+	struct kvs_network *network;
+	u32 max_macs;
+
 	if (GENL_REQ_ATTR_CHECK(info, KVS_ATTR_NET_MAX_MACS)) {
 		GENL_SET_ERR_MSG(info, "max-macs required");
 		return -EINVAL;
 	}
-	kvs_network_set_max_macs(kvs_nl_info_network(info),
-				 nla_get_u32(info->attrs[KVS_ATTR_NET_MAX_MACS]));
+	network = kvs_nl_info_network(info);
+	max_macs = nla_get_u32(info->attrs[KVS_ATTR_NET_MAX_MACS]);
+	kvs_network_set_max_macs(network, max_macs);
+	/* done, but say what the new limit does not do */
+	if (max_macs && atomic_read(&network->learned) > max_macs)
+		GENL_SET_ERR_MSG(info,
+				 "more MACs are learned than the new max-macs: they stay until they age out");
 	return 0;
 }
 
@@ -420,7 +428,13 @@ int kvs_nl_port_set(struct sk_buff *skb, struct genl_info *info)
 		return 0;
 	}
 	err = kvs_port_configure(port, &cfg, info->extack);
-	return kvs_nl_msg(info, err, "cannot configure the port");
+	if (err)
+		return kvs_nl_msg(info, err, "cannot configure the port");
+	if (cfg.has_max_macs && cfg.max_macs &&
+	    atomic_read(&port->learned) > cfg.max_macs)
+		GENL_SET_ERR_MSG(info,
+				 "more MACs are learned on the port than the new max-macs: they stay until they age out");
+	return 0;
 }
 
 int kvs_nl_port_get(struct sk_buff *skb, struct genl_info *info)

@@ -20,7 +20,7 @@ set -u
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
-kvs_require
+kvs_require jq
 kvs_load
 
 SW=k${PID}s
@@ -94,5 +94,32 @@ check "kvs monitor reported M2 deleted (aged)" monitor_has "^fdb deleted $M2 net
 check_nomatch "kvs monitor never reported static M1 deleted" "^fdb deleted $M1 " \
 	"$(<"$TMPD/monitor.log")"
 _diag_out "$(head -n 20 "$TMPD/monitor.log")"
+
+# kvs monitor at the end of a pipe ends when its reader does, even with no
+# event after that: one event only, read by head, then kvs must exit.
+for mode in text json; do
+	opt=; [ $mode = json ] && opt=-j
+	# shellcheck disable=SC2086
+	{ "$KVS" $opt monitor net | head -n 1 >"$TMPD/head.$mode"; } 2>"$TMPD/head.err" &
+	hpid=$!
+	defer_pid $hpid
+	nap 0.5
+	"$KVS" net add 4000 switch "$SW"
+	for _ in $(seq 50); do
+		kill -0 $hpid 2>/dev/null || break
+		nap 0.1
+	done
+	check "kvs $opt monitor | head -n 1: exits within 5 s of the reader" \
+		eval "! kill -0 $hpid 2>/dev/null"
+	wait $hpid 2>/dev/null
+	"$KVS" net del 4000 switch "$SW"
+	if [ $mode = text ]; then
+		check_match "... head read the event" "^net added 4000 switch $SW" "$(<"$TMPD/head.$mode")"
+	else
+		check_eq "... head read the event" \
+			"$(jq -r '"\(.event) \(.net) \(.switch)"' "$TMPD/head.$mode")" "net_added 4000 $SW"
+	fi
+	check_eq "... and kvs said nothing on stderr" "$(<"$TMPD/head.err")" ""
+done
 
 tests_done

@@ -226,6 +226,18 @@ snap
 check_eq "with max-macs 0 network 300 learns past 12: c1 has 30" \
 	"$(port_get "$PC1" learned) $(nfield 300 learned) $(nfield 300 max_macs)" "30 36 0"
 check_eq "and no drop" "$(sub "$(stat_get "$PC1" mac_limit)" "$ml1")" 0
+# a limit below what is learned: done, with the kernel's warning (extack on the ACK)
+out=$("$KVS" net set 300 switch "$SW" max-macs 20 2>&1); rc=$?
+check_eq "kvs net set 300 max-macs 20 (36 learned) succeeds" "$rc" 0
+check_match "... and prints the kernel's warning" \
+	'^Warning: more MACs are learned than the new max-macs: they stay until they age out$' "$out"
+check_eq "the 36 learned MACs stay" "$(nfield 300 learned)" 36
+out=$("$KVS" port set dev "$PC1" max-macs 5 2>&1); rc=$?
+check_eq "kvs port set max-macs 5 (30 learned) succeeds" "$rc" 0
+check_match "... with the port's warning" '^Warning: more MACs are learned on the port than the new max-macs' "$out"
+out=$("$KVS" -b - <<<"port set dev $PC1 max-macs 0
+net set 300 switch $SW max-macs 0" 2>&1); rc=$?
+check_eq "limits lifted again: no warning, no output" "$rc:$out" "0:"
 kvs_err "kvs net set on a network that does not exist is refused" "" \
 	"$KVS" net set 999 switch "$SW" max-macs 5
 
