@@ -137,8 +137,9 @@ static void fdb_print(struct nlattr **tb, const char *sw)
 
 	open_json_object(NULL);
 	print_string(PRINT_ANY, "mac", "%s", format_mac(mac, macbuf));
-	print_uint(PRINT_ANY, "net", " net %u",
-		   attr_u32(tb, KVS_ATTR_NET_ID, 0));
+	if (tb[KVS_ATTR_NET_ID])
+		print_uint(PRINT_ANY, "net", " net %u",
+			   nla_get_u32(tb[KVS_ATTR_NET_ID]));
 	print_string(PRINT_ANY, "switch", " switch %s", sw);
 	print_string(PRINT_ANY, "ifname", " dev %s",
 		     attr_ifname(tb, KVS_ATTR_PORT_NAME,

@@ -159,8 +159,9 @@ static void event_print(struct kvs *ctx, uint8_t cmd, struct nlattr **tb,
 				   nla_get_u32(tb[KVS_ATTR_SWITCH_BATCH]));
 		break;
 	case EV_NET:
-		print_text("net %s ", verb);
-		print_uint(PRINT_ANY, "net", "%u", e->net);
+		print_text("net %s", verb);
+		if (e->has_net)
+			print_uint(PRINT_ANY, "net", " %u", e->net);
 		print_string(PRINT_ANY, "switch", " switch %s",
 			     or_unknown(e->sw));
 		print_string(PRINT_ANY, "label", " name %s", e->label);
@@ -192,7 +193,8 @@ static void event_print(struct kvs *ctx, uint8_t cmd, struct nlattr **tb,
 	case EV_FDB:
 		print_text("fdb %s ", verb);
 		print_string(PRINT_ANY, "mac", "%s", e->has_mac ? e->mac : "?");
-		print_uint(PRINT_ANY, "net", " net %u", e->net);
+		if (e->has_net)
+			print_uint(PRINT_ANY, "net", " net %u", e->net);
 		print_string(PRINT_ANY, "switch", " switch %s",
 			     or_unknown(e->sw));
 		print_string(PRINT_ANY, "ifname", " dev %s", e->dev);

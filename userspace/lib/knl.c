@@ -230,6 +230,8 @@ int knl_open(struct knl *k, const char *family, uint8_t version)
 	memset(k, 0, sizeof(*k));
 	knl_reset_err(k);
 	k->version = version;
+	if (strlen(family) >= sizeof(k->family_name))
+		return knl_set_err(k, EINVAL);
 
 	/* one callback set for the socket and every request, so that the
 	 * transport (and a test's replacement of it) is the same for all
