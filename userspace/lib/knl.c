@@ -300,6 +300,19 @@ struct nl_msg *knl_msg(struct knl *k, uint8_t cmd, int flags)
 	return msg;
 }
 
+/* libnl's defaults again: nothing may point at a finished knl_txn (a
+ * control request of libnl's own, as in knl_subscribe(), clones k->cb)
+ */
+static void knl_clear_cbs(struct knl *k)
+{
+	nl_cb_set(k->cb, NL_CB_VALID, NL_CB_DEFAULT, NULL, NULL);
+	nl_cb_set(k->cb, NL_CB_ACK, NL_CB_DEFAULT, NULL, NULL);
+	nl_cb_set(k->cb, NL_CB_FINISH, NL_CB_DEFAULT, NULL, NULL);
+	nl_cb_set(k->cb, NL_CB_DUMP_INTR, NL_CB_DEFAULT, NULL, NULL);
+	nl_cb_set(k->cb, NL_CB_SEQ_CHECK, NL_CB_DEFAULT, NULL, NULL);
+	nl_cb_err(k->cb, NL_CB_DEFAULT, NULL, NULL);
+}
+
 static void knl_set_cbs(struct knl *k, struct knl_txn *t)
 {
 	nl_cb_set(k->cb, NL_CB_VALID, NL_CB_CUSTOM, knl_valid_cb, t);
@@ -309,7 +322,8 @@ static void knl_set_cbs(struct knl *k, struct knl_txn *t)
 	nl_cb_err(k->cb, NL_CB_CUSTOM, knl_err_cb, t);
 }
 
-int knl_transact(struct knl *k, struct nl_msg *msg, knl_cb_t cb, void *arg)
+static int knl_transact_run(struct knl *k, struct nl_msg *msg, knl_cb_t cb,
+			    void *arg)
 {
 	struct nlmsghdr *nlh = nlmsg_hdr(msg);
 	struct knl_txn t = { .k = k, .cb = cb, .arg = arg };
@@ -350,6 +364,14 @@ int knl_transact(struct knl *k, struct nl_msg *msg, knl_cb_t cb, void *arg)
 	return 0;
 }
 
+int knl_transact(struct knl *k, struct nl_msg *msg, knl_cb_t cb, void *arg)
+{
+	int ret = knl_transact_run(k, msg, cb, arg);
+
+	knl_clear_cbs(k);
+	return ret;
+}
+
 int knl_subscribe(struct knl *k, const char *group)
 {
 	int grp, ret;
@@ -371,8 +393,8 @@ static int knl_seq_ok_cb(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
-int knl_listen(struct knl *k, knl_cb_t cb, void *arg,
-	       void (*lost)(void *arg), int watch_fd)
+static int knl_listen_run(struct knl *k, knl_cb_t cb, void *arg,
+			  void (*lost)(void *arg), int watch_fd)
 {
 	struct knl_txn t = { .k = k, .cb = cb, .arg = arg };
 	int ret;
@@ -420,6 +442,15 @@ int knl_listen(struct knl *k, knl_cb_t cb, void *arg,
 		}
 		return knl_set_err(k, knl_nle_errno(ret));
 	}
+}
+
+int knl_listen(struct knl *k, knl_cb_t cb, void *arg,
+	       void (*lost)(void *arg), int watch_fd)
+{
+	int ret = knl_listen_run(k, cb, arg, lost, watch_fd);
+
+	knl_clear_cbs(k);
+	return ret;
 }
 
 int knl_parse(struct nl_msg *msg, int maxattr,

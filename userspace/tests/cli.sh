@@ -620,6 +620,15 @@ run "$FAKE" -b - <<<$'switch add a\\ b\nswitch add "c \\"d\\""\nswitch show'
 	ok "batch: a backslash escapes a blank, and a quote within double quotes" ||
 	not_ok "batch backslash ($rc $out $err)"
 
+# ---- warnings: an extack message on a successful ACK ----
+
+KVS_FAKE_WARN="the limit is below what is learned" run "$FAKE" switch add sw0
+[ "$rc" = 0 ] && [ -z "$out" ] && [ "$err" = "Warning: the limit is below what is learned" ] &&
+	ok "a kernel warning on success: printed as Warning:, exit 0" || not_ok "warning ($rc $out $err)"
+KVS_FAKE_WARN="careful" run "$FAKE" -b - <<<$'switch add sw0\nswitch show'
+[ "$rc" = 0 ] && [ "$err" = "Warning: line 1: careful" ] && [ -n "$out" ] &&
+	ok "a warning in a batch names its line, the batch goes on" || not_ok "batch warning ($rc $out $err)"
+
 # ---- monitor: objects and timestamps ----
 
 run "$FAKE" monitor fdb
