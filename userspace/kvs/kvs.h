@@ -157,10 +157,11 @@ typedef int (*kvs_show_cb_t)(struct kvs *ctx, struct nlattr **tb,
 int kvs_show(struct kvs *ctx, struct nl_msg *msg, kvs_show_cb_t show,
 	     const void *arg);
 /* The same for dumps of up to millions of replies (fdb): @show runs as
- * each reply arrives, must send no request, and prints its text to
- * out_file(); the output is held in memory (a line of text or of JSON a
- * reply, not the messages) until the dump completed uninterrupted, and
- * dropped when it is retried. 0 or -1 (printed).
+ * each reply arrives, must send no request, and prints through
+ * lib/output.c; the output (a line of text or of JSON a reply, not the
+ * messages) is held in memory until the dump completed uninterrupted,
+ * and dropped when it is retried, except that text past 4 MiB is
+ * written as it comes (nl.c: STREAM_HOLD). 0 or -1 (printed).
  */
 int kvs_show_stream(struct kvs *ctx, struct nl_msg *msg, kvs_show_cb_t show,
 		    const void *arg);
