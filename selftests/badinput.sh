@@ -67,7 +67,7 @@ EOF
 
 before=$(kvs_state)
 check_match "the state shows $SW, its networks and $P1" \
-	"\"$SW\".*\"$P1\"" "$(jq -c '[.switches[].name, .nets[].id, .ports[].dev]' <<<"$before")"
+	"\"$SW\".*\"$P1\"" "$(jq -c '[.switches[].ifname, .nets[].net, .ports[].ifname]' <<<"$before")"
 
 k() { kvs_err "kvs $*" "" "$KVS" "$@"; }		# any message
 km() { local re=$1; shift; kvs_err "kvs $*" "$re" "$KVS" "$@"; }	# message matching
@@ -247,7 +247,7 @@ mk_switch "$SWV"
 mk_net "$SWV" 5000
 before=$(kvs_state)
 check_match "the state shows the fabric port $U1 and the flood-list member" \
-	"\"$U1\".*\"192\\.0\\.2\\.3\"" "$(jq -c '[.ports[].dev, .fdb[].remote]' <<<"$before")"
+	"\"$U1\".*\"192\\.0\\.2\\.3\"" "$(jq -c '[.ports[].ifname, .fdb[].remote]' <<<"$before")"
 
 km 'already has a fabric port' port add dev "$U2" switch "$SW" fabric vxlan local $LOCAL dstport 4790
 km 'already has a fabric port' port add dev "$U2" switch "$SW" fabric vlan

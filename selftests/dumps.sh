@@ -89,7 +89,7 @@ defer_pid $CHURN_C
 statics_exact() {
 	local desc=$1 json=$2 macs dups
 	macs=$(jq -r --arg sw "$SW" --arg dev "$P1" '.[] | select(.switch == $sw and
-		(.net | tostring) == "100" and .state == "static" and .dev == $dev) | .mac' \
+		(.net | tostring) == "100" and .state == "static" and .ifname == $dev) | .mac' \
 		<<<"$json" | sort)
 	dups=$(jq -r --arg sw "$SW" '.[] | select(.switch == $sw) | "\(.net) \(.mac)"' \
 		<<<"$json" | sort | uniq -d | wc -l)
@@ -102,7 +102,7 @@ nap 2
 # frames the churning switch took (its own fdb dump would be interrupted)
 rx_c() {
 	ip netns exec "$NSC" "$KVS" -j stats show dev c0 |
-		jq '[.. | objects | .rx_packets? | numbers][0]'
+		jq '[.. | objects | .stats64? | objects | .rx.packets | numbers][0]'
 }
 c1=$(rx_c)
 for i in 1 2; do

@@ -100,10 +100,10 @@ FLEN=60		# kvs_pkt's frame length (the tags are short)
 # `kvs -j -b -` and one jq (fsnap) and then queried with builtins.
 
 # fsnap : switches, ports, fdb and counters into SNAP, lines of
-#   S|name|ageing
-#   P|dev|switch|type|encap|local|remote|dstport
+#   S|ifname|ageing
+#   P|ifname|switch|type|encap|local|remote|dstport
 #   F|switch|net|mac|dev DEV STATE or remote ADDR STATE
-#   T|dev|rx_packets|rx_bytes|tx_packets|tx_bytes|no_route|spoofed_src|mtu
+#   T|ifname|rx_packets|rx_bytes|tx_packets|tx_bytes|no_route|spoofed_src|mtu
 # each ending with "|$"
 fsnap() {
 	local out
@@ -111,11 +111,12 @@ fsnap() {
 	SNAP=$(jq -r -s '
 		def n: if . == null then "none" else tostring end;
 		def arr: if type == "array" then . else [.] end;
-		(.[0] // [] | arr[] | "S|\(.name)|\(.ageing | n)"),
-		(.[1] // [] | arr[] | "P|\(.dev)|\(.switch | n)|\(.type | n)|\(.encap | n)|\(.local | n)|\(.remote | n)|\(.dstport | n)"),
+		(.[0] // [] | arr[] | "S|\(.ifname)|\(.ageing | n)"),
+		(.[1] // [] | arr[] | "P|\(.ifname)|\(.switch | n)|\(.type | n)|\(.encap | n)|\(.local | n)|\(.remote | n)|\(.dstport | n)"),
 		(.[2] // [] | arr[] | "F|\(.switch | n)|\(.net)|\(.mac)|" +
-			(if .remote then "remote \(.remote)" else "dev \(.dev | n)" end) + " \(.state | n)"),
-		(.[3] // [] | arr[] | "T|\(.dev)|\(.rx_packets | n)|\(.rx_bytes | n)|\(.tx_packets | n)|\(.tx_bytes | n)|\(.drops.no_route | n)|\(.drops.spoofed_src | n)|\(.drops.mtu | n)")
+			(if .remote then "remote \(.remote)" else "dev \(.ifname | n)" end) + " \(.state | n)"),
+		(.[3] // [] | arr[] | "T|\(.ifname)|" + (.stats64 // {} |
+			"\(.rx.packets | n)|\(.rx.bytes | n)|\(.tx.packets | n)|\(.tx.bytes | n)|\(.drops.no_route | n)|\(.drops.spoofed_src | n)|\(.drops.mtu | n)"))
 		| . + "|$"' <<<"$out" 2>&1)
 }
 
@@ -458,9 +459,11 @@ check_eq "on the wire: VNI 100 $L4->$R4 x5, $R4->$L4 x4; VNI 200 x3, x2; nothing
 	"5 4 3 2 14" || _diag_out "$pk"
 check_eq "on the wire: kvs sets DF on the outer IPv4 header (8 of its 8)" \
 	"$(count_lines "^$L4>.*:DF\$" "$pk")" 8 || _diag_out "$(head -n 4 <<<"$wire")"
-check_match "kvs stats show dev $U prints its counters" '^ *RX: packets [0-9]+ bytes [0-9]+' \
-	"$("$KVS" stats show dev "$U" 2>&1)"
-out=$(kj -s port show dev "$U" | jq -r '.[0] | "\(.type) \(.stats.rx_packets | type)"')
+out=$("$KVS" stats show dev "$U" 2>&1)
+check_match "kvs stats show dev $U prints its counters" \
+	'^RX [0-9]+ [0-9]+$' "$(matches '^ *RX: +bytes +packets *$' "$out" && echo RX) $(text_counter "$out" bytes) $(text_counter "$out" packets)" ||
+	_diag_out "$out"
+out=$(kj -s port show dev "$U" | jq -r '.[0] | "\(.type) \(.stats64.rx.packets | type)"')
 check_eq "kvs -j -s port show dev $U: a fabric port with counters" "$out" "fabric number"
 
 # ---- learning, static remote entries, flood list, split horizon -------------------

@@ -110,7 +110,7 @@ counters() {
 stats show dev $P1
 stats show dev $P2" 2>&1)
 	while IFS= read -r line; do
-		[[ $line =~ \"dev\":\"([^\"]+)\" ]] || continue
+		[[ $line =~ \"ifname\":\ *\"([^\"]+)\" ]] || continue
 		case ${BASH_REMATCH[1]} in
 		"$U") p=U ;;
 		"$P1") p=100 ;;
@@ -118,7 +118,11 @@ stats show dev $P2" 2>&1)
 		*) continue ;;
 		esac
 		for c in rx_packets rx_bytes tx_packets tx_bytes $DROPS; do
-			re="\"$c\":([0-9]+)"
+			# stats64: {"rx": {"bytes": N, "packets": N}, "tx": {...}, "drops": {...}}
+			case $c in
+			[rt]x_*) re="\"${c%%_*}\": *\\{[^}]*\"${c#*_}\": *([0-9]+)" ;;
+			*) re="\"drops\": *\\{[^}]*\"$c\": *([0-9]+)" ;;
+			esac
 			[[ $line =~ $re ]] && v[$p.$c]=${BASH_REMATCH[1]}
 		done
 	done <<<"$out"
@@ -294,12 +298,12 @@ class "valid, VNI 100, while $SW is down: counted, no_route, not switched" valid
 ipb <<<"link set dev $SW up"
 
 # remote MACs count against the network's max-macs: room for 10 more in network 200
-learned200=$(kj net show switch "$SW" | jq '.[] | select(.id == 200) | .learned')
+learned200=$(kj net show switch "$SW" | jq '.[] | select(.net == 200) | .learned')
 must "$KVS" net set 200 switch "$SW" max-macs $((learned200 + 10))
 class "20 new sources, room for 10 in network 200: 10 delivered, 10 mac_limit" many \
 	U.rx_packets=N U.rx_bytes=B U.mac_limit=N-10 200.tx_packets=10 "200.tx_bytes=B*10/N"
 check_eq "network 200 is at its max-macs" \
-	"$(kj net show switch "$SW" | jq '.[] | select(.id == 200) | .learned')" $((learned200 + 10))
+	"$(kj net show switch "$SW" | jq '.[] | select(.net == 200) | .learned')" $((learned200 + 10))
 must "$KVS" net set 200 switch "$SW" max-macs 16384
 
 # learning: the sources of what reached the switch, none of what did not

@@ -52,7 +52,7 @@ mk_vm "$NS3" "$SW" 200 10.9.0.3/24 $M3; P3=$VM_DEV
 mk_vm "$NS4" "$SW" 200 10.9.0.4/24 $M4 mac $M4; P4=$VM_DEV
 
 highway() { # highway NET : the JSON flag of network NET
-	kj net show switch "$SW" | jq -r --argjson id "$1" '.[] | select(.id == $id) | .highway'
+	kj net show switch "$SW" | jq -r --argjson id "$1" '.[] | select(.net == $id) | .highway'
 }
 
 # veth counters as the host tools read them

@@ -64,9 +64,9 @@ fdbq() {
 		--arg m1 "$(mac_n $((N / 2)))" --arg m2 "$(mac_n $((N - 1)))" '
 		def ours: map(select(.switch == $sw));
 		(ours) as $e |
-		"\($e | length) \($e | map("\(.net) \(.mac)") | unique | length) \($e | map(select(.dev == $p1 and .state == "static" and .net == 100)) | length) \($e | map(select(.state == "learned")) | length)",
+		"\($e | length) \($e | map("\(.net) \(.mac)") | unique | length) \($e | map(select(.ifname == $p1 and .state == "static" and .net == 100)) | length) \($e | map(select(.state == "learned")) | length)",
 		($m0, $m1, $m2 | . as $m | [$e[] | select(.mac == $m and .net == 100)] |
-			if length == 1 then "\(.[0].dev) \(.[0].state)" else "\(length) entries" end)
+			if length == 1 then "\(.[0].ifname) \(.[0].state)" else "\(length) entries" end)
 	' <<<"$out"
 }
 

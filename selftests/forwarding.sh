@@ -68,7 +68,7 @@ for p in "$P1" "$P2" "$P3"; do
 		"$SW vm 100 true []"
 done
 check_eq "kvs port show dev $P1 shows that port only" \
-	"$(kj port show dev "$P1" | jq -r '[.[].dev] | join(" ")')" "$P1"
+	"$(kj port show dev "$P1" | jq -r '[.[].ifname] | join(" ")')" "$P1"
 check_eq "kvs port show switch $SW lists 3 ports" \
 	"$(kj port show switch "$SW" | jq length)" 3
 check_eq "no fdb entry before any traffic" "$(snap_count F 1="$SW")" 0
@@ -133,7 +133,7 @@ check_eq "no drop on $P1 so far" "$drops" 0
 ip_rx() { [[ $(ip -s link show dev "$SW") =~ RX:[^$'\n']*$'\n'\ *[0-9]+\ +$(link_stat "$SW" rx_packets)\  ]]; }
 check_within "ip -s link show $SW shows the same rx packets" 5 ip_rx
 check_eq "kvs -s port show has the same rx_packets as stats show" \
-	"$(kj -s port show dev "$P1" | jq -r '.[0].stats.rx_packets')" "$(stat_get "$P1" rx_packets)"
+	"$(kj -s port show dev "$P1" | jq -r '.[0].stats64.rx.packets')" "$(stat_get "$P1" rx_packets)"
 
 # ---- known unicast, flooding, hairpin ----------------------------------------
 

@@ -301,13 +301,21 @@ kvs_setup() { # kvs_setup NETNS... : the kvs batches of the hosts, at once, a ch
 # (ctr_mark) that each check_ctr moves on to what it read.
 declare -A CUR=() BASE=()
 
-ctr_read() { # ctr_read NETNS DEV : its counters (and drops by reason) into CUR
-	local txt
+ctr_read() { # ctr_read NETNS DEV : its counters (rx_packets...) and drops by reason into CUR
+	local txt o obj re k
 	CUR=()
 	txt=$("$KVS" -n "$1" -j stats show dev "$2" 2>&1)
-	while [[ $txt =~ \"([a-z_0-9]+)\":[[:space:]]*([0-9]+) ]]; do
-		CUR[${BASH_REMATCH[1]}]=${BASH_REMATCH[2]}
-		txt=${txt#*"${BASH_REMATCH[0]}"}
+	# "stats64": {"rx": {"bytes": N, "packets": N}, "tx": {...}, "drops": {"REASON": N, ...}}
+	for o in rx tx drops; do
+		re="\"$o\":[[:space:]]*\\{([^}]*)\\}"
+		[[ $txt =~ $re ]] || continue
+		obj=${BASH_REMATCH[1]}
+		while [[ $obj =~ \"([a-z_0-9]+)\":[[:space:]]*([0-9]+) ]]; do
+			k=${BASH_REMATCH[1]}
+			[ "$o" = drops ] || k=${o}_$k
+			CUR[$k]=${BASH_REMATCH[2]}
+			obj=${obj#*"${BASH_REMATCH[0]}"}
+		done
 	done
 }
 
@@ -839,7 +847,7 @@ if is_kvs; then
 		'vlan|4094' "$KVS" -n "$H4" net add 5000 switch "$SW"
 	txt=$("$KVS" -n "$H4" -j net show switch "$SW" 2>&1)
 	check_eq "4: ... and network 5000 does not exist" \
-		"$(jq -r '[if type == "array" then .[] else . end] | map(.id) | sort | join(" ")' <<<"$txt" 2>&1)" "100 200"
+		"$(jq -r '[if type == "array" then .[] else . end] | map(.net) | sort | join(" ")' <<<"$txt" 2>&1)" "100 200"
 fi
 
 # ==== 1 and 3: Open vSwitch ==========================================================

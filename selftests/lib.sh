@@ -538,11 +538,11 @@ kj() {
 
 # snap [SWITCH]... : read everything kvs shows (and the totals of each
 # SWITCH) into SNAP, a table of "|"-separated lines:
-#   S|name|ifindex|ageing
-#   N|switch|id|name|ports
-#   P|dev|switch|type|net|learning|max_macs|learned|mac,mac,...
-#   F|switch|net|mac|dev|state|age
-#   T|dev|rx_packets|rx_bytes|tx_packets|tx_bytes|<drops in DROPS order>
+#   S|ifname|ifindex|ageing
+#   N|switch|net|label|ports
+#   P|ifname|switch|type|net|learning|max_macs|learned|mac,mac,...
+#   F|switch|net|mac|ifname|state|age
+#   T|ifname|rx_packets|rx_bytes|tx_packets|tx_bytes|<drops in DROPS order>
 #   W|switch|<the same counters>
 # Each line ends with "|$" (so that an empty last field survives `read`).
 # MACs are as the CLI prints them (lower case): lookups lower-case theirs.
@@ -560,17 +560,17 @@ snap() {
 	SNAP_ERR=$(<"$TMPD/snap.err")
 	SNAP=$(jq -r -s '
 		def n: if . == null then "none" else tostring end;
-		def counters: [.rx_packets, .rx_bytes, .tx_packets, .tx_bytes,
+		def counters: .stats64 // {} | [.rx.packets, .rx.bytes, .tx.packets, .tx.bytes,
 			(.drops // {} | .no_route, .isolation, .spoofed_src,
 			 .mac_limit, .storm_limit, .bad_encap, .unknown_vni, .mtu,
 			 .no_memory, .malformed, .link_local)] | map(n) | join("|");
 		def arr: if type == "array" then . else [.] end;
-		(.[0] // [] | arr[] | "S|\(.name)|\(.ifindex | n)|\(.ageing | n)"),
-		(.[1] // [] | arr[] | "N|\(.switch)|\(.id)|\(.name | n)|\(.ports | n)"),
-		(.[2] // [] | arr[] | "P|\(.dev)|\(.switch | n)|\(.type | n)|\(.net | n)|\(.learning | n)|\(.max_macs | n)|\(.learned | n)|\(.macs // [] | join(","))"),
-		(.[3] // [] | arr[] | "F|\(.switch | n)|\(.net)|\(.mac)|\(.dev | n)|\(.state | n)|\(.age | n)"),
-		(.[4] // [] | arr[] | "T|\(.dev)|" + counters),
-		(.[5:][] | arr[] | "W|\(.switch)|" + counters)
+		(.[0] // [] | arr[] | "S|\(.ifname)|\(.ifindex | n)|\(.ageing | n)"),
+		(.[1] // [] | arr[] | "N|\(.switch)|\(.net)|\(.label | n)|\(.ports | n)"),
+		(.[2] // [] | arr[] | "P|\(.ifname)|\(.switch | n)|\(.type | n)|\(.net | n)|\(.learning | n)|\(.max_macs | n)|\(.learned | n)|\(.macs // [] | join(","))"),
+		(.[3] // [] | arr[] | "F|\(.switch | n)|\(.net)|\(.mac)|\(.ifname | n)|\(.state | n)|\(.age | n)"),
+		(.[4] // [] | arr[] | "T|\(.ifname)|" + counters),
+		(.[5:][] | arr[] | "W|\(.ifname)|" + counters)
 		| . + "|$"
 	' <<<"$out" 2>&1)
 }
@@ -687,7 +687,7 @@ kvs_state() {
 	local out
 	out=$("$KVS" -j -b - <<<$'switch show\nnet show\nport show\nfdb show' 2>&1)
 	jq -S -c -s '{switches: .[0], nets: .[1], ports: .[2], fdb: .[3]} |
-		walk(if type == "object" then del(.age, .stats, .learned) else . end) |
+		walk(if type == "object" then del(.age, .stats64, .learned) else . end) |
 		walk(if type == "array" then sort else . end)' <<<"$out" 2>&1
 }
 
@@ -697,6 +697,32 @@ link_stat() { # link_stat DEV rx_packets|tx_dropped|... : netdev counter (as ip 
 	local v
 	read -r v <"/sys/class/net/$1/statistics/$2" 2>/dev/null || v=none
 	echo "$v"
+}
+
+# text_counter TEXT NAME : the counter NAME (bytes, packets, no-route...) as
+# the text output of `kvs -s ... show` / `kvs stats show` prints it: laid out
+# like `ip -s link`, each name right-aligned over its value on the next line.
+# The first NAME in TEXT counts (bytes, packets: the RX ones); "none" if absent.
+text_counter() {
+	local line pre e=0 v hdr=
+	while IFS= read -r line; do
+		if [ -n "$hdr" ]; then
+			v=${line:0:e}
+			v=${v##* }
+			if [[ $v =~ ^[0-9]+$ && ${line:e:1} != [!\ ] ]]; then
+				echo "$v"
+				return 0
+			fi
+			hdr=
+		fi
+		if [[ " $line " == *" $2 "* ]]; then
+			pre=" $line "
+			pre=${pre%%" $2 "*}
+			e=$((${#pre} + ${#2}))
+			hdr=1
+		fi
+	done <<<"$1"
+	echo none
 }
 
 master_of() { # master_of DEV [NETNS] : master device name or "none"

@@ -231,7 +231,7 @@ EOF
 must ip netns exec "$NSW" "$KVS" port add dev wa switch "$SWN" net 1
 must ip netns exec "$NSW" "$KVS" port add dev wc switch "$SWN" net 1
 check_eq "kvs -n $NSW port show lists wa and wc" \
-	"$(kj -n "$NSW" port show | jq -r '[.[].dev] | sort | join(" ")')" "wa wc"
+	"$(kj -n "$NSW" port show | jq -r '[.[].ifname] | sort | join(" ")')" "wa wc"
 snap
 check_eq "the init netns does not see $SWN" "$(snap_count S 1="$SWN")" 0
 check_eq "ports wa and wc are not visible from the init netns" \

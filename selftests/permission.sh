@@ -64,7 +64,7 @@ check "root without CAP_NET_ADMIN really lacks it" \
 
 before=$(kvs_state)
 check_match "the state shows $SW and $P1" "\"$SW\".*\"$P1\"" \
-	"$(jq -c '[.switches[].name, .ports[].dev]' <<<"$before")"
+	"$(jq -c '[.switches[].ifname, .ports[].ifname]' <<<"$before")"
 
 changes=(
 	"switch add $NEW"
@@ -95,12 +95,12 @@ check_fail "no switch $NEW was made" link_exists "$NEW"
 
 for who in as_nobody as_usernsroot; do
 	check_match "$who: kvs switch show lists $SW" "\"$SW\"" "$("$who" "$KVSBIN" -j switch show 2>&1)"
-	check_match "$who: kvs net show lists network 100" '"id": ?100' "$("$who" "$KVSBIN" -j net show 2>&1)"
+	check_match "$who: kvs net show lists network 100" '"net": ?100' "$("$who" "$KVSBIN" -j net show 2>&1)"
 	check_match "$who: kvs port show lists $P1" "\"$P1\"" "$("$who" "$KVSBIN" -j port show 2>&1)"
 	check_match "$who: kvs fdb show lists $MS" "$MS" "$("$who" "$KVSBIN" -j fdb show 2>&1)"
-	check_match "$who: kvs stats show dev $P1 answers" '"rx_packets"' \
+	check_match "$who: kvs stats show dev $P1 answers" '"stats64"' \
 		"$("$who" "$KVSBIN" -j stats show dev "$P1" 2>&1)"
-	check_match "$who: kvs stats show switch $SW answers" '"rx_packets"' \
+	check_match "$who: kvs stats show switch $SW answers" '"stats64"' \
 		"$("$who" "$KVSBIN" -j stats show switch "$SW" 2>&1)"
 done
 

@@ -153,8 +153,8 @@ collect_counters() { # add the ports' counters (and the switches') to the totals
 	local out
 	out=$("$KVS" -j stats show 2>/dev/null) || return
 	read -r rx tx drop < <(jq -r -s '[.[] | if type == "array" then .[] else . end] |
-		[ (map(.rx_packets // 0) | add // 0), (map(.tx_packets // 0) | add // 0),
-		  (map(.drops // {} | [.[]] | add // 0) | add // 0) ] | @tsv' <<<"$out" 2>/dev/null)
+		[ (map(.stats64.rx.packets // 0) | add // 0), (map(.stats64.tx.packets // 0) | add // 0),
+		  (map(.stats64.drops // {} | [.[]] | add // 0) | add // 0) ] | @tsv' <<<"$out" 2>/dev/null)
 	TOT_RX=$((TOT_RX + ${rx:-0}))
 	TOT_TX=$((TOT_TX + ${tx:-0}))
 	TOT_DROP=$((TOT_DROP + ${drop:-0}))
