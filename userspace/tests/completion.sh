@@ -213,7 +213,7 @@ check "learning on off" "on off" "kvs port set dev tap0 learning "
 check "fabric vxlan vlan" "vxlan vlan" "kvs port add dev eth0 switch sw0 fabric "
 check "mac none in port set" "none" "kvs port set dev tap0 mac "
 check "no none in port add" "" "kvs port add dev eth0 switch sw0 net 10 mac "
-check "monitor objects" "switch net port fdb drop help" "kvs monitor "
+check "monitor objects" "all switch net port fdb drop help" "kvs monitor "
 check "monitor objects not yet given" "switch net fdb drop" "kvs monitor port "
 
 # ---- -n NETNS honoured ----
