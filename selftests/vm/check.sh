@@ -68,14 +68,16 @@ unit_tests() {
 	"$make" -C "$tree/userspace" --no-print-directory "KVS_VERSION=$KVS_VERSION" check \
 		>"$log" 2>&1
 	rc=$?
-	while IFS= read -r line; do
+	local lines i
+	mapfile -t lines <"$log"
+	for ((i = 0; i < ${#lines[@]}; i++)); do
+		line=${lines[i]}
 		case $line in
 		"ok "*)     result 0 "unit: ${line#ok }"; n=$((n + 1)) ;;
 		"not ok "*) result 1 "unit: ${line#not ok }"; n=$((n + 1))
-			    grep -A8 -F -- "$line" "$log" | tail -n +2 | grep '^#' |
-				head -n 8 | sed 's/^/#   /' ;;
+			    printf '%s\n' "${lines[@]:i+1:8}" | grep '^#' | sed 's/^/#   /' ;;
 		esac
-	done <"$log"
+	done
 	if [ "$rc" -ne 0 ] && ! grep -q '^not ok ' "$log"; then
 		result 1 "unit: make -C userspace check (exit $rc, no failing test named)"
 		tail -n 20 "$log" | sed 's/^/#   /'
