@@ -157,17 +157,17 @@ typedef int (*kvs_show_cb_t)(struct kvs *ctx, struct nlattr **tb,
 int kvs_show(struct kvs *ctx, struct nl_msg *msg, kvs_show_cb_t show,
 	     const void *arg);
 /* The same for dumps of up to millions of replies (fdb): @show runs as
- * each reply arrives, must send no request, and prints through
- * lib/output.c; the output (a line of text or of JSON a reply, not the
- * messages) is held in memory until the dump completed uninterrupted,
- * and dropped when it is retried, except that text past 4 MiB is
- * written as it comes (nl.c: STREAM_HOLD). 0 or -1 (printed).
+ * the dump is complete, must send no request, and prints through
+ * lib/output.c; the messages are kept compactly until then (text past
+ * 4 MiB of them is printed as it comes: nl.c, STREAM_HOLD). 0 or -1
+ * (printed).
  */
 int kvs_show_stream(struct kvs *ctx, struct nl_msg *msg, kvs_show_cb_t show,
 		    const void *arg);
 
 /* Parse a kvs message: tb[0..KVS_ATTR_MAX]; false if malformed */
 bool kvs_parse(struct nl_msg *msg, struct nlattr **tb);
+bool kvs_parse_nlh(struct nlmsghdr *nlh, struct nlattr **tb);
 
 /* Attribute accessors tolerant of absent attributes */
 uint32_t attr_u32(struct nlattr **tb, int type, uint32_t def);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netlink/genl/genl.h>
 
 #include "kvs.h"
 
@@ -151,11 +152,20 @@ int kvs_show(struct kvs *ctx, struct nl_msg *msg, kvs_show_cb_t show,
 	return ret;
 }
 
-/* A streamed text show holds this much output, so that a dump
- * interrupted early is retried and printed once; past it, the output so
- * far is written and the rest goes straight out, as iproute2 does: a
- * million fdb entries cost 4 MiB, not 50. JSON is held whole, however
- * large: a program reading it gets one consistent document or an error.
+/*
+ * A streamed show first keeps the kernel's messages as they are, copied
+ * into one buffer: the dump is read as fast as the socket gives it, so
+ * the table has little time to change under it (a slow reader of a
+ * churning table sees the entry its dump was to resume at age out, and
+ * the dump interrupted, again and again). Once the dump is complete and
+ * uninterrupted the messages are printed; an interrupted one is read
+ * again from the start.
+ *
+ * JSON keeps every message, however many: a program gets one consistent
+ * document or an error (a million fdb entries are ~75 MB of messages).
+ * Text keeps up to STREAM_HOLD bytes of them; past that it prints what it
+ * kept and then each message as it comes, as iproute2 does, so a million
+ * entries cost a few MiB. An interruption after that is an error.
  */
 #define STREAM_HOLD	(4 << 20)
 
@@ -163,41 +173,71 @@ struct stream {
 	struct kvs *ctx;
 	kvs_show_cb_t show;
 	const void *arg;
-	FILE *hold;		/* the held output, until written */
-	char *buf;
-	size_t len;
-	bool started;		/* output written: no more retries */
-	int err;		/* first failure of @show */
+	char *buf;		/* the messages kept */
+	size_t len, cap;
+	bool started;		/* text printed: no more retries */
+	int err;		/* first failure */
 };
 
-/* Write what was held and send the rest straight to stdout */
-static int stream_start(struct stream *s)
+static void stream_show(struct stream *s, struct nlmsghdr *nlh)
 {
-	if (fflush(s->hold) || ferror(s->hold))
-		return -ENOMEM;
-	if (s->ctx->json)
-		fputc('[', stdout);
-	fwrite(s->buf, 1, ftell(s->hold), stdout);
-	fclose(s->hold);
-	free(s->buf);
-	s->hold = NULL;
-	s->buf = NULL;
-	s->started = true;
-	out_set_file(NULL);
+	struct nlattr *tb[KVS_ATTR_MAX + 1];
+
+	if (!s->err && kvs_parse_nlh(nlh, tb))
+		s->err = s->show(s->ctx, tb, s->arg);
+}
+
+/* Print the messages kept, and forget them */
+static void stream_print(struct stream *s)
+{
+	size_t off = 0;
+
+	while (off < s->len) {
+		struct nlmsghdr *nlh = (struct nlmsghdr *)(s->buf + off);
+
+		stream_show(s, nlh);
+		off += NLMSG_ALIGN(nlh->nlmsg_len);
+	}
+	s->len = 0;
+}
+
+static int stream_keep(struct stream *s, const struct nlmsghdr *nlh)
+{
+	size_t need = NLMSG_ALIGN(nlh->nlmsg_len);
+
+	if (s->len + need > s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 1 << 16;
+		char *buf;
+
+		while (cap < s->len + need)
+			cap *= 2;
+		buf = realloc(s->buf, cap);
+		if (!buf)
+			return -ENOMEM;
+		s->buf = buf;
+		s->cap = cap;
+	}
+	memcpy(s->buf + s->len, nlh, nlh->nlmsg_len);
+	s->len += need;
 	return 0;
 }
 
 static int stream_cb(struct nl_msg *msg, void *arg)
 {
-	struct nlattr *tb[KVS_ATTR_MAX + 1];
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
 	struct stream *s = arg;
 
-	if (s->err || !kvs_parse(msg, tb))
+	if (s->err)
 		return 0;
-	s->err = s->show(s->ctx, tb, s->arg);
-	if (!s->err && s->hold && !s->ctx->json &&
-	    ftell(s->hold) > STREAM_HOLD)
-		s->err = stream_start(s);
+	if (s->started) {
+		stream_show(s, nlh);
+		return 0;
+	}
+	s->err = stream_keep(s, nlh);
+	if (!s->err && !s->ctx->json && s->len > STREAM_HOLD) {
+		s->started = true;
+		stream_print(s);
+	}
 	return 0;
 }
 
@@ -211,35 +251,28 @@ int kvs_show_stream(struct kvs *ctx, struct nl_msg *msg, kvs_show_cb_t show,
 	if (ctx->json && ctx->pretty)
 		return kvs_show(ctx, msg, show, arg);
 
-	s.hold = open_memstream(&s.buf, &s.len);
-	if (!s.hold) {
-		nlmsg_free(msg);
-		return kvs_err(ctx, "%s", strerror(ENOMEM));
-	}
+	/* names are resolved afresh for each show, then cached through it */
+	ifname_cache_flush();
+	out_set_file(NULL);
+	out_stream_begin(false);
+	if (ctx->json)
+		fputc('[', stdout);
 	for (tries = 0; tries < DUMP_TRIES; tries++) {
-		/* a retry starts the output afresh */
-		rewind(s.hold);
-		out_set_file(s.hold);
-		out_stream_begin(false);
+		s.len = 0;
 		s.err = 0;
-		ifname_cache_flush();
 		ret = knl_transact(&ctx->nl, msg, stream_cb, &s);
 		if (ret != -EINTR || s.started)
 			break;
 	}
-	out_stream_end();
-	out_set_file(NULL);
 	nlmsg_free(msg);
 	ret = ret ? ret : s.err;
-
-	if (!ret && !s.started)
-		ret = stream_start(&s);
-	if (s.started && (!ret || ret == -EINTR) && ctx->json)
+	if (!ret)
+		stream_print(&s);
+	ret = ret ? ret : s.err;
+	if (ctx->json && (!ret || s.started))
 		fputs("]\n", stdout);
-	if (s.hold) {
-		fclose(s.hold);
-		free(s.buf);
-	}
+	out_stream_end();
+	free(s.buf);
 
 	if (ret == -EINTR && s.started)
 		ret = kvs_err(ctx, "the dump was interrupted by concurrent changes after its output began: entries may be missing or repeated");
@@ -287,13 +320,18 @@ static struct nla_policy kvs_policy[KVS_ATTR_MAX + 1] = {
 	[KVS_ATTR_NET_HIGHWAY]		= { .type = NLA_U8 },
 };
 
-bool kvs_parse(struct nl_msg *msg, struct nlattr **tb)
+bool kvs_parse_nlh(struct nlmsghdr *nlh, struct nlattr **tb)
 {
-	if (knl_parse(msg, KVS_ATTR_MAX, kvs_policy, tb)) {
+	if (genlmsg_parse(nlh, 0, tb, KVS_ATTR_MAX, kvs_policy) < 0) {
 		fprintf(stderr, "Warning: skipping a malformed message from the kernel\n");
 		return false;
 	}
 	return true;
+}
+
+bool kvs_parse(struct nl_msg *msg, struct nlattr **tb)
+{
+	return kvs_parse_nlh(nlmsg_hdr(msg), tb);
 }
 
 uint32_t attr_u32(struct nlattr **tb, int type, uint32_t def)
