@@ -255,8 +255,6 @@ int kvs_show_stream(struct kvs *ctx, struct nl_msg *msg, kvs_show_cb_t show,
 	ifname_cache_flush();
 	out_set_file(NULL);
 	out_stream_begin(false);
-	if (ctx->json)
-		fputc('[', stdout);
 	for (tries = 0; tries < DUMP_TRIES; tries++) {
 		s.len = 0;
 		s.err = 0;
@@ -266,11 +264,15 @@ int kvs_show_stream(struct kvs *ctx, struct nl_msg *msg, kvs_show_cb_t show,
 	}
 	nlmsg_free(msg);
 	ret = ret ? ret : s.err;
-	if (!ret)
+	if (!ret) {
+		/* JSON is never started early: the whole document now */
+		if (ctx->json)
+			fputc('[', stdout);
 		stream_print(&s);
-	ret = ret ? ret : s.err;
-	if (ctx->json && (!ret || s.started))
-		fputs("]\n", stdout);
+		if (ctx->json)
+			fputs("]\n", stdout);
+		ret = s.err;
+	}
 	out_stream_end();
 	free(s.buf);
 

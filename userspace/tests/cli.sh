@@ -441,6 +441,9 @@ echo "switch show" >>"$TMP/b"
 KVS_FAKE_INTR=3 expect_out "interrupted dump is retried" "sw0: ifindex 10 ageing 300 batch 1
 sw1: ifindex 11 ageing 60 batch 1" "$FAKE" -b "$TMP/b"
 KVS_FAKE_INTR=50 expect_err "endlessly interrupted dump fails" "interrupted" "$FAKE" -b "$TMP/b"
+printf 'switch add sw0\nfdb show\n' >"$TMP/b2"
+KVS_FAKE_INTR=50 expect_err "endlessly interrupted fdb dump -j: an error, not half a document" \
+	"interrupted by concurrent changes 10 times" "$FAKE" -j -b "$TMP/b2"
 
 # fdb dumps carry only ifindex values: names come from if_indextoname()
 cat "$TMP/setup" - >"$TMP/b" <<EOF
