@@ -101,6 +101,13 @@ static int collect_cb(struct nl_msg *msg, void *arg)
 	return 0;
 }
 
+/* A dump interrupted by concurrent changes on every try */
+static int dump_intr_err(struct kvs *ctx)
+{
+	return kvs_err(ctx, "the dump was interrupted by concurrent changes %d times, giving up",
+		       DUMP_TRIES);
+}
+
 int kvs_get(struct kvs *ctx, struct nl_msg *msg, struct replies *r)
 {
 	int tries, ret;
@@ -115,8 +122,7 @@ int kvs_get(struct kvs *ctx, struct nl_msg *msg, struct replies *r)
 	nlmsg_free(msg);
 	if (ret == -EINTR) {
 		replies_free(r);
-		return kvs_err(ctx, "the dump was interrupted by concurrent changes %d times, giving up",
-			       DUMP_TRIES);
+		return dump_intr_err(ctx);
 	}
 	if (ret) {
 		replies_free(r);
@@ -253,7 +259,6 @@ int kvs_show_stream(struct kvs *ctx, struct nl_msg *msg, kvs_show_cb_t show,
 
 	/* names are resolved afresh for each show, then cached through it */
 	ifname_cache_flush();
-	out_set_file(NULL);
 	out_stream_begin(false);
 	for (tries = 0; tries < DUMP_TRIES; tries++) {
 		s.len = 0;
@@ -279,8 +284,7 @@ int kvs_show_stream(struct kvs *ctx, struct nl_msg *msg, kvs_show_cb_t show,
 	if (ret == -EINTR && s.started)
 		ret = kvs_err(ctx, "the dump was interrupted by concurrent changes after its output began: entries may be missing or repeated");
 	else if (ret == -EINTR)
-		ret = kvs_err(ctx, "the dump was interrupted by concurrent changes %d times, giving up",
-			      DUMP_TRIES);
+		ret = dump_intr_err(ctx);
 	else if (ret == -ENOMEM && !ctx->nl.err)
 		ret = kvs_err(ctx, "%s", strerror(ENOMEM));
 	else if (ret && !s.err)

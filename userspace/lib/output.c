@@ -16,7 +16,6 @@
 static struct {
 	bool json;
 	bool pretty;
-	FILE *fp;
 	json_object *root;	/* a show's array, or NULL: streaming */
 	bool lines;		/* streaming: a line each, else commas */
 	unsigned long streamed;
@@ -35,14 +34,10 @@ bool out_json(void)
 	return out.json;
 }
 
-void out_set_file(FILE *fp)
+/* Where everything goes */
+static FILE *out_file(void)
 {
-	out.fp = fp;
-}
-
-FILE *out_file(void)
-{
-	return out.fp ? out.fp : stdout;
+	return stdout;
 }
 
 static int json_flags(bool pretty)
@@ -93,11 +88,6 @@ void out_stream_begin(bool lines)
 void out_stream_end(void)
 {
 	out_drop_stack();
-}
-
-unsigned long out_stream_count(void)
-{
-	return out.streamed;
 }
 
 /* A top-level object is complete: written now if streaming */

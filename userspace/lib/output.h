@@ -25,24 +25,18 @@ enum output_type {
 void out_init(bool json, bool pretty);
 bool out_json(void);
 
-/* Where text (and streamed JSON) goes; NULL: stdout */
-void out_set_file(FILE *fp);
-FILE *out_file(void);
-
 /* A show: the top-level objects are gathered into one array, printed by
  * out_array_end() (or dropped with @print false)
  */
 void out_array_begin(void);
 void out_array_end(bool print);
 
-/* Streaming: each top-level object is written to out_file() when it is
+/* Streaming: each top-level object is written to stdout when it is
  * closed, on a line of its own (@lines: the monitor) or after a comma
- * (a dump whose caller writes the brackets). out_stream_count() says how
- * many were written since out_stream_begin().
+ * (a dump whose caller writes the brackets)
  */
 void out_stream_begin(bool lines);
 void out_stream_end(void);
-unsigned long out_stream_count(void);
 
 /* Containers; @key NULL inside an array or at the top level */
 void open_json_object(const char *key);
