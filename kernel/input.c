@@ -13,8 +13,11 @@
  */
 
 #include <linux/etherdevice.h>
+#include <linux/math64.h>
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
+#include <linux/spinlock.h>
+#include <linux/timekeeping.h>
 
 #include "kvs.h"
 
@@ -109,6 +112,30 @@ static bool kvs_link_local_blocked(const struct kvs_port *in, const u8 *dst)
 	       !(READ_ONCE(in->group_fwd_mask) & BIT(dst[5] & 0x0f));
 }
 
+/* May a broadcast, multicast or unknown unicast frame from @in go out,
+ * within its port's bum-limit? (struct kvs_storm)
+ */
+static bool kvs_storm_pass(struct kvs_port *in)
+{
+	u32 limit = READ_ONCE(in->bum_limit);
+	struct kvs_storm *s = &in->storm;
+	u64 now, cost;
+	bool pass;
+
+	if (likely(!limit))
+		return true;
+	cost = max_t(u64, div_u64(NSEC_PER_SEC, limit), 1);
+	now = ktime_get_ns();
+	spin_lock(&s->lock);
+	s->credit = min_t(u64, s->credit + (now - s->stamp), NSEC_PER_SEC);
+	s->stamp = now;
+	pass = s->credit >= cost;
+	if (pass)
+		s->credit -= cost;
+	spin_unlock(&s->lock);
+	return pass;
+}
+
 /* A frame refused by policy: listeners hear of it, rate limited */
 static void kvs_policy_drop(struct kvs_port *in, struct sk_buff *skb,
 			    enum kvs_drop_reason reason)
@@ -154,10 +181,17 @@ void kvs_switch_frame(struct kvs_switch *sw, struct kvs_port *in,
 		return;
 	}
 
-	/* a point-to-point network: the other port, whatever the address */
+	/* a point-to-point network: the other port, whatever the address
+	 * (there is no unknown unicast on it: the storm limit counts
+	 * broadcast and multicast)
+	 */
 	d.to = rcu_dereference(in->highway);
 	if (d.to) {
-		kvs_forward_unicast(in, d.to, skb, pass);
+		if (unlikely(is_multicast_ether_addr(eth->h_dest) &&
+			     !kvs_storm_pass(in)))
+			kvs_policy_drop(in, skb, KVS_DROP_STORM_LIMIT);
+		else
+			kvs_forward_unicast(in, d.to, skb, pass);
 		return;
 	}
 
@@ -167,7 +201,10 @@ void kvs_switch_frame(struct kvs_switch *sw, struct kvs_port *in,
 		kvs_forward_unicast(in, d.to, skb, pass);
 		break;
 	case KVS_ACT_FLOOD:
-		kvs_forward_flood(in, network, skb);
+		if (unlikely(!kvs_storm_pass(in)))
+			kvs_policy_drop(in, skb, KVS_DROP_STORM_LIMIT);
+		else
+			kvs_forward_flood(in, network, skb);
 		break;
 	case KVS_ACT_FABRIC:
 		kvs_forward_fabric(in, network, d.remote, skb);

@@ -136,6 +136,18 @@ struct kvs_fabric_cfg {
 	bool learning;
 };
 
+/*
+ * The storm limit of a port (bum-limit): a token bucket whose credit is
+ * time. It fills at one nanosecond a nanosecond up to one second; a
+ * frame costs a second / bum_limit. So a port may send bum_limit such
+ * frames a second, and a burst of as many after a quiet second.
+ */
+struct kvs_storm {
+	spinlock_t lock;		/* softirq only */
+	u64 stamp;			/* ns, when credit was topped up */
+	u64 credit;			/* ns, at most NSEC_PER_SEC */
+};
+
 struct kvs_port {
 	struct kvs_dst dst;		/* what fdb entries point to */
 	struct net_device *dev;
@@ -153,7 +165,11 @@ struct kvs_port {
 					 * network (kvs_highway_update())
 					 */
 	u32 max_macs;			/* 0: no limit */
-	u32 bum_limit;			/* 0: no limit (not enforced yet) */
+	u32 bum_limit;			/* broadcast, unknown unicast and
+					 * multicast frames a second it may
+					 * send, 0: any (input.c)
+					 */
+	struct kvs_storm storm;		/* bum_limit's token bucket */
 	u16 group_fwd_mask;		/* link-local groups forwarded */
 	atomic_t learned;		/* learned fdb entries pointing here */
 	unsigned int fdb_static;	/* static ones; fdb_lock */

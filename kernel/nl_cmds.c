@@ -234,13 +234,6 @@ static int kvs_nl_port_cfg(struct nlattr **attrs, struct kvs_port_cfg *cfg,
 	if (attrs[KVS_ATTR_PORT_BUM_LIMIT]) {
 		cfg->has_bum_limit = true;
 		cfg->bum_limit = nla_get_u32(attrs[KVS_ATTR_PORT_BUM_LIMIT]);
-		/* storm limiting comes with the fabric (design.md) */
-		if (cfg->bum_limit) {
-			NL_SET_ERR_MSG_ATTR(extack,
-					    attrs[KVS_ATTR_PORT_BUM_LIMIT],
-					    "bum-limit is not supported yet");
-			return -EOPNOTSUPP;
-		}
 	}
 
 	return 0;

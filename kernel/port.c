@@ -148,10 +148,6 @@ static int kvs_port_check_cfg(const struct kvs_port_cfg *cfg,
 {
 	unsigned int i, j;
 
-	if (cfg->has_bum_limit && cfg->bum_limit) {
-		NL_SET_ERR_MSG(extack, "bum-limit is not supported yet");
-		return -EOPNOTSUPP;
-	}
 	if (cfg->has_group_fwd_mask &&
 	    (cfg->group_fwd_mask & KVS_GROUP_FWD_RESTRICTED)) {
 		NL_SET_ERR_MSG(extack,
@@ -275,6 +271,7 @@ static struct kvs_port *kvs_port_alloc(struct kvs_switch *sw,
 	INIT_LIST_HEAD(&port->sw_node);
 	INIT_LIST_HEAD(&port->net_node);
 	/* POLICY_DROP events: 5 a second; never print "suppressed" lines */
+	spin_lock_init(&port->storm.lock);
 	ratelimit_state_init(&port->event_rs, HZ, 5);
 	ratelimit_set_flags(&port->event_rs, RATELIMIT_MSG_ON_RELEASE);
 	/* FDB_NEW of MACs moving to the port (flapping): as many */

@@ -211,7 +211,6 @@ km 'local address' port add dev "$U1" switch "$SW" fabric vxlan local $NOADDR
 km 'local address' port add dev "$U1" switch "$SW" fabric vxlan local 2001:db8::77
 km 'fabric' fdb add $MN net 100 switch "$SW" remote 192.0.2.2
 km 'fabric' fdb add 00:00:00:00:00:00 net 100 switch "$SW" remote 192.0.2.2
-km "$UNSUP" port set dev "$P1" bum-limit 100
 
 # ---- link-local groups that are never forwarded ------------------------------------
 

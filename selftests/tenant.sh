@@ -384,4 +384,41 @@ check_eq "frames from ME2 on $PB3 are now spoofed_src drops" \
 check_eq "and ME2 is not learned back" "$(fdb_get "$SW" 200 $ME2 dev)" none
 check_eq "$PB3's list is [MB3]" "$(port_get "$PB3" macs)" "$MB3"
 
+# ---- bum-limit: a storm of broadcast, multicast and unknown unicast -------------------
+# b1 may send 100 such frames a second (a full bucket: 100 at once, then
+# 100 a second); known unicast is never limited. 1000 frames in a burst:
+# every one is either flooded to b2 and b3 or a storm-limit drop.
+
+check "kvs port set bum-limit 100" "$KVS" port set dev "$PB1" bum-limit 100
+check_eq "$PB1 shows bum_limit 100" "$(pfield "$PB1" bum_limit)" 100
+check_match "kvs port show (text) shows bum-limit 100" 'bum-limit 100' \
+	"$("$KVS" port show dev "$PB1")"
+nap 1.1		# a full bucket
+snap
+rx0=$(stat_get "$PB1" rx_packets); st0=$(stat_get "$PB1" storm_limit)
+tx2=$(stat_get "$PB2" tx_packets); tx3=$(stat_get "$PB3" tx_packets)
+t0=$(date +%s%N)
+pkt "$NSB1" $MB1 $BC count 400 tag "$TAG-storm" + $MB1 01:00:5e:00:00:fb count 300 \
+	tag "$TAG-storm" + $MB1 02:00:00:70:09:99 count 300 tag "$TAG-storm" + $MB1 $MB2 count 50 tag "$TAG-known"
+ms=$((($(date +%s%N) - t0) / 1000000))
+snap
+rx=$(sub "$(stat_get "$PB1" rx_packets)" "$rx0")
+st=$(sub "$(stat_get "$PB1" storm_limit)" "$st0")
+f3=$(sub "$(stat_get "$PB3" tx_packets)" "$tx3")
+f2=$(sub "$(stat_get "$PB2" tx_packets)" "$tx2")
+check_eq "$PB1 received all 1050 frames" "$rx" 1050
+check_eq "flooded + storm-limit drops = 1000 (b3 sees each flooded frame)" "$((f3 + st))" 1000
+check_eq "b2 got the same floods, and all 50 known unicast frames" "$f2" "$((f3 + 50))"
+check_ge "at least the bucket (100) went out" "$f3" 100
+check_ge "at most 100 + 100/s over the ${ms} ms of the burst (+1) went out" \
+	"$((100 + 100 * ms / 1000 + 1))" "$f3"
+check_ge "most of the storm was dropped as storm-limit" "$st" 500
+check "kvs port set bum-limit 0 lifts the limit" "$KVS" port set dev "$PB1" bum-limit 0
+snap
+st0=$(stat_get "$PB1" storm_limit); tx3=$(stat_get "$PB3" tx_packets)
+pkt "$NSB1" $MB1 $BC count 300 tag "$TAG-storm2"
+snap
+check_eq "no limit: all 300 broadcasts reach b3, no storm-limit drop" \
+	"$(sub "$(stat_get "$PB3" tx_packets)" "$tx3") $(sub "$(stat_get "$PB1" storm_limit)" "$st0")" "300 0"
+
 tests_done

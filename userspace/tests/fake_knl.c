@@ -542,11 +542,8 @@ static int apply_cfg(struct fext *k, struct nlattr **tb, struct fport *p)
 		p->learning = nla_get_u8(tb[KVS_ATTR_PORT_LEARNING]);
 	if (tb[KVS_ATTR_PORT_MAX_MACS])
 		p->max_macs = nla_get_u32(tb[KVS_ATTR_PORT_MAX_MACS]);
-	if (tb[KVS_ATTR_PORT_BUM_LIMIT]) {
-		if (nla_get_u32(tb[KVS_ATTR_PORT_BUM_LIMIT]))
-			return fail(k, EOPNOTSUPP, "bum-limit is not supported yet");
-		p->bum = 0;
-	}
+	if (tb[KVS_ATTR_PORT_BUM_LIMIT])
+		p->bum = nla_get_u32(tb[KVS_ATTR_PORT_BUM_LIMIT]);
 	if (tb[KVS_ATTR_PORT_GROUP_FWD_MASK]) {
 		uint16_t m = nla_get_u16(tb[KVS_ATTR_PORT_GROUP_FWD_MASK]);
 
