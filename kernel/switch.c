@@ -472,6 +472,76 @@ static void kvs_dellink(struct net_device *dev, struct list_head *head)
 	unregister_netdevice_queue(dev, head);
 }
 
+/* ---- what ip -d link show reads: uapi IFLA_KVS_* ---- */
+
+static size_t kvs_get_size(const struct net_device *dev)
+{
+	return nla_total_size(sizeof(u32)) +	/* IFLA_KVS_AGEING_TIME */
+	       nla_total_size(sizeof(u32));	/* IFLA_KVS_BATCH */
+}
+
+static int kvs_fill_info(struct sk_buff *skb, const struct net_device *dev)
+{
+	const struct kvs_switch *sw = netdev_priv(dev);
+
+	if (nla_put_u32(skb, IFLA_KVS_AGEING_TIME,
+			kvs_switch_ageing_secs(sw)) ||
+	    nla_put_u32(skb, IFLA_KVS_BATCH, READ_ONCE(sw->batch)))
+		return -EMSGSIZE;
+	return 0;
+}
+
+/* The port of @sw that @dev is, under RTNL or RCU: a VM or vlan fabric
+ * port is the rx_handler's, a vxlan fabric port has none
+ */
+static const struct kvs_port *kvs_slave_port(const struct kvs_switch *sw,
+					     const struct net_device *dev)
+{
+	const struct kvs_port *port;
+
+	if (rcu_access_pointer(dev->rx_handler) == kvs_handle_frame)
+		return rcu_dereference_rtnl(dev->rx_handler_data);
+	port = rcu_dereference_rtnl(sw->fabric);
+	return port && port->dev == dev ? port : NULL;
+}
+
+static size_t kvs_get_slave_size(const struct net_device *master,
+				 const struct net_device *dev)
+{
+	return 2 * nla_total_size(sizeof(u8)) +	/* TYPE, LEARNING */
+	       4 * nla_total_size(sizeof(u32));	/* LEARNED, NET, MAX_MACS,
+						 * BUM_LIMIT
+						 */
+}
+
+static int kvs_fill_slave_info(struct sk_buff *skb,
+			       const struct net_device *master,
+			       const struct net_device *dev)
+{
+	const struct kvs_port *port;
+	int err = 0;
+
+	rcu_read_lock();
+	port = kvs_slave_port(netdev_priv(master), dev);
+	if (!port)
+		goto out;
+	err = nla_put_u8(skb, IFLA_KVS_PORT_TYPE, port->type) ||
+	      nla_put_u8(skb, IFLA_KVS_PORT_LEARNING,
+			 READ_ONCE(port->learning)) ||
+	      nla_put_u32(skb, IFLA_KVS_PORT_LEARNED,
+			  atomic_read(&port->learned));
+	/* a VM port's network never changes while it is attached */
+	if (!err && port->network)
+		err = nla_put_u32(skb, IFLA_KVS_PORT_NET, port->network->id) ||
+		      nla_put_u32(skb, IFLA_KVS_PORT_MAX_MACS,
+				  READ_ONCE(port->max_macs)) ||
+		      nla_put_u32(skb, IFLA_KVS_PORT_BUM_LIMIT,
+				  READ_ONCE(port->bum_limit));
+out:
+	rcu_read_unlock();
+	return err ? -EMSGSIZE : 0;
+}
+
 static struct rtnl_link_ops kvs_link_ops __read_mostly = {
 	.kind		= "kvs",
 	.priv_size	= sizeof(struct kvs_switch),
@@ -479,6 +549,10 @@ static struct rtnl_link_ops kvs_link_ops __read_mostly = {
 	.validate	= kvs_switch_validate,
 	.newlink	= kvs_newlink,
 	.dellink	= kvs_dellink,
+	.get_size	= kvs_get_size,
+	.fill_info	= kvs_fill_info,
+	.get_slave_size	= kvs_get_slave_size,
+	.fill_slave_info = kvs_fill_slave_info,
 };
 
 /* KVS_CMD_SWITCH_NEW: like ip link add, and the switch comes up */

@@ -324,4 +324,34 @@ enum kvs_stats_attr {
 #define KVS_STATS_MAX (__KVS_STATS_MAX - 1)
 #define KVS_STATS_DROP(reason) (KVS_STATS_DROP_NO_ROUTE + (reason))
 
+/*
+ * rtnetlink: what RTM_NEWLINK carries for a kvs switch device (kind "kvs",
+ * in IFLA_INFO_DATA) and for each of its ports (slave kind "kvs", in
+ * IFLA_INFO_SLAVE_DATA), for "ip -d link show" and programs reading links.
+ * Read-only: the settings change through the generic netlink family.
+ */
+enum {
+	IFLA_KVS_UNSPEC,
+	IFLA_KVS_AGEING_TIME,		/* u32, seconds; 0: never */
+	IFLA_KVS_BATCH,			/* u32, frames a pass */
+	__IFLA_KVS_MAX
+};
+
+#define IFLA_KVS_MAX (__IFLA_KVS_MAX - 1)
+
+enum {
+	IFLA_KVS_PORT_UNSPEC,
+	IFLA_KVS_PORT_TYPE,		/* u8, enum kvs_port_type */
+	IFLA_KVS_PORT_LEARNING,		/* u8, 0 or 1 */
+	IFLA_KVS_PORT_LEARNED,		/* u32, MACs learned on the port */
+	IFLA_KVS_PORT_NET,		/* u32, the network (VM ports) */
+	IFLA_KVS_PORT_MAX_MACS,		/* u32, 0: no limit (VM ports) */
+	IFLA_KVS_PORT_BUM_LIMIT,	/* u32, frames a second, 0: none
+					 * (VM ports)
+					 */
+	__IFLA_KVS_PORT_MAX
+};
+
+#define IFLA_KVS_PORT_MAX (__IFLA_KVS_PORT_MAX - 1)
+
 #endif /* _UAPI_LINUX_KVS_H */
