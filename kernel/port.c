@@ -381,6 +381,7 @@ int kvs_port_attach_vm(struct kvs_switch *sw, struct net_device *dev,
 			 KVS_PORT_MAX_MACS_DEFAULT;
 	port->group_fwd_mask = cfg->has_group_fwd_mask ?
 			       cfg->group_fwd_mask : 0;
+	port->bum_limit = cfg->has_bum_limit ? cfg->bum_limit : 0;
 
 	/* first: the likely refusal (EEXIST) leaves the device untouched */
 	if (cfg->has_macs) {

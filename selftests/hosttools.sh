@@ -43,16 +43,16 @@ check_eq "switch: kind kvs, ageing 120, batch 1" "$(li "$SW")" "kind=kvs ageing=
 check "kvs switch set ageing 0 batch 16" "$KVS" switch set "$SW" ageing 0 batch 16
 check_eq "switch: the new ageing and batch" "$(li "$SW")" "kind=kvs ageing=0 batch=16"
 
-check_eq "port $PA: vm, learning on, 0 learned, net 100, max-macs 7, bum-limit 50" \
-	"$(li "$PA")" "kind=veth slave_kind=kvs type=0 learning=1 learned=0 net=100 max_macs=7 bum_limit=50"
+check_eq "port $PA: type 1 (vm), learning on, 0 learned, net 100, max-macs 7, bum-limit 50" \
+	"$(li "$PA")" "kind=veth slave_kind=kvs type=1 learning=1 learned=0 net=100 max_macs=7 bum_limit=50"
 check_eq "port $PB: learning off, the default max-macs, no bum-limit" \
-	"$(li "$PB")" "kind=veth slave_kind=kvs type=0 learning=0 learned=0 net=100 max_macs=1024 bum_limit=0"
+	"$(li "$PB")" "kind=veth slave_kind=kvs type=1 learning=0 learned=0 net=100 max_macs=1024 bum_limit=0"
 
 # learned moves with traffic: b sends from two MACs with learning on
 check "kvs port set learning on" "$KVS" port set dev "$PB" learning on max-macs 0 bum-limit 9
 ip netns exec "$NSB" "$KVS_PKT" send eth0 $MB $BC count 1 + 02:00:00:a0:00:0c $BC count 1 >/dev/null
 check_within "port $PB: learning on, 2 learned, max-macs 0, bum-limit 9" 5 \
-	eval '[ "$(li "$PB")" = "kind=veth slave_kind=kvs type=0 learning=1 learned=2 net=100 max_macs=0 bum_limit=9" ]'
+	eval '[ "$(li "$PB")" = "kind=veth slave_kind=kvs type=1 learning=1 learned=2 net=100 max_macs=0 bum_limit=9" ]'
 diag "$PB: $(li "$PB")"
 
 # the same through ip: the kinds, as ip -d -j link show names them
@@ -61,11 +61,11 @@ check_eq "ip -d -j link show $SW: info_kind kvs" "$out" kvs
 out=$(ip -d -j link show dev "$PA" | jq -r '.[0].linkinfo.info_slave_kind')
 check_eq "ip -d -j link show $PA: info_slave_kind kvs" "$out" kvs
 
-# a vlan fabric port: type 1, no network settings
+# a vlan fabric port: type 2, no network settings
 mk_veth "$UP" "kvs-ht-$PID-u"
 check "kvs port add $UP fabric vlan" "$KVS" port add dev "$UP" switch "$SW" fabric vlan
-check_eq "fabric port $UP: type 1, learning on, no network settings" \
-	"$(li "$UP")" "kind=veth slave_kind=kvs type=1 learning=1 learned=0"
+check_eq "fabric port $UP: type 2 (fabric), learning on, no network settings" \
+	"$(li "$UP")" "kind=veth slave_kind=kvs type=2 learning=1 learned=0"
 
 # a detached port has no kvs slave info any more
 check "kvs port del $PB" "$KVS" port del dev "$PB"

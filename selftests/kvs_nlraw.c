@@ -815,12 +815,6 @@ static void test_nests(void)
 		nest_end(&m);
 		expect("PORT_SET with 65 MACs (more than KVS_PORT_MACS_MAX): an error",
 		       &m, 0, 0, true);
-
-		msg_init(&m, KVS_CMD_PORT_SET, 0);
-		put_port(&m);
-		put_u32(&m, KVS_ATTR_PORT_BUM_LIMIT, 100);
-		expect("PORT_SET with PORT_BUM_LIMIT 100: EOPNOTSUPP (not supported yet)",
-		       &m, -EOPNOTSUPP, 0, true);
 	}
 
 	if (need("PORT_NEW fabric with PORT_FABRIC not nested: EINVAL", 1, 0, 0, 1)) {
