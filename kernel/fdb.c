@@ -30,6 +30,7 @@
  */
 
 #include <linux/jiffies.h>
+#include <linux/neighbour.h>
 #include <linux/minmax.h>
 #include <linux/rtnetlink.h>
 #include <linux/sched.h>
@@ -1008,4 +1009,85 @@ int kvs_fdb_init(void)
 void kvs_fdb_exit(void)
 {
 	kmem_cache_destroy(kvs_fdb_cache);
+}
+
+/*
+ * bridge fdb show: the switch's entries as RTM_NEWNEIGH messages of family
+ * AF_BRIDGE, as the bridge and the vxlan device give theirs: ndm_ifindex
+ * the port (the fabric port for an entry behind a VTEP), NDA_MASTER the
+ * switch, NDA_VNI the network id, NDA_DST the VTEP. Static entries are
+ * NUD_NOARP ("static"), learned ones NUD_REACHABLE. The walk resumes by
+ * position (*idx), as the bridge's: entries added or removed between two
+ * rounds may be missed or shown twice; "kvs fdb show" is the exact one.
+ */
+static int kvs_fdb_fill_neigh(struct sk_buff *skb, const struct kvs_switch *sw,
+			      const struct kvs_fdb_entry *f,
+			      struct kvs_dst *dst, u32 portid, u32 seq)
+{
+	struct kvs_remote *remote = kvs_dst_remote(dst);
+	struct kvs_port *port = kvs_dst_owner(dst);
+	struct nda_cacheinfo ci = { 0 };
+	struct nlmsghdr *nlh;
+	struct ndmsg *ndm;
+	u32 age;
+
+	nlh = nlmsg_put(skb, portid, seq, RTM_NEWNEIGH, sizeof(*ndm),
+			NLM_F_MULTI);
+	if (!nlh)
+		return -EMSGSIZE;
+	ndm = nlmsg_data(nlh);
+	memset(ndm, 0, sizeof(*ndm));
+	ndm->ndm_family = AF_BRIDGE;
+	ndm->ndm_state = f->flags & KVS_FDB_F_STATIC ? NUD_NOARP :
+			 NUD_REACHABLE;
+	ndm->ndm_ifindex = port ? port->dev->ifindex : sw->dev->ifindex;
+
+	age = (u32)jiffies - READ_ONCE(f->updated);
+	ci.ndm_used = jiffies_to_clock_t(age);
+	ci.ndm_updated = ci.ndm_used;
+	if (nla_put(skb, NDA_LLADDR, ETH_ALEN, f->key.addr) ||
+	    nla_put_u32(skb, NDA_MASTER, sw->dev->ifindex) ||
+	    nla_put_u32(skb, NDA_VNI, f->key.net_id) ||
+	    nla_put(skb, NDA_CACHEINFO, sizeof(ci), &ci))
+		goto cancel;
+	if (remote && (remote->ip.family == AF_INET ?
+		       nla_put_in_addr(skb, NDA_DST, remote->ip.ip4) :
+		       nla_put_in6_addr(skb, NDA_DST, &remote->ip.ip6)))
+		goto cancel;
+	nlmsg_end(skb, nlh);
+	return 0;
+
+cancel:
+	nlmsg_cancel(skb, nlh);
+	return -EMSGSIZE;
+}
+
+int kvs_fdb_ndo_dump(struct sk_buff *skb, struct netlink_callback *cb,
+		     struct net_device *dev, struct net_device *filter_dev,
+		     int *idx)
+{
+	struct kvs_switch *sw = netdev_priv(dev);
+	struct kvs_fdb_entry *f;
+	int err = 0;
+
+	/* only the switch's own dump: it is never a port of a bridge */
+	if (filter_dev)
+		return 0;
+	rcu_read_lock();
+	hlist_for_each_entry_rcu(f, &sw->fdb_list, list_node) {
+		struct kvs_dst *dst = rcu_dereference(f->dst);
+
+		if (!dst)
+			continue;	/* being removed */
+		if (*idx >= cb->args[2]) {
+			err = kvs_fdb_fill_neigh(skb, sw, f, dst,
+						 NETLINK_CB(cb->skb).portid,
+						 cb->nlh->nlmsg_seq);
+			if (err)
+				break;
+		}
+		(*idx)++;
+	}
+	rcu_read_unlock();
+	return err;
 }

@@ -339,6 +339,10 @@ void kvs_port_get_cfg(const struct kvs_port *port, struct kvs_port_cfg *cfg);
 
 /* fdb.c */
 
+int kvs_fdb_ndo_dump(struct sk_buff *skb, struct netlink_callback *cb,
+		     struct net_device *dev, struct net_device *filter_dev,
+		     int *idx);
+
 /* The local port of a destination, NULL for a remote VTEP or none */
 static inline struct kvs_port *kvs_dst_port(struct kvs_dst *dst)
 {

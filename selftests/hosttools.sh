@@ -19,7 +19,7 @@ set -u
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
-kvs_require pkt jq python3
+kvs_require pkt jq python3 bridge
 kvs_load
 
 LINKINFO=$SELFTEST_DIR/kvs_linkinfo.py
@@ -54,6 +54,20 @@ ip netns exec "$NSB" "$KVS_PKT" send eth0 $MB $BC count 1 + 02:00:00:a0:00:0c $B
 check_within "port $PB: learning on, 2 learned, max-macs 0, bum-limit 9" 5 \
 	eval '[ "$(li "$PB")" = "kind=veth slave_kind=kvs type=1 learning=1 learned=2 net=100 max_macs=0 bum_limit=9" ]'
 diag "$PB: $(li "$PB")"
+
+# bridge fdb show: the switch's own fdb dump (ndo_fdb_dump), vni = network
+out=$(bridge -j fdb show dev "$SW" 2>&1)
+diag "bridge -j fdb show dev $SW: $out"
+check_eq "bridge fdb show dev $SW: $MA static on $PA, vni 100, master $SW" \
+	"$(jq -r --arg m $MA '.[] | select(.mac == $m) | "\(.ifname) \(.vni) \(.master) \(.state)"' <<<"$out")" \
+	"$PA 100 $SW static"
+check_eq "bridge fdb show dev $SW: the two MACs b sent from, learned on $PB" \
+	"$(jq -r --arg d "$PB" '[.[] | select(.ifname == $d) | .mac] | sort | join(" ")' <<<"$out")" \
+	"$MB 02:00:00:a0:00:0c"
+check_eq "bridge fdb show dev $SW lists as many entries as kvs fdb show" \
+	"$(jq length <<<"$out")" "$(kj fdb show switch "$SW" | jq length)"
+check_match "bridge fdb show (all devices) lists $MA with master $SW" \
+	"^$MA dev $PA .*master $SW" "$(bridge fdb show 2>&1)"
 
 # the same through ip: the kinds, as ip -d -j link show names them
 out=$(ip -d -j link show dev "$SW" | jq -r '.[0].linkinfo.info_kind')
