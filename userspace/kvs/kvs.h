@@ -44,6 +44,12 @@ struct kvs {
 	unsigned int monitor_mask;	/* objects monitor shows, 0: all */
 	struct knl nl;
 	unsigned long lineno;	/* batch line being run, 0 outside -b */
+	/* kvsd: errors and warnings go to @errbuf instead of stderr, and a
+	 * dry run (kvsd --check) parses a command without sending it
+	 */
+	char *errbuf;
+	size_t errsize;
+	bool dry_run;
 };
 
 /* ---- command table ---- */
@@ -76,9 +82,11 @@ extern const struct kvs_object obj_switch, obj_net, obj_port, obj_fdb,
 extern const char *const show_aliases[];	/* list, ls */
 extern const char *const del_aliases[];		/* delete */
 
-/* ---- errors (main.c) ---- */
+/* ---- errors (err.c) ---- */
 
-/* Print "Error: ..." (with the batch line number) and return -1 */
+/* Print "Error: ..." (with the batch line number) and return -1; with
+ * ctx->errbuf, keep the text there instead
+ */
 int kvs_err(struct kvs *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Print the last netlink failure (extack or strerror) and return -1 */
@@ -201,6 +209,11 @@ void counters_parse(const struct nlattr *nest, struct kvs_counters *c);
 void counters_print(const struct kvs_counters *c);
 
 /* ---- shared by the objects ---- */
+
+/* monitor.c: print one event message of the "events" group on one line
+ * (knl_cb_t, @arg is the struct kvs); kvsd logs events with it too
+ */
+int monitor_event(struct nl_msg *msg, void *arg);
 
 /* Counters of one switch (@type KVS_ATTR_SWITCH_NAME) or port
  * (KVS_ATTR_PORT_NAME) by KVS_CMD_STATS_GET; 0 or -1 (printed)

@@ -23,37 +23,6 @@ static const struct kvs_object *const objects[] = {
 	&obj_monitor,
 };
 
-const char *const show_aliases[] = { "list", "ls", NULL };
-const char *const del_aliases[] = { "delete", NULL };
-
-int kvs_err(struct kvs *ctx, const char *fmt, ...)
-{
-	va_list ap;
-
-	fflush(stdout);
-	fputs("Error: ", stderr);
-	if (ctx->lineno)
-		fprintf(stderr, "line %lu: ", ctx->lineno);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return -1;
-}
-
-int kvs_nl_err(struct kvs *ctx)
-{
-	const struct knl *k = &ctx->nl;
-	int err = k->err ? k->err : EIO;
-
-	if (k->msg[0])
-		return kvs_err(ctx, "%s", k->msg);
-	if (k->miss_type > 0 && k->miss_nest < 0 && kvs_attr_name(k->miss_type))
-		return kvs_err(ctx, "%s (the kernel expects attribute %s)",
-			       strerror(err), kvs_attr_name(k->miss_type));
-	return kvs_err(ctx, "%s", strerror(err));
-}
-
 /* ---- help ---- */
 
 /* The usage lines of @cmd: '\n' separates alternative forms, and a line
@@ -267,57 +236,6 @@ static int run(struct kvs *ctx, int argc, char **argv)
 
 /* ---- batch ---- */
 
-/* Split @line in place into words: blanks separate, '...' and "..."
- * quote, a backslash escapes the next character (not within '...'),
- * a # at the start of a word begins a comment. Returns the word count,
- * or -1 on an unterminated quote.
- */
-static int split_line(char *line, char **argv, int max)
-{
-	char *r = line, *w = line;
-	int argc = 0;
-
-	for (;;) {
-		char quote = 0;
-
-		while (*r == ' ' || *r == '\t' || *r == '\r' || *r == '\n')
-			r++;
-		if (!*r || *r == '#')
-			return argc;
-		if (argc == max)
-			return -2;
-		argv[argc++] = w;
-		while (*r) {
-			if (quote) {
-				if (*r == quote) {
-					quote = 0;
-					r++;
-				} else if (*r == '\\' && quote == '"' && r[1]) {
-					*w++ = r[1];
-					r += 2;
-				} else {
-					*w++ = *r++;
-				}
-			} else if (*r == '\'' || *r == '"') {
-				quote = *r++;
-			} else if (*r == '\\' && r[1]) {
-				*w++ = r[1];
-				r += 2;
-			} else if (*r == ' ' || *r == '\t' || *r == '\r' ||
-				   *r == '\n') {
-				break;
-			} else {
-				*w++ = *r++;
-			}
-		}
-		if (quote)
-			return -1;
-		if (*r)
-			r++;
-		*w++ = '\0';
-	}
-}
-
 static int batch(struct kvs *ctx, const char *file)
 {
 	char *line = NULL, *argv[256];
@@ -339,7 +257,7 @@ static int batch(struct kvs *ctx, const char *file)
 		int argc;
 
 		ctx->lineno = ++lineno;
-		argc = split_line(line, argv, ARRAY_SIZE(argv));
+		argc = split_words(line, argv, ARRAY_SIZE(argv));
 		if (argc == 0)
 			continue;
 		if (argc < 0)

@@ -238,7 +238,7 @@ static bool event_wanted(const struct kvs *ctx, uint8_t cmd)
 	return ctx->monitor_mask & (1u << (i < 0 ? EV_OTHER : events[i].obj));
 }
 
-static int event_cb(struct nl_msg *msg, void *arg)
+int monitor_event(struct nl_msg *msg, void *arg)
 {
 	struct nlattr *tb[KVS_ATTR_MAX + 1];
 	struct kvs *ctx = arg;
@@ -323,7 +323,7 @@ static int monitor(struct kvs *ctx, struct args *a)
 	    (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
 		watch = STDOUT_FILENO;
 	out_stream_begin(true);
-	ret = knl_listen(&ctx->nl, event_cb, ctx, events_lost, watch);
+	ret = knl_listen(&ctx->nl, monitor_event, ctx, events_lost, watch);
 	out_stream_end();
 	if (!ret || ctx->nl.err == EPIPE) {
 		/* the reader went away: nothing more to say, to anyone */

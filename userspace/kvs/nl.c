@@ -35,6 +35,18 @@ struct nl_msg *kvs_req(struct kvs *ctx, uint8_t cmd, int flags)
 {
 	struct nl_msg *msg;
 
+	if (ctx->dry_run) {
+		/* parsed and built, never sent: no socket needed */
+		msg = nlmsg_alloc();
+		if (msg && !genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, 0, 0,
+					flags, cmd, KVS_GENL_VERSION)) {
+			nlmsg_free(msg);
+			msg = NULL;
+		}
+		if (!msg)
+			kvs_err(ctx, "%s", strerror(ENOMEM));
+		return msg;
+	}
 	if (kvs_open(ctx))
 		return NULL;
 	msg = knl_msg(&ctx->nl, cmd, flags);
@@ -65,6 +77,10 @@ int kvs_do(struct kvs *ctx, struct nl_msg *msg)
 {
 	int ret;
 
+	if (ctx->dry_run) {
+		nlmsg_free(msg);
+		return 0;
+	}
 	ret = knl_transact(&ctx->nl, msg, NULL, NULL);
 	nlmsg_free(msg);
 	if (ret)

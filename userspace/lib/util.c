@@ -108,3 +108,54 @@ bool parse_u32_hex(const char *s, uint32_t max, uint32_t *val)
 	*val = v;
 	return true;
 }
+
+/* Split @line in place into words: blanks separate, '...' and "..."
+ * quote, a backslash escapes the next character (not within '...'),
+ * a # at the start of a word begins a comment. Returns the word count,
+ * -1 on an unterminated quote, -2 past @max words.
+ */
+int split_words(char *line, char **argv, int max)
+{
+	char *r = line, *w = line;
+	int argc = 0;
+
+	for (;;) {
+		char quote = 0;
+
+		while (*r == ' ' || *r == '\t' || *r == '\r' || *r == '\n')
+			r++;
+		if (!*r || *r == '#')
+			return argc;
+		if (argc == max)
+			return -2;
+		argv[argc++] = w;
+		while (*r) {
+			if (quote) {
+				if (*r == quote) {
+					quote = 0;
+					r++;
+				} else if (*r == '\\' && quote == '"' && r[1]) {
+					*w++ = r[1];
+					r += 2;
+				} else {
+					*w++ = *r++;
+				}
+			} else if (*r == '\'' || *r == '"') {
+				quote = *r++;
+			} else if (*r == '\\' && r[1]) {
+				*w++ = r[1];
+				r += 2;
+			} else if (*r == ' ' || *r == '\t' || *r == '\r' ||
+				   *r == '\n') {
+				break;
+			} else {
+				*w++ = *r++;
+			}
+		}
+		if (quote)
+			return -1;
+		if (*r)
+			r++;
+		*w++ = '\0';
+	}
+}

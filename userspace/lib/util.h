@@ -34,4 +34,11 @@ bool parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *val);
 /* Decimal, or hexadecimal after "0x", within 0..max; false otherwise */
 bool parse_u32_hex(const char *s, uint32_t max, uint32_t *val);
 
+/* Split @line in place into at most @max words, as kvs -b does: blanks
+ * separate, '...' and "..." quote, a backslash escapes, a word starting
+ * with # starts a comment. The word count, -1 on an unterminated quote,
+ * -2 past @max words.
+ */
+int split_words(char *line, char **argv, int max);
+
 #endif /* KVS_UTIL_H */
