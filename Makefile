@@ -55,10 +55,11 @@ CHECKPATCH_SOURCES := $(sort $(wildcard $(CURDIR)/kernel/*.[ch] $(CURDIR)/uapi/l
 
 # Debian 12 packages for building, checking and the test VM ("make deps" installs them).
 DEPS := build-essential gcc make bc flex bison libelf-dev kmod cpio xz-utils zstd git perl \
-	pkg-config libnl-3-dev libnl-genl-3-dev libnl-route-3-dev libjson-c-dev \
+	pkg-config libnl-3-dev libnl-genl-3-dev libnl-route-3-dev libjson-c-dev libsystemd-dev \
 	linux-image-amd64 linux-headers-amd64 linux-source-6.1 sparse dkms \
 	qemu-system-x86 busybox-static iproute2 iputils-ping tcpdump ethtool procps \
-	python3 python3-scapy jq openvswitch-switch iperf3
+	python3 python3-scapy jq openvswitch-switch iperf3 \
+	podman containernetworking-plugins
 
 all: module tools
 
