@@ -201,7 +201,8 @@ demo: deps
 			for d in $$(modinfo -F depends kvs.ko | tr , ' '); do modprobe $$d; done; \
 			insmod kvs.ko dyndbg=+p; \
 		fi; \
-		PATH=$(CURDIR)/userspace/kvs:$$PATH $(CURDIR)/selftests/vm/demo.sh; \
+		KVS_KO=$(CURDIR)/kvs.ko PATH=$(CURDIR)/userspace/kvs:$(CURDIR)/userspace/kvsd:$$PATH \
+			$(CURDIR)/selftests/vm/demo.sh; \
 	else \
 		$(CURDIR)/selftests/vm/run.sh -s -k $(KERNELRELEASE) -- selftests/vm/demo.sh; \
 	fi

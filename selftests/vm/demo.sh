@@ -69,6 +69,8 @@ cleanup() {
 		ip netns del "$ns" 2>/dev/null
 	done
 	kvs switch del sw0 2>/dev/null
+	pkill -TERM -x kvsd 2>/dev/null
+	rm -rf /run/kvs-demo
 }
 trap cleanup EXIT
 cleanup
@@ -155,6 +157,44 @@ run_expect "02:00:00:00:00:05 net 100 switch sw0 remote 192.0.2.2 learned" kvs f
 
 section "what the switch saw"
 run kvs -s port show
+
+section "kvsd: the same switch as a configuration, kept through a module reload"
+# kvsd adopts what exists (it did not create it, so it would never delete it), and
+# creates everything again when the module comes back
+mkdir -p /run/kvs-demo
+cat >/run/kvs-demo/kvsd.conf <<CONF
+switch add sw0
+net add 100 switch sw0 name red
+net add 200 switch sw0 name blue
+port add dev red1-p switch sw0 net 100
+port add dev red2-p switch sw0 net 100
+port add dev blue1-p switch sw0 net 200
+port add dev blue2-p switch sw0 net 200
+port add dev uplink switch sw0 fabric vxlan local 192.0.2.1 remote 192.0.2.2 dstport 4789
+CONF
+run cat /run/kvs-demo/kvsd.conf
+run kvsd --check /run/kvs-demo/kvsd.conf
+echo "\$ kvsd --config /run/kvs-demo/kvsd.conf --socket /run/kvs-demo/kvsd.sock --state-dir /run/kvs-demo &"
+kvsd --config /run/kvs-demo/kvsd.conf --socket /run/kvs-demo/kvsd.sock \
+	--state-dir /run/kvs-demo 2>&1 | sed -u 's/^/    kvsd: /' &
+for _ in $(seq 50); do [ -S /run/kvs-demo/kvsd.sock ] && break; sleep 0.1; done
+run rmmod kvs
+if [ -n "${KVS_KO:-}" ]; then
+	run insmod "$KVS_KO"
+else
+	run modprobe kvs
+fi
+# kvsd sees the family come back and re-creates the switch, the networks and the ports
+for _ in $(seq 50); do
+	[ "$(kvs -j port show switch sw0 2>/dev/null | jq length)" = 5 ] && break
+	sleep 0.1
+done
+run ip -br link show master sw0
+run ip netns exec red1 ping -c 3 -i 0.2 -W 2 10.0.0.2
+run ip netns exec red1 ping -c 3 -i 0.2 -W 2 10.0.0.5
+run_fail ip netns exec red1 ping -c 3 -i 0.2 -W 1 10.0.0.3
+pkill -TERM -x kvsd || true
+wait 2>/dev/null || true
 
 section "clean up"
 trap - EXIT
