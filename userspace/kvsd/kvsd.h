@@ -121,8 +121,10 @@ int dobj_from_rport(struct dobj *o, const struct rport *p, char *err,
 /* ---- reconcile.c ---- */
 /* Run one kvs command (words); 0, or -1 with the error in d->err */
 int kvsd_run(struct kvsd *d, int argc, char **argv);
-/* Read the kernel's objects; 0 or -1 (d->err) */
-int actual_load(struct kvsd *d, struct objset *act);
+/* Read the kernel's objects (with @fdb, the static fdb entries too); 0
+ * or -1 (d->err)
+ */
+int actual_load(struct kvsd *d, struct objset *act, bool fdb);
 struct dobj *objset_find(struct objset *s, const char *key);
 /* Make the kernel match desired + RPC; logs each action */
 void reconcile(struct kvsd *d);

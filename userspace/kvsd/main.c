@@ -6,8 +6,8 @@
  *  - a signalfd: SIGHUP reloads the configuration, SIGTERM/SIGINT stop;
  *  - the generic netlink controller's "notify" group: the kvs family
  *    appearing (module loaded) or going (unloaded);
- *  - the kvs "events" group, logged one line each (policy drops at most
- *    DROP_LOG_BURST a second);
+ *  - the kvs "events" group, logged one line each (policy drops, learned
+ *    and aged MACs at most LOG_BURST a second);
  *  - rtnetlink's link group: a netdev a port waits for has appeared;
  *  - the RPC socket and its clients (rpc.c).
  * Anything that may have changed the desired or the kernel's objects
@@ -35,7 +35,7 @@
 
 #include "kvsd.h"
 
-#define DROP_LOG_BURST	10
+#define LOG_BURST	10
 
 static bool log_time;
 
@@ -69,8 +69,35 @@ struct watch {
 static struct watch ctrl_w, link_w;
 static struct knl events;		/* the kvs "events" group */
 static bool events_open;
-static time_t drop_sec;
-static unsigned int drop_n, drop_suppressed;
+/* Events that come in floods (policy drops, learned and aged MACs) are
+ * logged at most LOG_BURST a second each, with a count of the rest
+ */
+struct limiter {
+	const char *what;
+	time_t sec;
+	unsigned int n, suppressed;
+};
+
+static struct limiter drop_lim = { .what = "policy drop" };
+static struct limiter fdb_lim = { .what = "learned or aged fdb" };
+
+/* true: log this one */
+static bool limit(struct limiter *l)
+{
+	time_t now = time(NULL);
+
+	if (now != l->sec) {
+		if (l->suppressed)
+			logmsg("event: %u more %s events not logged",
+			       l->suppressed, l->what);
+		l->sec = now;
+		l->n = l->suppressed = 0;
+	}
+	if (++l->n <= LOG_BURST)
+		return true;
+	l->suppressed++;
+	return false;
+}
 
 static void watch_close(struct watch *w)
 {
@@ -136,27 +163,22 @@ static void module_gone(struct kvsd *d)
 
 static int event_msg(struct nl_msg *msg, void *arg)
 {
+	struct nlattr *tb[KVS_ATTR_MAX + 1];
 	struct kvsd *d = arg;
-	time_t now = time(NULL);
+	uint8_t cmd = knl_cmd(msg);
 
-	if (knl_cmd(msg) == KVS_CMD_POLICY_DROP) {
-		if (now != drop_sec) {
-			if (drop_suppressed)
-				logmsg("event: %u more policy drop events not logged",
-				       drop_suppressed);
-			drop_sec = now;
-			drop_n = drop_suppressed = 0;
-		}
-		if (++drop_n > DROP_LOG_BURST) {
-			drop_suppressed++;
-			return NL_OK;
-		}
-	}
+	if (cmd == KVS_CMD_POLICY_DROP && !limit(&drop_lim))
+		return NL_OK;
+	if ((cmd == KVS_CMD_FDB_NEW || cmd == KVS_CMD_FDB_DEL) &&
+	    kvs_parse(msg, tb) &&
+	    !(attr_u32(tb, KVS_ATTR_FDB_FLAGS, 0) & KVS_FDB_F_STATIC) &&
+	    !limit(&fdb_lim))
+		return NL_OK;
 	/* port or switch gone (e.g. an unregistered netdev): a configured
 	 * port may need attaching again once its netdev is back
 	 */
-	if (knl_cmd(msg) == KVS_CMD_PORT_DEL ||
-	    knl_cmd(msg) == KVS_CMD_SWITCH_DEL || knl_cmd(msg) == KVS_CMD_NET_DEL)
+	if (cmd == KVS_CMD_PORT_DEL || cmd == KVS_CMD_SWITCH_DEL ||
+	    cmd == KVS_CMD_NET_DEL)
 		d->dirty = true;
 	fputs("event: ", stdout);
 	monitor_event(msg, &d->ctx);

@@ -270,13 +270,16 @@ static int load_kind(struct kvsd *d, struct objset *act, enum dkind kind)
 	return 0;
 }
 
-int actual_load(struct kvsd *d, struct objset *act)
+int actual_load(struct kvsd *d, struct objset *act, bool fdb)
 {
 	int k;
 
 	memset(act, 0, sizeof(*act));
 	ifname_cache_flush();
-	for (k = 0; k < K_KINDS; k++)
+	/* the fdb dump carries every learned entry too (up to millions):
+	 * read it only when there are static entries to keep
+	 */
+	for (k = 0; k < (fdb ? K_KINDS : K_FDB); k++)
 		if (load_kind(d, act, k)) {
 			objset_free(act);
 			return -1;
@@ -503,6 +506,20 @@ static bool desired_has(struct kvsd *d, const char *key)
 	return false;
 }
 
+/* Any fdb entry desired, or created by kvsd earlier? */
+static bool wants_fdb(struct kvsd *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->desired.n; i++)
+		if (d->desired.v[i].kind == K_FDB)
+			return true;
+	for (i = 0; i < d->n_owned; i++)
+		if (!strncmp(d->owned[i], "fdb ", 4))
+			return true;
+	return false;
+}
+
 void reconcile(struct kvsd *d)
 {
 	struct objset act;
@@ -512,7 +529,7 @@ void reconcile(struct kvsd *d)
 	d->dirty = false;
 	if (!d->module)
 		return;
-	if (actual_load(d, &act)) {
+	if (actual_load(d, &act, wants_fdb(d))) {
 		logmsg("cannot read the kernel's objects: %s", d->err);
 		return;
 	}

@@ -406,7 +406,7 @@ static struct json_object *port_json(const struct rport *p,
 
 static bool load_act(struct kvsd *d, struct objset *act)
 {
-	return d->module && !actual_load(d, act);
+	return d->module && !actual_load(d, act, false);
 }
 
 static struct json_object *op_attach(struct kvsd *d, struct json_object *req)
