@@ -169,29 +169,30 @@ out=$(rpc '{"op":"list"}')
 check_eq "list: $PB on $SW net 10, attached" \
 	"$(jq -c '[.ports[] | [.dev, .switch, .net, .attached]]' <<<"$out")" "[[\"$PB\",\"$SW\",10,true]]"
 
-# bad requests: a JSON error each, and nothing changes
 before=$(kj port show | jq -c 'sort_by(.ifname)')
-bad_rpc() { # bad_rpc DESC ERE REQUEST [--raw]
-	local desc=$1 ere=$2 out
-	shift 2
-	out=$(rpc "$@" 2>&1)
-	check_eq "bad request, $desc: refused" "$(jq -r .ok <<<"$out" 2>/dev/null)" false
-	check_match "... with a message" "$ere" "$(jq -r .error <<<"$out" 2>/dev/null)"
-}
-bad_rpc "not JSON" "not a JSON object" 'hello'
-bad_rpc "no op" 'string "op"' '{"dev":"x"}'
-bad_rpc "unknown op" 'unknown op' '{"op":"reboot"}'
-bad_rpc "missing dev" '"dev" is required' "{\"op\":\"attach\",\"switch\":\"$SW\",\"net\":10}"
-bad_rpc "net out of range" '"net" must be within' "{\"op\":\"attach\",\"dev\":\"$PB\",\"switch\":\"$SW\",\"net\":16777216}"
-bad_rpc "net a string" '"net" must be an integer' "{\"op\":\"attach\",\"dev\":\"$PB\",\"switch\":\"$SW\",\"net\":\"10\"}"
-bad_rpc "bad MAC" 'not a MAC' "{\"op\":\"attach\",\"dev\":\"$PB\",\"switch\":\"$SW\",\"net\":10,\"macs\":[\"zz\"]}"
-bad_rpc "unknown key" 'unknown key "vlan"' "{\"op\":\"attach\",\"dev\":\"$PB\",\"switch\":\"$SW\",\"net\":10,\"vlan\":3}"
-bad_rpc "bad interface name" 'not a valid interface name' "{\"op\":\"attach\",\"dev\":\"../x\",\"switch\":\"$SW\",\"net\":10}"
-bad_rpc "a network the switch lacks (the kernel's message)" 'network|net' \
-	"{\"op\":\"attach\",\"dev\":\"$PB\",\"switch\":\"$SW\",\"net\":77}"
-bad_rpc "a configured port" 'is configured in' "{\"op\":\"attach\",\"dev\":\"$PA\",\"switch\":\"$SW\",\"net\":10}"
-bad_rpc "list with arguments" 'takes no arguments' '{"op":"list","all":true}'
-bad_rpc "a NUL byte" 'NUL' --raw '{"op":"list"\x00}'
+# bad requests: a JSON error each, and nothing changes. All go on one
+# connection (raw: \xNN escapes), answered in order, one line each.
+BAD_DESC=() BAD_ERE=() BAD_REQ=()
+bad() { BAD_DESC+=("$1"); BAD_ERE+=("$2"); BAD_REQ+=("$3"); }
+bad "not JSON" "not a JSON object" 'hello'
+bad "no op" 'string \\"op\\"' '{"dev":"x"}'
+bad "unknown op" 'unknown op' '{"op":"reboot"}'
+bad "missing dev" '\\"dev\\" is required' "{\"op\":\"attach\",\"switch\":\"$SW\",\"net\":10}"
+bad "net out of range" '\\"net\\" must be within' "{\"op\":\"attach\",\"dev\":\"$PB\",\"switch\":\"$SW\",\"net\":16777216}"
+bad "net a string" '\\"net\\" must be an integer' "{\"op\":\"attach\",\"dev\":\"$PB\",\"switch\":\"$SW\",\"net\":\"10\"}"
+bad "bad MAC" 'not a MAC' "{\"op\":\"attach\",\"dev\":\"$PB\",\"switch\":\"$SW\",\"net\":10,\"macs\":[\"zz\"]}"
+bad "unknown key" 'unknown key \\"vlan\\"' "{\"op\":\"attach\",\"dev\":\"$PB\",\"switch\":\"$SW\",\"net\":10,\"vlan\":3}"
+bad "bad interface name" 'not a valid interface name' "{\"op\":\"attach\",\"dev\":\"../x\",\"switch\":\"$SW\",\"net\":10}"
+bad "a network the switch lacks" "switch $SW has no network 77" "{\"op\":\"attach\",\"dev\":\"$PB\",\"switch\":\"$SW\",\"net\":77}"
+bad "a port of the configuration" 'is configured in' "{\"op\":\"attach\",\"dev\":\"$PA\",\"switch\":\"$SW\",\"net\":10}"
+bad "list with arguments" 'takes no arguments' '{"op":"list","all":true}'
+bad "a NUL byte" 'NUL' '{"op":"list"\x00}'
+mapfile -t answers < <(rpc --raw "${BAD_REQ[@]}" 2>&1)
+for i in "${!BAD_REQ[@]}"; do
+	a=${answers[i]:-(no answer)}
+	check_match "bad request, ${BAD_DESC[i]}: refused with a message" \
+		"^\\{\"ok\":false,\"error\":\".*${BAD_ERE[i]}" "$a"
+done
 # the socket is 0660 root:root: let anyone connect, kvsd's own check must refuse
 chmod 0666 "$SOCK"
 chmod o+x "$TMPD"
