@@ -169,22 +169,29 @@ check() {
 		bg=$!
 		echo "# building the debug kernel in the background (nice 19), log: $bglog"
 	fi
+	# What runs where (run_tests.sh prints a TAP skip for the rest): the first lane (the
+	# default kernel, 6.1) runs everything. The userspace daemon and CNI plugin
+	# (kvsd.sh, cni.sh, podman.sh: the same binaries on any kernel) and the fdb dump
+	# scale test (dumps.sh: the kvs dump code, also on the debug lane) run there only.
 	# The interop peers (Open vSwitch, a vlan_filtering bridge, three VTEPs) run on the
-	# stock lanes but the PREEMPT_RT one, whose peers are the 6.12 lane's again, and not
-	# on the debug lane (check-debug.sh): the kvs code they drive is the one fabric.sh and
-	# fabricfuzz.sh drive on every lane, and the CI's time is short. run_tests.sh says so.
+	# stock lanes but the PREEMPT_RT one, and not on the debug lane (check-debug.sh):
+	# the kvs code they drive is the one fabric.sh and fabricfuzz.sh drive on every
+	# lane. The CI's time is short.
+	local once="dumps.sh kvsd.sh cni.sh podman.sh" skip=
 	for k in $kernels; do
 		case $k in
 		*-rt-*)
-			KVS_TESTS_SKIP="${KVS_TESTS_SKIP-interop.sh}" \
+			KVS_TESTS_SKIP="${KVS_TESTS_SKIP-interop.sh $once}" \
 				lane "$k" make -C "$tree" --no-print-directory check-quick \
 				KERNELRELEASE="$k" KERNELDIR="/lib/modules/$k/build"
 			;;
 		*)
-			lane "$k" make -C "$tree" --no-print-directory check-quick KERNELRELEASE="$k" \
-				KERNELDIR="/lib/modules/$k/build"
+			KVS_TESTS_SKIP="${KVS_TESTS_SKIP-$skip}" \
+				lane "$k" make -C "$tree" --no-print-directory check-quick \
+				KERNELRELEASE="$k" KERNELDIR="/lib/modules/$k/build"
 			;;
 		esac
+		skip=$once
 	done
 	if [ -n "$debug" ]; then
 		echo "# waiting for the debug kernel"
