@@ -1,0 +1,151 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Offline checks of kvsd: no module needed (kvsd waits for it and serves its
+# socket meanwhile). The configuration check, the RPC's validation and
+# answers, persistence of RPC attachments across a restart, a bad
+# configuration on SIGHUP, garbage on the socket. The kernel side is
+# selftests/kvsd.sh's, in the VM.
+#
+#   kvsd.sh KVSD RPC_CLIENT (selftests/kvs_rpc.py)
+
+KVSD=${1:?usage: kvsd.sh KVSD RPC_CLIENT}
+RPC=${2:?usage: kvsd.sh KVSD RPC_CLIENT}
+TMP=$(mktemp -d)
+PID=
+trap '[ -n "$PID" ] && kill "$PID" 2>/dev/null; rm -rf "$TMP"' EXIT
+fails=0
+count=0
+
+ok() { count=$((count + 1)); echo "ok $count - $*"; }
+not_ok() { count=$((count + 1)); fails=$((fails + 1)); echo "not ok $count - $*"; }
+# is DESC ACTUAL EXPECTED
+is() { if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1"; echo "#   got:  $2"; echo "#   want: $3"; fi; }
+# like DESC ERE TEXT
+like() { if grep -qE -- "$2" <<<"$3"; then ok "$1"; else not_ok "$1"; echo "#   no match for $2 in:"; sed 's/^/#     /' <<<"$3"; fi; }
+
+# ---- --check ----
+cat >"$TMP/good.conf" <<'EOF'
+# a comment, then a blank line
+
+switch add sw0 ageing 60 batch 8
+net add 10 switch sw0 name "red net" max-macs 100
+port add dev tap1 switch sw0 net 10 mac 02:00:00:00:00:01 mac 02:00:00:00:00:02 learning off
+port add dev up0 switch sw0 fabric vxlan local 2001:db8::1 dstport 4789
+fdb add 02:00:00:00:00:99 net 10 switch sw0 remote 2001:db8::2
+fdb add 00:00:00:00:00:00 net 10 switch sw0 remote 2001:db8::3
+fdb add 00:00:00:00:00:00 net 10 switch sw0 remote 2001:db8::4
+EOF
+out=$("$KVSD" --check "$TMP/good.conf" 2>&1); rc=$?
+is "--check: a valid file exits 0" "$rc" 0
+is "--check: says how many objects" "$out" "$TMP/good.conf: 7 objects, valid"
+check_bad() { # DESC LINE ERE
+	printf 'switch add sw0\n%s\n' "$2" >"$TMP/bad.conf"
+	out=$("$KVSD" --check "$TMP/bad.conf" 2>&1); rc=$?
+	if [ "$rc" = 1 ] && grep -qE -- "^$TMP/bad.conf:2: $3" <<<"$out"; then ok "--check: $1"
+	else not_ok "--check: $1 (rc=$rc)"; sed 's/^/#   /' <<<"$out"; fi
+}
+check_bad "a show line" "port show" "only .switch add"
+check_bad "a del line" "switch del sw0" "only .switch add"
+check_bad "an unknown object" "frob add x" "only .switch add"
+check_bad "a bad number" "net add 10 switch sw0 max-macs lots" '"max-macs" expects'
+check_bad "a bad MAC" "port add dev t switch sw0 net 10 mac 02:00:00:00:00:0g" "invalid MAC"
+check_bad "an unknown keyword" "port add dev t switch sw0 net 10 colour red" "unknown|colour"
+check_bad "a net without switch" "net add 10" "no switch given"
+check_bad "an unterminated quote" "net add 10 switch sw0 name 'red" "unterminated quote"
+check_bad "the same switch twice" "switch add sw0" "switch sw0 is already declared on line 1"
+printf 'switch add sw0\nnet add 1 switch sw0\nport add dev t switch sw0 net 1\nport add dev t switch sw0 net 1\n' >"$TMP/bad.conf"
+like "--check: the same port twice" ":4: port t is already declared on line 3" "$("$KVSD" --check "$TMP/bad.conf" 2>&1)"
+out=$("$KVSD" --check "$TMP/none.conf" 2>&1); rc=$?
+is "--check: a missing file exits 1" "$rc" 1
+like "... and names it" "none.conf: No such file" "$out"
+"$KVSD" --frob >/dev/null 2>&1; rc=$?
+is "an unknown option exits 2" "$rc" 2
+like "-V prints the version" '^kvsd [0-9]' "$("$KVSD" -V)"
+
+# ---- the daemon without the module ----
+SOCK=$TMP/run/kvsd.sock
+start() {
+	"$KVSD" -c "$TMP/good.conf" -s "$SOCK" -S "$TMP/state" >>"$TMP/log" 2>&1 &
+	PID=$!
+	for _ in $(seq 50); do [ -S "$SOCK" ] && return 0; sleep 0.1; done
+	return 1
+}
+if start; then ok "kvsd starts without the module and listens"; else not_ok "kvsd starts"; cat "$TMP/log"; fi
+like "it says it waits for the module" "module not loaded: waiting" "$(cat "$TMP/log")"
+is "the socket is mode 0660" "$(stat -c %a "$SOCK")" 660
+rpc() { "$RPC" "$SOCK" "$@" 2>&1; }
+is "health: no module, no port" "$(rpc '{"op":"health"}')" \
+	'{"ok":true,"module":false,"version":"'"$("$KVSD" -V | cut -d' ' -f2)"'","ports":0,"attached":0}'
+is "attach: recorded, not attached (no module)" \
+	"$(rpc '{"op":"attach","dev":"vm1","switch":"sw0","net":10,"macs":["02:00:00:00:00:11"],"learning":false,"max_macs":2,"bum_limit":50}')" \
+	'{"ok":true,"port":{"dev":"vm1","switch":"sw0","net":10,"macs":["02:00:00:00:00:11"],"learning":false,"max_macs":2,"bum_limit":50,"attached":false}}'
+out=$(rpc --raw \
+	'{"op":"attach","dev":"vm2","switch":"sw0","net":10}' \
+	'{"op":"attach","dev":"tap1","switch":"sw0","net":10}' \
+	'{"op":"attach","dev":"vm3","switch":"sw0","net":0}' \
+	'{"op":"attach","dev":"vm3","switch":"sw0","net":1,"macs":["ff"]}' \
+	'{"op":"attach","dev":"vm3","switch":"sw0","net":1,"macs":"02:00:00:00:00:01"}' \
+	'{"op":"attach","dev":"this-name-is-too-long","switch":"sw0","net":1}' \
+	'{"op":"attach","dev":"vm3","switch":"sw0"}' \
+	'{"op":"attach","dev":"vm3","switch":"sw0","net":1,"learning":"yes"}' \
+	'{"op":"attach","dev":"vm3","switch":"sw0","net":1,"max_macs":-1}' \
+	'{"op":"attach","dev":"vm3","switch":"sw 0","net":1}' \
+	'{"op":"detach"}' \
+	'{"op":"detach","dev":"vm3","force":true}' \
+	'[1,2]' \
+	'{"op":3}' \
+	'{"op":"health"} trailing' \
+	'{"op":"list"}')
+mapfile -t a <<<"$out"
+is "attach vm2: ok" "${a[0]:0:11}" '{"ok":true,'
+like "a port of the configuration is refused" '^\{"ok":false,"error":"tap1 is configured in' "${a[1]}"
+like "net 0 is refused" '"error":"\\"net\\" must be within 1..16777215"' "${a[2]}"
+like "a bad MAC is refused" '"error":"\\"macs\\"\[0\] is not a MAC address"' "${a[3]}"
+like "macs must be an array" '"error":"\\"macs\\" must be an array' "${a[4]}"
+like "a too long name is refused" 'not a valid interface name' "${a[5]}"
+like "net is required" '"error":"\\"net\\" is required"' "${a[6]}"
+like "learning must be a boolean" 'learning\\" must be true or false' "${a[7]}"
+like "max_macs -1 is refused" 'max_macs\\" must be within' "${a[8]}"
+like "a switch name with a blank is refused" 'not a valid interface name' "${a[9]}"
+like "detach without dev is refused" 'detach takes \\"dev\\" and nothing else' "${a[10]}"
+like "detach with an extra key is refused" 'detach takes' "${a[11]}"
+like "an array is not a request" 'string \\"op\\"' "${a[12]}"
+like "a number op is refused" 'string \\"op\\"' "${a[13]}"
+like "trailing garbage is refused" 'not a JSON object' "${a[14]}"
+is "after all that, list has vm1 and vm2 only" "$(jq -c '[.ports[].dev]' <<<"${a[15]}")" '["vm1","vm2"]'
+out=$(rpc '{"op":"detach","dev":"vm2"}' '{"op":"detach","dev":"vm2"}')
+is "detach vm2, then again: removed, then not" "$(jq -c .removed <<<"$out" | paste -sd' ')" "true false"
+# garbage: binary, a half request, a client that goes away
+head -c 3000 /dev/urandom | python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(sys.stdin.buffer.read() + b"\n")
+s.settimeout(5)
+try:
+    print(s.recv(100000).decode(errors="replace").count("\"ok\":false"))
+except OSError:
+    print("closed")' "$SOCK" >"$TMP/garbage" 2>&1
+like "random bytes: error answers, no crash" '^[0-9]+$|closed' "$(cat "$TMP/garbage")"
+"$RPC" "$SOCK" --half '{"op":"attach","dev":"x' >/dev/null 2>&1
+is "a client gone mid-request: the next is answered" "$(rpc '{"op":"health"}' | jq -r .ok)" true
+if kill -0 "$PID" 2>/dev/null; then ok "kvsd still runs"; else not_ok "kvsd still runs"; fi
+
+# ---- SIGHUP with a bad file, then a restart ----
+cp "$TMP/good.conf" "$TMP/good.bak"
+echo "port show" >>"$TMP/good.conf"
+kill -HUP "$PID"
+for _ in $(seq 30); do grep -q "not applied" "$TMP/log" && break; sleep 0.1; done
+like "SIGHUP with a bad file: the line named" 'good.conf:10: only' "$(cat "$TMP/log")"
+like "... and not applied" 'not applied, keeping the previous configuration' "$(cat "$TMP/log")"
+cp "$TMP/good.bak" "$TMP/good.conf"
+kill "$PID"; wait "$PID" 2>/dev/null; rc=$?
+is "SIGTERM: exit 0" "$rc" 0
+is "SIGTERM: the socket is removed" "$(test -e "$SOCK" && echo left || echo gone)" gone
+is "the state file keeps vm1" "$(jq -c '[.ports[] | [.dev, .max_macs, .bum_limit]]' "$TMP/state/kvsd.state")" '[["vm1",2,50]]'
+start
+is "after a restart, list has vm1 with its settings" \
+	"$(rpc '{"op":"list"}' | jq -c '[.ports[] | [.dev, .macs, .learning, .max_macs]]')" '[["vm1",["02:00:00:00:00:11"],false,2]]'
+kill "$PID"; wait "$PID" 2>/dev/null
+PID=
+echo "1..$count"
+[ "$fails" = 0 ]
