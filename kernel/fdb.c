@@ -467,17 +467,20 @@ int kvs_fdb_learn_remote(struct kvs_port *fabric, struct kvs_network *network,
  * Make (@network, @addr) a static entry of @port, or with @ip of the VTEP
  * at @ip behind the fabric port @port, with the @why bit
  * (KVS_FDB_F_PORT_MAC or KVS_FDB_F_ADMIN); a learned entry is taken over.
- * RTNL.
+ * A static entry elsewhere is refused, or with @replace moved here unless
+ * its port's `mac` list holds it. RTNL.
  */
 static int kvs_fdb_set_static(struct kvs_switch *sw,
 			      struct kvs_network *network, const u8 *addr,
 			      struct kvs_port *port, const struct kvs_ip *ip,
-			      u32 why, struct netlink_ext_ack *extack)
+			      u32 why, bool replace,
+			      struct netlink_ext_ack *extack)
 {
 	struct kvs_fdb_entry *f, *new;
 	struct kvs_remote *spare = NULL;
 	struct kvs_dst *dst, *old;
 	struct kvs_fdb_key key;
+	bool learned;
 	int err = 0;
 
 	ASSERT_RTNL();
@@ -499,7 +502,18 @@ static int kvs_fdb_set_static(struct kvs_switch *sw,
 	f = kvs_fdb_find_locked(sw, &key);
 	if (f && (f->flags & KVS_FDB_F_STATIC)) {
 		old = kvs_fdb_dst_locked(sw, f);
-		if (ip ? !kvs_dst_is_remote(old, ip) : old != &port->dst) {
+		if (ip ? kvs_dst_is_remote(old, ip) : old == &port->dst) {
+			/* already static here: nothing changes that listeners see */
+			WRITE_ONCE(f->flags, f->flags | why);
+			goto unlock;
+		}
+		if (replace && (f->flags & KVS_FDB_F_PORT_MAC)) {
+			NL_SET_ERR_MSG(extack,
+				       "entry belongs to the port's mac list");
+			err = -EBUSY;
+			goto unlock;
+		}
+		if (!replace) {
 			if (kvs_dst_remote(old))
 				NL_SET_ERR_MSG(extack,
 					       "MAC is already static at another remote");
@@ -512,9 +526,6 @@ static int kvs_fdb_set_static(struct kvs_switch *sw,
 			err = -EEXIST;
 			goto unlock;
 		}
-		/* already static here: nothing changes that listeners see */
-		WRITE_ONCE(f->flags, f->flags | why);
-		goto unlock;
 	}
 	if (!f && sw->fdb_static >= KVS_FDB_STATIC_MAX) {
 		NL_SET_ERR_MSG(extack, "too many static entries on this switch");
@@ -539,13 +550,15 @@ static int kvs_fdb_set_static(struct kvs_switch *sw,
 	}
 
 	/*
-	 * Learned, here or elsewhere: it becomes static here. The flags
-	 * are written before the destination (xchg() orders them), so a
-	 * mover that sees the new destination also sees the entry static.
+	 * Learned, here or elsewhere, or (replace) static elsewhere: it
+	 * becomes static here. The flags are written before the
+	 * destination (xchg() orders them), so a mover that sees the new
+	 * destination also sees the entry static.
 	 */
+	learned = !(f->flags & KVS_FDB_F_STATIC);
 	WRITE_ONCE(f->flags, KVS_FDB_F_STATIC | why);
 	old = kvs_fdb_dst_xchg(f, dst);
-	kvs_fdb_count(sw, network, kvs_dst_owner(old), true, -1);
+	kvs_fdb_count(sw, network, kvs_dst_owner(old), learned, -1);
 	kvs_fdb_count(sw, network, port, false, 1);
 	kvs_fdb_dst_put(old);
 	WRITE_ONCE(f->updated, jiffies);
@@ -559,9 +572,9 @@ unlock:
 	return err;
 }
 
-/* KVS_CMD_FDB_NEW with a port; RTNL */
+/* KVS_CMD_FDB_NEW with a port (@replace: bridge fdb replace); RTNL */
 int kvs_fdb_add_static(struct kvs_switch *sw, struct kvs_network *network,
-		       const u8 *addr, struct kvs_port *port,
+		       const u8 *addr, struct kvs_port *port, bool replace,
 		       struct netlink_ext_ack *extack)
 {
 	int err;
@@ -579,7 +592,7 @@ int kvs_fdb_add_static(struct kvs_switch *sw, struct kvs_network *network,
 	}
 
 	err = kvs_fdb_set_static(sw, network, addr, port, NULL,
-				 KVS_FDB_F_ADMIN, extack);
+				 KVS_FDB_F_ADMIN, replace, extack);
 	if (!err)
 		kvs_switch_changed(sw);
 	return err;
@@ -659,10 +672,11 @@ unlock:
 
 /*
  * KVS_CMD_FDB_NEW with a remote VTEP: a static remote MAC, or with MAC
- * 00:00:00:00:00:00 a member of the network's flood list. RTNL.
+ * 00:00:00:00:00:00 a member of the network's flood list (which
+ * @replace does not change: a flood list only grows by one). RTNL.
  */
 int kvs_fdb_add_remote(struct kvs_switch *sw, struct kvs_network *network,
-		       const u8 *addr, const struct kvs_ip *ip,
+		       const u8 *addr, const struct kvs_ip *ip, bool replace,
 		       struct netlink_ext_ack *extack)
 {
 	struct kvs_port *fabric = rtnl_dereference(sw->fabric);
@@ -693,7 +707,7 @@ int kvs_fdb_add_remote(struct kvs_switch *sw, struct kvs_network *network,
 		err = kvs_fdb_flood_add(sw, network, fabric, ip, extack);
 	else
 		err = kvs_fdb_set_static(sw, network, addr, fabric, ip,
-					 KVS_FDB_F_ADMIN, extack);
+					 KVS_FDB_F_ADMIN, replace, extack);
 	if (!err)
 		kvs_switch_changed(sw);
 	return err;
@@ -703,7 +717,7 @@ int kvs_fdb_add_port_mac(struct kvs_port *port, const u8 *addr,
 			 struct netlink_ext_ack *extack)
 {
 	return kvs_fdb_set_static(port->sw, port->network, addr, port, NULL,
-				  KVS_FDB_F_PORT_MAC, extack);
+				  KVS_FDB_F_PORT_MAC, false, extack);
 }
 
 /*
@@ -776,20 +790,27 @@ static int kvs_fdb_flood_del(struct kvs_switch *sw,
 /*
  * KVS_CMD_FDB_DEL; RTNL. A learned entry goes; a static one loses the claim
  * of FDB_NEW, and is refused when only its port's `mac` list holds it.
- * With @ip the entry must be at that VTEP. MAC 00:00:00:00:00:00 is the
- * flood list: the member at @ip, or every member.
+ * With @port the entry must be on that port, with @ip at that VTEP.
+ * MAC 00:00:00:00:00:00 is the flood list: the member at @ip, or every
+ * member (with @port the look-up finds none: members are keyed by slot).
  */
 int kvs_fdb_delete(struct kvs_switch *sw, struct kvs_network *network,
-		   const u8 *addr, const struct kvs_ip *ip,
-		   struct netlink_ext_ack *extack)
+		   const u8 *addr, const struct kvs_port *port,
+		   const struct kvs_ip *ip, struct netlink_ext_ack *extack)
 {
 	struct kvs_fdb_entry *f;
 	struct kvs_fdb_key key;
+	struct kvs_dst *dst;
 	int err = 0;
 
 	ASSERT_RTNL();
 
-	if (is_zero_ether_addr(addr)) {
+	if (!is_valid_ether_addr(addr) && !is_zero_ether_addr(addr)) {
+		NL_SET_ERR_MSG(extack,
+			       "MAC must be unicast (or 00:00:00:00:00:00, the flood list)");
+		return -EINVAL;
+	}
+	if (is_zero_ether_addr(addr) && !port) {
 		err = kvs_fdb_flood_del(sw, network, ip, extack);
 		goto out;
 	}
@@ -798,11 +819,15 @@ int kvs_fdb_delete(struct kvs_switch *sw, struct kvs_network *network,
 
 	spin_lock_bh(&sw->fdb_lock);
 	f = kvs_fdb_find_locked(sw, &key);
+	dst = f ? kvs_fdb_dst_locked(sw, f) : NULL;
 	if (!f) {
 		NL_SET_ERR_MSG(extack, "no such fdb entry");
 		err = -ENOENT;
-	} else if (ip && !kvs_dst_is_remote(kvs_fdb_dst_locked(sw, f), ip)) {
+	} else if (ip && !kvs_dst_is_remote(dst, ip)) {
 		NL_SET_ERR_MSG(extack, "the entry is not at that remote");
+		err = -ENOENT;
+	} else if (port && kvs_dst_port(dst) != port) {
+		NL_SET_ERR_MSG(extack, "the entry is not on that port");
 		err = -ENOENT;
 	} else if (!(f->flags & KVS_FDB_F_STATIC)) {
 		kvs_fdb_remove(sw, f, true);
@@ -1090,4 +1115,150 @@ int kvs_fdb_ndo_dump(struct sk_buff *skb, struct netlink_callback *cb,
 	}
 	rcu_read_unlock();
 	return err;
+}
+
+/*
+ * bridge fdb add|replace|del MAC dev SWITCH [self] vni NET [via PORT | dst IP]:
+ * the switch's ndo_fdb_add/del, the vxlan device's grammar. NDA_VNI names
+ * the network, NDA_IFINDEX ("via") a VM port of it or NDA_DST a VTEP
+ * behind the vxlan fabric. They end in the functions FDB_NEW and FDB_DEL
+ * use, with their checks, limits and events. rtnetlink parses the
+ * message without a policy: lengths are checked here. RTNL.
+ */
+struct kvs_fdb_req {
+	struct kvs_network *network;
+	struct kvs_port *port;		/* via, or NULL */
+	struct kvs_ip ip;		/* dst, family 0: none */
+};
+
+static int kvs_fdb_ndo_parse(struct kvs_switch *sw, struct nlattr *tb[],
+			     u16 vid, struct kvs_fdb_req *req,
+			     struct netlink_ext_ack *extack)
+{
+	struct nlattr *vni = tb[NDA_VNI], *via = tb[NDA_IFINDEX];
+	struct nlattr *dst = tb[NDA_DST];
+	struct net_device *dev;
+
+	memset(req, 0, sizeof(*req));
+	if (vid) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[NDA_VLAN],
+				    "vlan is not supported: the vni is the kvs network");
+		return -EINVAL;
+	}
+	if (tb[NDA_PORT] || tb[NDA_SRC_VNI] || tb[NDA_NH_ID] ||
+	    tb[NDA_FLAGS_EXT]) {
+		NL_SET_ERR_MSG(extack,
+			       "port, src_vni, nhid and extended flags are not supported");
+		return -EOPNOTSUPP;
+	}
+	if (!vni) {
+		NL_SET_ERR_MSG(extack, "vni (the kvs network id) required");
+		return -EINVAL;
+	}
+	if (nla_len(vni) != sizeof(u32)) {
+		NL_SET_ERR_MSG_ATTR(extack, vni, "invalid vni");
+		return -EINVAL;
+	}
+	req->network = kvs_network_find(sw, nla_get_u32(vni));
+	if (!req->network) {
+		NL_SET_ERR_MSG_ATTR(extack, vni, "no such network on this switch");
+		return -ENOENT;
+	}
+	if (via && dst) {
+		NL_SET_ERR_MSG(extack, "a port or a remote, not both");
+		return -EINVAL;
+	}
+
+	if (dst && nla_len(dst) == sizeof(__be32)) {
+		req->ip.family = AF_INET;
+		req->ip.ip4 = nla_get_in_addr(dst);
+	} else if (dst && nla_len(dst) == sizeof(struct in6_addr)) {
+		req->ip.family = AF_INET6;
+		req->ip.ip6 = nla_get_in6_addr(dst);
+	} else if (dst) {
+		NL_SET_ERR_MSG_ATTR(extack, dst, "invalid dst address");
+		return -EINVAL;
+	}
+
+	if (!via)
+		return 0;
+	if (nla_len(via) != sizeof(u32)) {
+		NL_SET_ERR_MSG_ATTR(extack, via, "invalid via ifindex");
+		return -EINVAL;
+	}
+	dev = __dev_get_by_index(dev_net(sw->dev), nla_get_u32(via));
+	if (!dev) {
+		NL_SET_ERR_MSG_ATTR(extack, via, "no such device");
+		return -ENODEV;
+	}
+	req->port = kvs_port_from_dev(dev);
+	if (!req->port) {
+		NL_SET_ERR_MSG_ATTR(extack, via, "device is not a kvs port");
+		return -ENOENT;
+	}
+	if (req->port->sw != sw) {
+		NL_SET_ERR_MSG_ATTR(extack, via, "port is on another switch");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int kvs_fdb_ndo_add(struct ndmsg *ndm, struct nlattr *tb[],
+		    struct net_device *dev, const unsigned char *addr,
+		    u16 vid, u16 flags, struct netlink_ext_ack *extack)
+{
+	struct kvs_switch *sw = netdev_priv(dev);
+	bool replace = flags & NLM_F_REPLACE;
+	struct kvs_fdb_req req;
+	int err;
+
+	ASSERT_RTNL();
+
+	/* static entries only (permanent, noarp): kvs learns the others */
+	if (ndm->ndm_flags & NTF_USE) {
+		NL_SET_ERR_MSG(extack,
+			       "use is not supported: entries added here are static");
+		return -EOPNOTSUPP;
+	}
+	if (ndm->ndm_flags & ~(NTF_SELF | NTF_MASTER)) {
+		NL_SET_ERR_MSG(extack,
+			       "router, sticky and extern_learn entries are not supported");
+		return -EOPNOTSUPP;
+	}
+	if (!(ndm->ndm_state & (NUD_PERMANENT | NUD_NOARP)) ||
+	    (ndm->ndm_state & ~(NUD_PERMANENT | NUD_NOARP))) {
+		NL_SET_ERR_MSG(extack,
+			       "only static entries can be added: kvs learns the dynamic ones");
+		return -EINVAL;
+	}
+
+	err = kvs_fdb_ndo_parse(sw, tb, vid, &req, extack);
+	if (err)
+		return err;
+	if (req.ip.family)
+		return kvs_fdb_add_remote(sw, req.network, addr, &req.ip,
+					  replace, extack);
+	if (!req.port) {
+		NL_SET_ERR_MSG(extack, "port (via) or remote VTEP (dst) required");
+		return -EINVAL;
+	}
+	return kvs_fdb_add_static(sw, req.network, addr, req.port, replace,
+				  extack);
+}
+
+int kvs_fdb_ndo_del(struct ndmsg *ndm, struct nlattr *tb[],
+		    struct net_device *dev, const unsigned char *addr,
+		    u16 vid, struct netlink_ext_ack *extack)
+{
+	struct kvs_switch *sw = netdev_priv(dev);
+	struct kvs_fdb_req req;
+	int err;
+
+	ASSERT_RTNL();
+
+	err = kvs_fdb_ndo_parse(sw, tb, vid, &req, extack);
+	if (err)
+		return err;
+	return kvs_fdb_delete(sw, req.network, addr, req.port,
+			      req.ip.family ? &req.ip : NULL, extack);
 }

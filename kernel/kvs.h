@@ -339,9 +339,16 @@ void kvs_port_get_cfg(const struct kvs_port *port, struct kvs_port_cfg *cfg);
 
 /* fdb.c */
 
+/* bridge fdb show, add|replace, del on the switch device */
 int kvs_fdb_ndo_dump(struct sk_buff *skb, struct netlink_callback *cb,
 		     struct net_device *dev, struct net_device *filter_dev,
 		     int *idx);
+int kvs_fdb_ndo_add(struct ndmsg *ndm, struct nlattr *tb[],
+		    struct net_device *dev, const unsigned char *addr,
+		    u16 vid, u16 flags, struct netlink_ext_ack *extack);
+int kvs_fdb_ndo_del(struct ndmsg *ndm, struct nlattr *tb[],
+		    struct net_device *dev, const unsigned char *addr,
+		    u16 vid, struct netlink_ext_ack *extack);
 
 /* The local port of a destination, NULL for a remote VTEP or none */
 static inline struct kvs_port *kvs_dst_port(struct kvs_dst *dst)
@@ -379,15 +386,18 @@ struct kvs_fdb_entry *kvs_fdb_lookup(struct kvs_switch *sw, u32 net_id,
 struct kvs_fdb_entry *kvs_fdb_lookup_key(struct kvs_switch *sw,
 					 const struct kvs_fdb_key *key);
 
+/* FDB_NEW, FDB_DEL, and bridge fdb add|replace|del (@replace: a static
+ * entry elsewhere moves here)
+ */
 int kvs_fdb_add_static(struct kvs_switch *sw, struct kvs_network *network,
-		       const u8 *addr, struct kvs_port *port,
+		       const u8 *addr, struct kvs_port *port, bool replace,
 		       struct netlink_ext_ack *extack);
 int kvs_fdb_add_remote(struct kvs_switch *sw, struct kvs_network *network,
-		       const u8 *addr, const struct kvs_ip *ip,
+		       const u8 *addr, const struct kvs_ip *ip, bool replace,
 		       struct netlink_ext_ack *extack);
 int kvs_fdb_delete(struct kvs_switch *sw, struct kvs_network *network,
-		   const u8 *addr, const struct kvs_ip *ip,
-		   struct netlink_ext_ack *extack);
+		   const u8 *addr, const struct kvs_port *port,
+		   const struct kvs_ip *ip, struct netlink_ext_ack *extack);
 void kvs_fdb_flush_port(struct kvs_port *port);	/* every entry to it */
 void kvs_fdb_flush_network(struct kvs_network *network);
 void kvs_fdb_flush_switch(struct kvs_switch *sw);

@@ -491,7 +491,8 @@ int kvs_nl_fdb_new(struct sk_buff *skb, struct genl_info *info)
 			GENL_SET_ERR_MSG(info, "a port or a remote, not both");
 			return -EINVAL;
 		}
-		err = kvs_fdb_add_remote(sw, network, addr, &ip, info->extack);
+		err = kvs_fdb_add_remote(sw, network, addr, &ip, false,
+					 info->extack);
 		return kvs_nl_msg(info, err, "cannot add the fdb entry");
 	}
 
@@ -516,7 +517,7 @@ int kvs_nl_fdb_new(struct sk_buff *skb, struct genl_info *info)
 				    "port is not in that network");
 		return -EINVAL;
 	}
-	err = kvs_fdb_add_static(sw, network, addr, port, info->extack);
+	err = kvs_fdb_add_static(sw, network, addr, port, false, info->extack);
 	return kvs_nl_msg(info, err, "cannot add the fdb entry");
 }
 
@@ -533,13 +534,9 @@ int kvs_nl_fdb_del(struct sk_buff *skb, struct genl_info *info)
 	err = kvs_nl_fdb_remote(info, &ip);
 	if (err)
 		return err;
-	if (!is_valid_ether_addr(addr) && !is_zero_ether_addr(addr)) {
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[KVS_ATTR_MAC],
-				    "MAC must be unicast (or 00:00:00:00:00:00, the flood list)");
-		return -EINVAL;
-	}
 
-	err = kvs_fdb_delete(network->sw, network, addr,
+	/* the MAC is checked there, as for bridge fdb del */
+	err = kvs_fdb_delete(network->sw, network, addr, NULL,
 			     ip.family ? &ip : NULL, info->extack);
 	if (err && !info->extack->_msg)
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[KVS_ATTR_MAC],

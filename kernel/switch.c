@@ -350,6 +350,8 @@ static const struct net_device_ops kvs_netdev_ops = {
 	.ndo_validate_addr	= eth_validate_addr,
 	.ndo_add_slave		= kvs_switch_add_slave,
 	.ndo_del_slave		= kvs_switch_del_slave,
+	.ndo_fdb_add		= kvs_fdb_ndo_add,
+	.ndo_fdb_del		= kvs_fdb_ndo_del,
 	.ndo_fdb_dump		= kvs_fdb_ndo_dump,
 };
 

@@ -7,13 +7,17 @@
 # learning, learned, and for a VM port network, max-macs, bum-limit), as
 # RTM_GETLINK answers them (read with kvs_linkinfo.py: stock ip prints the
 # data of the kinds it knows only) and as `ip -d -j link show` names them.
+# `bridge fdb show` lists the switch's fdb, and `bridge fdb add|replace|del
+# MAC dev SWITCH [self] vni NET (via PORT | dst IP)` changes it as `kvs fdb
+# add|del` does, refusing with the kernel's message what kvs cannot take.
 #
 #  netns a  netns b
 #    |        |
-#    Pa       Pb   (network 100)    Pu: a vlan fabric port (a veth)
-#  +-|--------|--------------------|-+
-#  |           switch $SW            |
-#  +---------------------------------+
+#    Pa       Pb   (network 100;          Pu: a vlan fabric port (a veth)
+#  +-|--------|---  network 200: no port)-|-+
+#  |           switch $SW                   |
+#  +----------------------------------------+
+#  switch $SWX: network 300, a vxlan fabric on Ux (a dummy with $LOCAL)
 # shellcheck disable=SC2016,SC2317 # jq programs in single quotes; functions called through check
 set -u
 # shellcheck source=lib.sh
@@ -33,6 +37,49 @@ BC=ff:ff:ff:ff:ff:ff
 
 # li DEV : the kvs link info of DEV on one line, "key=value ..."
 li() { "$LINKINFO" "$1" 2>&1 | tr '\n' ' ' | sed 's/ $//'; }
+
+# fdb_now : kvs's fdb of every switch, as `kvs -j fdb show` has it (no ages)
+fdb_now() { kj fdb show | jq -S -c 'map(del(.age)) | sort'; }
+
+# br_refused DESC ERE ARGS... : `bridge fdb ARGS` must fail, print a line
+# matching ERE (the kernel's extack message, "Error: ..."), and leave kvs's
+# fdb as $FDB0 says it was
+FDB0=
+br_refused() {
+	local desc=$1 re=$2 out rc now
+	shift 2
+	echo "# + bridge fdb $*"
+	out=$(bridge fdb "$@" 2>&1)
+	rc=$?
+	now=$(fdb_now)
+	if [ $rc -eq 0 ]; then
+		fail "$desc" "succeeded, expected a failure"
+	elif ! matches "$re" "$out"; then
+		fail "$desc" "exit status $rc, but no line matches: $re"
+	elif [ "$now" != "$FDB0" ]; then
+		fail "$desc" "kvs -j fdb show changed" "before: $FDB0" "after:  $now"
+	else
+		pass "$desc"
+		_diag_out "$out"
+		return 0
+	fi
+	_diag_out "$out"
+	return 1
+}
+
+# remote_of SWITCH NET MAC : "REMOTE STATE" of the entry, or "none"
+remote_of() {
+	local out
+	out=$(kj fdb show switch "$1" | jq -r --argjson n "$2" --arg m "$3" \
+		'[.[] | select(.net == $n and .mac == $m) | "\(.remote) \(.state)"] | join(",")')
+	echo "${out:-none}"
+}
+
+# flood_of SWITCH NET : the flood list's remotes, sorted, on one line
+flood_of() {
+	kj fdb show switch "$1" | jq -r --argjson n "$2" \
+		'[.[] | select(.net == $n and .mac == "00:00:00:00:00:00") | .remote] | sort | join(" ")'
+}
 
 mk_switch "$SW" ageing 120
 mk_net "$SW" 100
@@ -76,6 +123,139 @@ out=$(ip -d -j link show dev "$SW" | jq -r '.[0].linkinfo.info_kind')
 check_eq "ip -d -j link show $SW: info_kind kvs" "$out" kvs
 out=$(ip -d -j link show dev "$PA" | jq -r '.[0].linkinfo.info_slave_kind')
 check_eq "ip -d -j link show $PA: info_slave_kind kvs" "$out" kvs
+
+# ---- bridge fdb add|replace|del on the switch: via a port ------------------------
+# (iproute2's bridge sends NTF_SELF when neither self nor master is given)
+M1=02:00:00:a0:01:01
+M2=02:00:00:a0:01:02
+MX=02:00:00:a0:01:99	# never added
+ML=02:00:00:a0:00:0c	# learned on Pb above
+ZERO=00:00:00:00:00:00
+mk_net "$SW" 200
+
+check "bridge fdb add $M1 dev $SW self vni 100 via $PA" \
+	bridge fdb add $M1 dev "$SW" self vni 100 via "$PA"
+check_eq "kvs fdb show: $M1 static on $PA" \
+	"$(fdb_field "$SW" 100 $M1 dev) $(fdb_field "$SW" 100 $M1 state)" "$PA static"
+check_match "bridge fdb show: $M1 on $PA, vni 100, master $SW, static" \
+	"^$M1 dev $PA .*vni 100 .*master $SW .*static" "$(bridge fdb show 2>&1)"
+check "bridge fdb add $M1 again, same port: no change, no error (as kvs fdb add)" \
+	bridge fdb add $M1 dev "$SW" vni 100 via "$PA"
+check "bridge fdb replace $M1 dev $SW vni 100 via $PB" \
+	bridge fdb replace $M1 dev "$SW" vni 100 via "$PB"
+check_eq "kvs fdb show: $M1 static on $PB now" \
+	"$(fdb_field "$SW" 100 $M1 dev) $(fdb_field "$SW" 100 $M1 state)" "$PB static"
+check "bridge fdb replace $M2 (new) dev $SW vni 100 via $PA: added" \
+	bridge fdb replace $M2 dev "$SW" vni 100 via "$PA"
+check_eq "kvs fdb show: $M2 static on $PA" \
+	"$(fdb_field "$SW" 100 $M2 dev) $(fdb_field "$SW" 100 $M2 state)" "$PA static"
+check "bridge fdb del $M2 dev $SW self vni 100" bridge fdb del $M2 dev "$SW" self vni 100
+check_eq "kvs fdb show: $M2 gone" "$(fdb_field "$SW" 100 $M2 dev)" none
+check "bridge fdb replace $ML (learned on $PB) dev $SW vni 100 via $PA" \
+	bridge fdb replace $ML dev "$SW" vni 100 via "$PA"
+check_eq "kvs fdb show: the learned $ML is static on $PA now" \
+	"$(fdb_field "$SW" 100 $ML dev) $(fdb_field "$SW" 100 $ML state)" "$PA static"
+
+# ---- a vxlan fabric: bridge fdb ... dst IP, and the flood list ---------------------
+SWX=k${PID}x
+UX=k${PID}d
+LOCAL=203.0.113.1
+mk_switch "$SWX"
+mk_net "$SWX" 300
+modprobe dummy 2>/dev/null
+defer_link "$UX"
+ipb <<-EOF
+link add $UX type dummy
+addr add $LOCAL/24 dev $UX
+link set dev $UX up
+EOF
+must "$KVS" port add dev "$UX" switch "$SWX" fabric vxlan local $LOCAL
+
+check "bridge fdb add $M2 dev $SWX self vni 300 dst 203.0.113.2" \
+	bridge fdb add $M2 dev "$SWX" self vni 300 dst 203.0.113.2
+check_eq "kvs fdb show: $M2 static at 203.0.113.2" "$(remote_of "$SWX" 300 $M2)" "203.0.113.2 static"
+out=$(bridge -j fdb show 2>&1 | jq -r --arg sw "$SWX" --arg m $M2 \
+	'.[] | select(.master == $sw and .mac == $m) | "\(.ifname) \(.vni) \(.dst) \(.state)"')
+check_eq "bridge fdb show: $M2 on $UX, vni 300, dst 203.0.113.2, static" "$out" "$UX 300 203.0.113.2 static"
+check "bridge fdb replace $M2 dev $SWX vni 300 dst 203.0.113.3" \
+	bridge fdb replace $M2 dev "$SWX" vni 300 dst 203.0.113.3
+check_eq "kvs fdb show: $M2 static at 203.0.113.3 now" "$(remote_of "$SWX" 300 $M2)" "203.0.113.3 static"
+check "flood list: bridge fdb add $ZERO dev $SWX vni 300 dst 203.0.113.4" \
+	bridge fdb add $ZERO dev "$SWX" vni 300 dst 203.0.113.4
+check "flood list: bridge fdb append $ZERO dev $SWX vni 300 dst 203.0.113.5" \
+	bridge fdb append $ZERO dev "$SWX" vni 300 dst 203.0.113.5
+check_eq "kvs fdb show: the flood list has both" "$(flood_of "$SWX" 300)" "203.0.113.4 203.0.113.5"
+check "flood list: bridge fdb del $ZERO dev $SWX vni 300 dst 203.0.113.4" \
+	bridge fdb del $ZERO dev "$SWX" vni 300 dst 203.0.113.4
+check_eq "kvs fdb show: the flood list has 203.0.113.5 only" "$(flood_of "$SWX" 300)" "203.0.113.5"
+
+# ---- refusals: each fails with the kernel's message and changes nothing -----------
+FDB0=$(fdb_now)
+diag "kvs fdb before the refusals: $FDB0"
+br_refused "no vni" 'Error: vni .*required' add $MX dev "$SW" self via "$PA"
+br_refused "no vni (del)" 'Error: vni .*required' del $M1 dev "$SW"
+br_refused "unknown network (vni 999)" 'Error: no such network on this switch' \
+	add $MX dev "$SW" vni 999 via "$PA"
+br_refused "neither via nor dst" 'Error: port \(via\) or remote VTEP \(dst\) required' \
+	add $MX dev "$SW" vni 100
+br_refused "via a port of another network (200)" 'Error: port is not in that network' \
+	add $MX dev "$SW" vni 200 via "$PA"
+br_refused "via a port of another switch" 'Error: port is on another switch' \
+	add $MX dev "$SWX" vni 300 via "$PA"
+br_refused "via the fabric port" 'Error: port is not in that network' \
+	add $MX dev "$SWX" vni 300 via "$UX"
+br_refused "via a device that is no kvs port" 'Error: device is not a kvs port' \
+	add $MX dev "$SW" vni 100 via lo
+br_refused "both via and dst" 'Error: a port or a remote, not both' \
+	add $MX dev "$SWX" vni 300 via "$UX" dst 203.0.113.2
+br_refused "a vlan id" 'Error: vlan is not supported' \
+	add $MX dev "$SW" vni 100 via "$PA" vlan 5
+br_refused "use (NTF_USE)" 'Error: use is not supported' \
+	add $MX dev "$SW" vni 100 via "$PA" use
+br_refused "dynamic (NUD_REACHABLE)" 'Error: only static entries' \
+	add $MX dev "$SW" vni 100 via "$PA" dynamic
+br_refused "sticky" 'Error: router, sticky and extern_learn entries are not supported' \
+	add $MX dev "$SW" vni 100 via "$PA" sticky
+br_refused "a dst port" 'Error: port, src_vni, nhid and extended flags are not supported' \
+	add $MX dev "$SWX" vni 300 dst 203.0.113.2 port 4790
+br_refused "a multicast MAC via a port" 'Error: MAC must be unicast' \
+	add 01:00:5e:00:00:01 dev "$SW" vni 100 via "$PA"
+br_refused "the zero MAC via a port" 'Error: MAC must be unicast' \
+	add $ZERO dev "$SW" vni 100 via "$PA"
+br_refused "broadcast MAC to a dst" 'Error: MAC must be unicast \(or 00:00:00:00:00:00' \
+	add $BC dev "$SWX" vni 300 dst 203.0.113.2
+br_refused "a multicast MAC (del)" 'Error: MAC must be unicast \(or 00:00:00:00:00:00' \
+	del 01:00:5e:00:00:01 dev "$SW" vni 100
+br_refused "dst on a switch without a vxlan fabric" 'Error: remote entries need a vxlan fabric' \
+	add $MX dev "$SW" vni 100 dst 203.0.113.2
+br_refused "an IPv6 dst on an IPv4 fabric" "Error: remote must be of the fabric's address family" \
+	add $MX dev "$SWX" vni 300 dst 2001:db8::2
+br_refused "static on another port: add does not move it" 'Error: MAC is already static on another port' \
+	add $M1 dev "$SW" vni 100 via "$PA"
+br_refused "replace of a MAC of $PA's mac list" "Error: entry belongs to the port's mac list" \
+	replace $MA dev "$SW" vni 100 via "$PB"
+br_refused "del of a MAC of $PA's mac list" "Error: entry belongs to the port's mac list" \
+	del $MA dev "$SW" vni 100
+br_refused "flood list member already there" "Error: remote is already in the network's flood list" \
+	append $ZERO dev "$SWX" vni 300 dst 203.0.113.5
+br_refused "del of an entry that is not there" 'Error: no such fdb entry' \
+	del $MX dev "$SW" vni 100
+br_refused "del via another port" 'Error: the entry is not on that port' \
+	del $M1 dev "$SW" vni 100 via "$PA"
+br_refused "del with another dst" 'Error: the entry is not at that remote' \
+	del $M2 dev "$SWX" vni 300 dst 203.0.113.9
+br_refused "del of a flood member that is not there" "Error: remote is not in the network's flood list" \
+	del $ZERO dev "$SWX" vni 300 dst 203.0.113.9
+# master: rtnetlink hands it to a master only for IFF_BRIDGE_PORT devices,
+# which a kvs port is not (design.md): no kvs code runs, no extack
+br_refused "bridge fdb add ... dev PORT master: not for kvs" 'RTNETLINK answers: Operation not supported' \
+	add $MX dev "$PA" master vni 100
+
+check "bridge fdb del $M1 dev $SW vni 100 via $PB" bridge fdb del $M1 dev "$SW" vni 100 via "$PB"
+check "bridge fdb del $M2 dev $SWX vni 300 dst 203.0.113.3" \
+	bridge fdb del $M2 dev "$SWX" vni 300 dst 203.0.113.3
+check_eq "kvs fdb show: $M1 and $M2 gone" \
+	"$(fdb_field "$SW" 100 $M1 dev) $(remote_of "$SWX" 300 $M2)" "none none"
 
 # a vlan fabric port: type 2, no network settings
 mk_veth "$UP" "kvs-ht-$PID-u"
