@@ -313,6 +313,7 @@ void kvs_highway_update(struct kvs_network *network);	/* RTNL */
 void kvs_highway_update_all(struct kvs_switch *sw);	/* RTNL */
 void kvs_switch_teardown(struct kvs_switch *sw);	/* RTNL, idempotent */
 void kvs_switch_stats(struct kvs_switch *sw, struct kvs_stats *sum);
+void kvs_link_info_changed(struct net_device *dev);	/* RTNL */
 
 struct kvs_network *kvs_network_find(struct kvs_switch *sw, u32 id);
 int kvs_network_create(struct kvs_switch *sw, u32 id, const char *label,

@@ -86,6 +86,8 @@ int kvs_nl_switch_set(struct sk_buff *skb, struct genl_info *info)
 	if (attrs[KVS_ATTR_SWITCH_BATCH])
 		kvs_switch_set_batch(sw,
 				     nla_get_u32(attrs[KVS_ATTR_SWITCH_BATCH]));
+	/* both are in the switch's link info: one RTM_NEWLINK */
+	kvs_link_info_changed(sw->dev);
 	return 0;
 }
 
@@ -417,6 +419,7 @@ int kvs_nl_port_set(struct sk_buff *skb, struct genl_info *info)
 		if (cfg.has_learning) {
 			WRITE_ONCE(port->learning, cfg.learning);
 			kvs_switch_changed(port->sw);
+			kvs_link_info_changed(port->dev);
 		}
 		return 0;
 	}

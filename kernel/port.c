@@ -500,6 +500,9 @@ int kvs_port_configure(struct kvs_port *port, const struct kvs_port_cfg *cfg,
 		WRITE_ONCE(port->group_fwd_mask, cfg->group_fwd_mask);
 
 	kvs_switch_changed(port->sw);
+	/* what the port's slave link info shows */
+	if (cfg->has_learning || cfg->has_max_macs || cfg->has_bum_limit)
+		kvs_link_info_changed(port->dev);
 	return 0;
 }
 

@@ -494,6 +494,19 @@ static int kvs_fill_info(struct sk_buff *skb, const struct net_device *dev)
 	return 0;
 }
 
+/*
+ * RTNL: what kvs_fill_info() (the switch) or kvs_fill_slave_info() (a
+ * port) says of @dev changed: an RTM_NEWLINK for `ip monitor link`. The
+ * fill functions read under RCU what they report, so they may run here,
+ * right after the change and with the port attached. "learned" changes
+ * with traffic and is not announced.
+ */
+void kvs_link_info_changed(struct net_device *dev)
+{
+	ASSERT_RTNL();
+	call_netdevice_notifiers(NETDEV_CHANGEINFODATA, dev);
+}
+
 /* The port of @sw that @dev is, under RTNL or RCU: a VM or vlan fabric
  * port is the rx_handler's, a vxlan fabric port has none
  */

@@ -10,6 +10,7 @@
 # `bridge fdb show` lists the switch's fdb, and `bridge fdb add|replace|del
 # MAC dev SWITCH [self] vni NET (via PORT | dst IP)` changes it as `kvs fdb
 # add|del` does, refusing with the kernel's message what kvs cannot take.
+# `ip monitor link` hears of `kvs switch set` and `kvs port set`.
 #
 #  netns a  netns b
 #    |        |
@@ -256,6 +257,38 @@ check "bridge fdb del $M2 dev $SWX vni 300 dst 203.0.113.3" \
 	bridge fdb del $M2 dev "$SWX" vni 300 dst 203.0.113.3
 check_eq "kvs fdb show: $M1 and $M2 gone" \
 	"$(fdb_field "$SW" 100 $M1 dev) $(remote_of "$SWX" 300 $M2)" "none none"
+
+# ---- ip monitor link: an RTM_NEWLINK when link info changes ------------------------
+MON=$TMPD/monitor
+ip -o monitor link >"$MON" 2>&1 &
+defer_pid $!
+# ready once it reports a change made after it subscribed (a change made
+# before is never reported: change the mtu of a dummy until it is)
+MD=k${PID}m
+defer_link "$MD"
+must ip link add "$MD" type dummy
+MTU=1280
+mon_ready() {
+	MTU=$((MTU + 1))
+	ip link set dev "$MD" mtu "$MTU" && nap 0.5 && grep -q ": $MD:" "$MON"
+}
+if ! wait_until 20 mon_ready; then
+	fail "setup: ip monitor link reports a change of $MD" "$(cat "$MON")"
+	tests_done
+fi
+check_eq "ip monitor link: nothing of $SW or $PA yet" \
+	"$(grep -cE "[0-9]+: ($SW|$PA)[:@]" "$MON")" 0
+check "kvs switch set $SW ageing 42" "$KVS" switch set "$SW" ageing 42
+check_within "ip monitor link: RTM_NEWLINK for $SW after kvs switch set" 5 \
+	grep -qE "[0-9]+: ${SW}[:@]" "$MON"
+check_eq "ip monitor link: still nothing of $PA" "$(grep -cE "[0-9]+: ${PA}[:@]" "$MON")" 0
+check "kvs port set dev $PA max-macs 9" "$KVS" port set dev "$PA" max-macs 9
+check_within "ip monitor link: RTM_NEWLINK for $PA after kvs port set" 5 \
+	grep -qE "[0-9]+: ${PA}[:@]" "$MON"
+diag "ip monitor link saw:"
+_diag_out "$(cat "$MON")"
+check_eq "switch link info: ageing 42" "$(li "$SW")" "kind=kvs ageing=42 batch=16"
+check_match "port $PA link info: max_macs 9" "max_macs=9 " "$(li "$PA")"
 
 # a vlan fabric port: type 2, no network settings
 mk_veth "$UP" "kvs-ht-$PID-u"
