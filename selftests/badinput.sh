@@ -37,7 +37,6 @@ NS1=kvs-bad-$PID-1
 NS2=kvs-bad-$PID-2
 M1=02:00:00:60:00:01
 MN=02:00:00:60:00:99
-UNSUP='not supported'
 U1=k${PID}u1		# fabric uplinks: dummies (Ethernet, no peer needed)
 U2=k${PID}u2
 U3=k${PID}u3

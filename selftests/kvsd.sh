@@ -189,9 +189,9 @@ bad "list with arguments" 'takes no arguments' '{"op":"list","all":true}'
 bad "a NUL byte" 'NUL' '{"op":"list"\x00}'
 mapfile -t answers < <(rpc --raw "${BAD_REQ[@]}" 2>&1)
 for i in "${!BAD_REQ[@]}"; do
-	a=${answers[i]:-(no answer)}
+	ans=${answers[i]:-(no answer)}
 	check_match "bad request, ${BAD_DESC[i]}: refused with a message" \
-		"^\\{\"ok\":false,\"error\":\".*${BAD_ERE[i]}" "$a"
+		"^\\{\"ok\":false,\"error\":\".*${BAD_ERE[i]}" "$ans"
 done
 # the socket is 0660 root:root: let anyone connect, kvsd's own check must refuse
 chmod 0666 "$SOCK"
