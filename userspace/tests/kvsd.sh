@@ -147,5 +147,23 @@ is "after a restart, list has vm1 with its settings" \
 	"$(rpc '{"op":"list"}' | jq -c '[.ports[] | [.dev, .macs, .learning, .max_macs]]')" '[["vm1",["02:00:00:00:00:11"],false,2]]'
 kill "$PID"; wait "$PID" 2>/dev/null
 PID=
+
+# ---- --group: its members may change things; the socket is theirs ----
+if [ "$(id -u)" = 0 ] && getent group nogroup >/dev/null && getent passwd 65534 >/dev/null; then
+	rm -rf "$TMP/state"
+	"$KVSD" -c "$TMP/good.conf" -s "$SOCK" -S "$TMP/state" -g nogroup >>"$TMP/log" 2>&1 &
+	PID=$!
+	for _ in $(seq 50); do [ -S "$SOCK" ] && break; sleep 0.1; done
+	is "-g nogroup: the socket is root:nogroup 0660" "$(stat -c '%U:%G %a' "$SOCK")" "root:nogroup 660"
+	chmod o+x "$TMP" "$TMP/run"
+	out=$("$RPC" "$SOCK" --uid 65534 '{"op":"attach","dev":"vm9","switch":"sw0","net":10}' 2>&1)
+	like "a member of the group may attach" '^\{"ok":true' "$out"
+	kill "$PID"; wait "$PID" 2>/dev/null
+	PID=
+else
+	ok "-g: # SKIP needs root and the nogroup group"
+fi
+"$KVSD" -g no-such-group-here >/dev/null 2>&1; rc=$?
+is "-g with an unknown group: exit 2" "$rc" 2
 echo "1..$count"
 [ "$fails" = 0 ]
