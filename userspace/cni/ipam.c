@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -23,14 +22,6 @@
 
 #define IPAM_TIMEOUT_MS 120000
 #define IPAM_OUT_MAX (1 << 20)
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
 
 /* The first executable regular file @name in a directory of CNI_PATH */
 static char *find_plugin(struct cni *c, const char *name)
@@ -62,7 +53,7 @@ static char *find_plugin(struct cni *c, const char *name)
 /* Feed @c->raw to @in, read @out until EOF, within the deadline */
 static int pump(struct cni *c, int in, int out, char **buf, size_t *len)
 {
-	long long deadline = now_ms() + IPAM_TIMEOUT_MS;
+	long long deadline = mono_ms() + IPAM_TIMEOUT_MS;
 	size_t off = 0, cap = 4096;
 	struct pollfd p[2];
 	char *b = malloc(cap), *nb;
@@ -79,7 +70,7 @@ static int pump(struct cni *c, int in, int out, char **buf, size_t *len)
 	while (out >= 0) {
 		p[0] = (struct pollfd){ .fd = in, .events = POLLOUT };
 		p[1] = (struct pollfd){ .fd = out, .events = POLLIN };
-		r = poll(p, 2, (int)(deadline - now_ms() > 0 ? deadline - now_ms() : 0));
+		r = poll(p, 2, (int)(deadline - mono_ms() > 0 ? deadline - mono_ms() : 0));
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0) {

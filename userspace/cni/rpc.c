@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -21,17 +20,9 @@
 #define RPC_TIMEOUT_MS 10000
 #define RPC_REPLY_MAX (16 << 20)
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 static int left_ms(long long deadline)
 {
-	long long l = deadline - now_ms();
+	long long l = deadline - mono_ms();
 
 	return l > 0 ? (int)l : 0;
 }
@@ -62,7 +53,7 @@ static int wait_fd(int fd, short events, long long deadline)
  */
 static json_object *rpc_call(struct cni *c, json_object *req)
 {
-	long long deadline = now_ms() + RPC_TIMEOUT_MS;
+	long long deadline = mono_ms() + RPC_TIMEOUT_MS;
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	const char *line = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
 	char *msg = NULL, *buf = NULL, *nbuf, *nl = NULL;

@@ -20,7 +20,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "kvsd.h"
@@ -42,14 +41,6 @@ struct client {
 static int listen_fd = -1;
 static struct client clients[RPC_CLIENTS];
 static const char *sock_path;
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
 
 int rpc_open(struct kvsd *d)
 {
@@ -130,7 +121,7 @@ int rpc_pollfds(struct pollfd *pfd, int max)
 
 int rpc_timeout(void)
 {
-	long long now = now_ms(), t = -1;
+	long long now = mono_ms(), t = -1;
 	int i;
 
 	for (i = 0; i < RPC_CLIENTS; i++)
@@ -193,7 +184,7 @@ static void rpc_accept(struct kvsd *d)
 	c->pid = cr.pid;
 	c->uid = cr.uid;
 	c->may_change = may_change(d, cr.uid, cr.gid);
-	c->deadline = now_ms() + RPC_IDLE_MS;
+	c->deadline = mono_ms() + RPC_IDLE_MS;
 }
 
 /* ---- the requests ---- */
@@ -634,7 +625,7 @@ static void client_read(struct kvsd *d, struct client *c)
 		return;
 	}
 	c->len += n;
-	c->deadline = now_ms() + RPC_IDLE_MS;
+	c->deadline = mono_ms() + RPC_IDLE_MS;
 	while ((nl = memchr(c->buf, '\n', c->len))) {
 		size_t used = nl - c->buf + 1;
 		struct json_object *r;
@@ -659,7 +650,7 @@ static void client_read(struct kvsd *d, struct client *c)
 
 void rpc_handle(struct kvsd *d, struct pollfd *pfd, int n)
 {
-	long long now = now_ms();
+	long long now = mono_ms();
 	int i, j;
 
 	for (i = 0; i < n; i++) {

@@ -41,4 +41,7 @@ bool parse_u32_hex(const char *s, uint32_t max, uint32_t *val);
  */
 int split_words(char *line, char **argv, int max);
 
+/* Milliseconds of CLOCK_MONOTONIC, for deadlines */
+long long mono_ms(void);
+
 #endif /* KVS_UTIL_H */
