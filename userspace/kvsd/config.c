@@ -99,6 +99,30 @@ static void port_settings(struct dobj *o, int from)
 		parse_u32_hex(v, 0xffff, &o->gfm);
 }
 
+void dobj_key(struct dobj *o)
+{
+	static const uint8_t zero[MAC_LEN];
+	char m[MAC_STRLEN];
+	bool flood = !memcmp(o->mac, zero, MAC_LEN);
+
+	switch (o->kind) {
+	case K_SWITCH:
+		snprintf(o->key, sizeof(o->key), "switch %s", o->sw);
+		break;
+	case K_NET:
+		snprintf(o->key, sizeof(o->key), "net %s %u", o->sw, o->net);
+		break;
+	case K_PORT:
+		snprintf(o->key, sizeof(o->key), "port %s", o->dev);
+		break;
+	default:
+		/* the flood list has one entry per remote */
+		snprintf(o->key, sizeof(o->key), "fdb %s %u %s%s%s", o->sw,
+			 o->net, format_mac(o->mac, m), flood ? " " : "",
+			 flood ? o->remote : "");
+	}
+}
+
 /* Fill @o from its words: the kind, the key and the settings */
 static int dobj_parse(struct dobj *o, char *err, size_t size)
 {
@@ -172,27 +196,7 @@ static int dobj_parse(struct dobj *o, char *err, size_t size)
 		return bad(err, size, "no switch given");
 	snprintf(o->sw, sizeof(o->sw), "%s", sw);
 
-	switch (o->kind) {
-	case K_SWITCH:
-		snprintf(o->key, sizeof(o->key), "switch %s", o->sw);
-		break;
-	case K_NET:
-		snprintf(o->key, sizeof(o->key), "net %s %u", o->sw, o->net);
-		break;
-	case K_PORT:
-		snprintf(o->key, sizeof(o->key), "port %s", o->dev);
-		break;
-	default: {
-		char m[MAC_STRLEN];
-		static const uint8_t zero[MAC_LEN];
-
-		/* the flood list has one entry per remote */
-		snprintf(o->key, sizeof(o->key), "fdb %s %u %s%s%s", o->sw,
-			 o->net, format_mac(o->mac, m),
-			 memcmp(o->mac, zero, MAC_LEN) ? "" : " ",
-			 memcmp(o->mac, zero, MAC_LEN) ? "" : o->remote);
-	}
-	}
+	dobj_key(o);
 	return 0;
 }
 
@@ -243,17 +247,6 @@ int dobj_from_rport(struct dobj *o, const struct rport *p, char *err,
 	return 0;
 }
 
-/* A dry run of the line's command through the kvs parser */
-static int dry_run(struct kvsd *d, struct dobj *o)
-{
-	int ret;
-
-	d->ctx.dry_run = true;
-	ret = kvsd_run(d, o->argc, o->argv);
-	d->ctx.dry_run = false;
-	return ret;
-}
-
 int config_load(struct kvsd *d, const char *path, struct objset *out,
 		bool check)
 {
@@ -285,7 +278,7 @@ int config_load(struct kvsd *d, const char *path, struct objset *out,
 			ret = -1;
 		} else if (!o->argc) {
 			/* blank or comment */
-		} else if (check && dry_run(d, o)) {
+		} else if (check && kvsd_dry_run(d, o->argc, o->argv)) {
 			logmsg("%s:%lu: %s", path, lineno, d->err);
 			ret = -1;
 		} else if ((dup = objset_find(out, o->key)) && dup != o) {

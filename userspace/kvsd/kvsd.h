@@ -114,6 +114,8 @@ int config_load(struct kvsd *d, const char *path, struct objset *out,
 int dobj_from_line(struct dobj *o, const char *line, char *err,
 		   size_t errsize);
 void dobj_free(struct dobj *o);
+/* Set o->key from its kind, switch, net, dev, MAC and remote */
+void dobj_key(struct dobj *o);
 /* The "port add" command of an RPC attachment, as a desired object */
 int dobj_from_rport(struct dobj *o, const struct rport *p, char *err,
 		    size_t errsize);
@@ -121,6 +123,8 @@ int dobj_from_rport(struct dobj *o, const struct rport *p, char *err,
 /* ---- reconcile.c ---- */
 /* Run one kvs command (words); 0, or -1 with the error in d->err */
 int kvsd_run(struct kvsd *d, int argc, char **argv);
+/* The same, parsed and built but not sent (kvs_req/kvs_do dry run) */
+int kvsd_dry_run(struct kvsd *d, int argc, char **argv);
 /* Read the kernel's objects (with @fdb, the static fdb entries too); 0
  * or -1 (d->err)
  */

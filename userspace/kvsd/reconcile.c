@@ -26,6 +26,16 @@ static const struct kvs_object *const objects[] = {
 	&obj_switch, &obj_net, &obj_port, &obj_fdb,
 };
 
+int kvsd_dry_run(struct kvsd *d, int argc, char **argv)
+{
+	int ret;
+
+	d->ctx.dry_run = true;
+	ret = kvsd_run(d, argc, argv);
+	d->ctx.dry_run = false;
+	return ret;
+}
+
 int kvsd_run(struct kvsd *d, int argc, char **argv)
 {
 	const struct kvs_object *obj = NULL;
@@ -202,7 +212,6 @@ static int load_kind(struct kvsd *d, struct objset *act, enum dkind kind)
 		KVS_CMD_SWITCH_GET, KVS_CMD_NET_GET, KVS_CMD_PORT_GET,
 		KVS_CMD_FDB_GET,
 	};
-	static const uint8_t zero[MAC_LEN];
 	struct nlattr *tb[KVS_ATTR_MAX + 1];
 	struct replies r;
 	size_t i;
@@ -210,7 +219,7 @@ static int load_kind(struct kvsd *d, struct objset *act, enum dkind kind)
 	if (dump(d, cmds[kind], &r))
 		return -1;
 	for (i = 0; i < r.n; i++) {
-		char m[MAC_STRLEN], buf[IFNAMSIZ];
+		char buf[IFNAMSIZ];
 		const uint8_t *mac;
 		struct dobj *o;
 		const char *s;
@@ -228,21 +237,11 @@ static int load_kind(struct kvsd *d, struct objset *act, enum dkind kind)
 		}
 		o->kind = kind;
 		fill(o, tb);
-		switch (kind) {
-		case K_SWITCH:
-			snprintf(o->key, sizeof(o->key), "switch %s", o->sw);
-			break;
-		case K_NET:
-			snprintf(o->key, sizeof(o->key), "net %s %u", o->sw,
-				 o->net);
-			break;
-		case K_PORT:
+		if (kind == K_PORT) {
 			s = attr_ifname(tb, KVS_ATTR_PORT_NAME,
 					KVS_ATTR_PORT_IFINDEX, buf);
 			snprintf(o->dev, sizeof(o->dev), "%s", s ? s : "");
-			snprintf(o->key, sizeof(o->key), "port %s", o->dev);
-			break;
-		default:
+		} else if (kind == K_FDB) {
 			mac = attr_mac(tb[KVS_ATTR_MAC]);
 			if (mac)
 				memcpy(o->mac, mac, MAC_LEN);
@@ -260,11 +259,8 @@ static int load_kind(struct kvsd *d, struct objset *act, enum dkind kind)
 				format_addr(AF_INET6,
 					    nla_data(tb[KVS_ATTR_FDB_REMOTE_IP6]),
 					    o->remote);
-			snprintf(o->key, sizeof(o->key), "fdb %s %u %s%s%s",
-				 o->sw, o->net, format_mac(o->mac, m),
-				 memcmp(o->mac, zero, MAC_LEN) ? "" : " ",
-				 memcmp(o->mac, zero, MAC_LEN) ? "" : o->remote);
 		}
+		dobj_key(o);
 	}
 	replies_free(&r);
 	return 0;

@@ -420,10 +420,7 @@ static struct json_object *op_attach(struct kvsd *d, struct json_object *req)
 		return error_reply("%s", err);
 	}
 	/* the kvs parser has the last word on every value */
-	d->ctx.dry_run = true;
-	ret = kvsd_run(d, want.argc, want.argv);
-	d->ctx.dry_run = false;
-	if (ret) {
+	if (kvsd_dry_run(d, want.argc, want.argv)) {
 		dobj_free(&want);
 		return error_reply("%s", d->err);
 	}
