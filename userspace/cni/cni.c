@@ -416,18 +416,34 @@ static int cmd_version(struct cni *c)
 	return rc;
 }
 
+/* A deep copy of member @key of @from, if it has one of @type, added to
+ * @res under the same key; *@copy is that copy, or NULL if there is none
+ */
+static int copy_member(struct cni *c, json_object *res, json_object *from,
+		       const char *key, json_type type, json_object **copy)
+{
+	json_object *o;
+
+	*copy = NULL;
+	if (!json_object_object_get_ex(from, key, &o) ||
+	    !json_object_is_type(o, type))
+		return 0;
+	if (json_object_deep_copy(o, copy, NULL) || !*copy)
+		return cni_fail(c, CNI_ERR_SYSTEM, "out of memory", "result");
+	json_object_object_add(res, key, *copy);
+	return 0;
+}
+
 /* ips (with "interface" set to @ifindex), routes and dns of the IPAM result */
 static int add_ipam_result(struct cni *c, json_object *res, json_object *ipam,
 			   int ifindex)
 {
-	json_object *o, *copy, *ip, *addr;
+	json_object *copy, *ip, *addr;
 	size_t i, n;
 
-	if (json_object_object_get_ex(ipam, "ips", &o) &&
-	    json_object_is_type(o, json_type_array)) {
-		copy = NULL;
-		if (json_object_deep_copy(o, &copy, NULL) || !copy)
-			return cni_fail(c, CNI_ERR_SYSTEM, "out of memory", "result");
+	if (copy_member(c, res, ipam, "ips", json_type_array, &copy))
+		return -1;
+	if (copy) {
 		n = json_object_array_length(copy);
 		for (i = 0; i < n; i++) {
 			ip = json_object_array_get_idx(copy, i);
@@ -443,22 +459,10 @@ static int add_ipam_result(struct cni *c, json_object *res, json_object *ipam,
 					strchr(json_object_get_string(addr), ':') ? "6" : "4"));
 			}
 		}
-		json_object_object_add(res, "ips", copy);
 	}
-	if (json_object_object_get_ex(ipam, "routes", &o) &&
-	    json_object_is_type(o, json_type_array)) {
-		copy = NULL;
-		if (json_object_deep_copy(o, &copy, NULL) || !copy)
-			return cni_fail(c, CNI_ERR_SYSTEM, "out of memory", "result");
-		json_object_object_add(res, "routes", copy);
-	}
-	if (json_object_object_get_ex(ipam, "dns", &o) &&
-	    json_object_is_type(o, json_type_object)) {
-		copy = NULL;
-		if (json_object_deep_copy(o, &copy, NULL) || !copy)
-			return cni_fail(c, CNI_ERR_SYSTEM, "out of memory", "result");
-		json_object_object_add(res, "dns", copy);
-	}
+	if (copy_member(c, res, ipam, "routes", json_type_array, &copy) ||
+	    copy_member(c, res, ipam, "dns", json_type_object, &copy))
+		return -1;
 	return 0;
 }
 
