@@ -1075,9 +1075,7 @@ static int kvs_fdb_fill_neigh(struct sk_buff *skb, const struct kvs_switch *sw,
 	    nla_put_u32(skb, NDA_VNI, f->key.net_id) ||
 	    nla_put(skb, NDA_CACHEINFO, sizeof(ci), &ci))
 		goto cancel;
-	if (remote && (remote->ip.family == AF_INET ?
-		       nla_put_in_addr(skb, NDA_DST, remote->ip.ip4) :
-		       nla_put_in6_addr(skb, NDA_DST, &remote->ip.ip6)))
+	if (remote && kvs_put_ip(skb, NDA_DST, NDA_DST, &remote->ip))
 		goto cancel;
 	nlmsg_end(skb, nlh);
 	return 0;

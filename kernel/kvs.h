@@ -100,6 +100,15 @@ static inline bool kvs_ip_equal(const struct kvs_ip *a, const struct kvs_ip *b)
 	return !memcmp(a, b, sizeof(*a));
 }
 
+/* @ip as attribute @type4 or @type6, by its family */
+static inline int kvs_put_ip(struct sk_buff *skb, int type4, int type6,
+			     const struct kvs_ip *ip)
+{
+	if (ip->family == AF_INET)
+		return nla_put_in_addr(skb, type4, ip->ip4);
+	return nla_put_in6_addr(skb, type6, &ip->ip6);
+}
+
 /*
  * A VTEP behind a vxlan fabric: what fdb entries of remote MACs, flood
  * list members and the gateway point to. One per address and fabric,

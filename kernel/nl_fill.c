@@ -239,14 +239,6 @@ cancel:
 }
 
 /* An address as attribute @type4 (IPv4) or @type6 (IPv6) */
-static int kvs_put_ip(struct sk_buff *skb, int type4, int type6,
-		      const struct kvs_ip *ip)
-{
-	if (ip->family == AF_INET)
-		return nla_put_in_addr(skb, type4, ip->ip4);
-	return nla_put_in6_addr(skb, type6, &ip->ip6);
-}
-
 static int kvs_put_fabric(struct sk_buff *skb, const struct kvs_port *port)
 {
 	const struct kvs_fabric *fab = port->fabric;
