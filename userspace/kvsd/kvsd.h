@@ -146,6 +146,12 @@ int state_load(struct kvsd *d);
 int state_save(struct kvsd *d);
 
 /* ---- rpc.c ---- */
+/* An attachment from its JSON (the attach request, a state file entry):
+ * 0, or -1 with @err set; and back
+ */
+int rport_from_json(struct rport *p, struct json_object *o, char *err,
+		    size_t size);
+struct json_object *rport_to_json(const struct rport *p);
 int rpc_open(struct kvsd *d);
 void rpc_close(void);
 /* Add the RPC's fds to @pfd (at most @max), return how many */

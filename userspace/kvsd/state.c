@@ -18,11 +18,6 @@
 
 #include "kvsd.h"
 
-/* Fill @p from a "ports" member (the RPC's attach arguments); 0 or -1 */
-int rport_from_json(struct rport *p, struct json_object *o, char *err,
-		    size_t size);
-struct json_object *rport_to_json(const struct rport *p);
-
 int state_load(struct kvsd *d)
 {
 	struct json_object *root, *owned, *ports;
