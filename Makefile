@@ -147,10 +147,14 @@ deps:
 check: deps kernels
 	@KVS_VERSION='$(KVS_VERSION)' $(CURDIR)/selftests/vm/kernels.sh check --debug
 
-# One lane: builds, checkpatch, sparse, then the whole suite in a VM booting KERNELRELEASE.
-# See selftests/vm/check.sh (it runs the builds itself).
+# One lane: builds, checkpatch, sparse, then the whole suite in a VM booting Debian 12's
+# 6.1 kernel (kernels.sh base), or the KERNELRELEASE given on the command line. See
+# selftests/vm/check.sh (it runs the builds itself).
+QUICK_KERNEL = $(if $(filter file,$(origin KERNELRELEASE)),$(or $(shell $(CURDIR)/selftests/vm/kernels.sh base 2>/dev/null),$(KERNELRELEASE)),$(KERNELRELEASE))
+QUICK_KERNELDIR = $(if $(filter file,$(origin KERNELDIR)),/lib/modules/$(QUICK_KERNEL)/build,$(KERNELDIR))
+
 check-quick: deps
-	@KERNELRELEASE='$(KERNELRELEASE)' KERNELDIR='$(KERNELDIR)' KVS_VERSION='$(KVS_VERSION)' \
+	@KERNELRELEASE='$(QUICK_KERNEL)' KERNELDIR='$(QUICK_KERNELDIR)' KVS_VERSION='$(KVS_VERSION)' \
 		$(CURDIR)/selftests/vm/check.sh
 
 # The whole suite on a debug kernel (KASAN, lockdep, PROVE_RCU, kmemleak) built once from
@@ -198,14 +202,28 @@ demo: deps
 	@if [ -e /proc/modules ] && [ "$(KERNELRELEASE)" = "$(RUNNING_KERNEL)" ]; then \
 		set -e; \
 		if ! grep -q '^kvs ' /proc/modules; then \
-			for d in $$(modinfo -F depends kvs.ko | tr , ' '); do modprobe $$d; done; \
-			insmod kvs.ko dyndbg=+p; \
+			$(MAKE) --no-print-directory load KVS_MODULE_ARGS=dyndbg=+p; \
 		fi; \
 		KVS_KO=$(CURDIR)/kvs.ko PATH=$(CURDIR)/userspace/kvs:$(CURDIR)/userspace/kvsd:$$PATH \
 			$(CURDIR)/selftests/vm/demo.sh; \
 	else \
 		$(CURDIR)/selftests/vm/run.sh -s -k $(KERNELRELEASE) -- selftests/vm/demo.sh; \
 	fi
+
+# Loads the kvs.ko of this build tree (KO=FILE for another) into the running kernel: the
+# modules it needs first (udp_tunnel and ip6_udp_tunnel, from "modinfo -F depends", with
+# modprobe), then the module with insmod, which loads no dependency itself. "unload"
+# removes it. Both as root. (An installed module needs neither: "modprobe kvs".)
+KO ?= $(CURDIR)/kvs.ko
+
+load:
+	@test -f '$(KO)' || { echo "kvs: $(KO) missing: run make first" >&2; exit 1; }
+	@set -e; for d in $$(modinfo -F depends '$(KO)' | tr , ' '); do \
+		echo "modprobe $$d"; modprobe $$d; done
+	insmod '$(KO)' $(KVS_MODULE_ARGS)
+
+unload:
+	rmmod kvs
 
 # For scripts: the kernel and version this tree builds for.
 kernelrelease:
@@ -225,6 +243,7 @@ help:
 	@echo "  module        kvs.ko, with W=1"
 	@echo "  tools         userspace/kvs/kvs"
 	@echo "  install       kvs.ko into /lib/modules/KERNELRELEASE/extra, depmod, the tool and man page"
+	@echo "  load, unload  insmod this tree's kvs.ko (KO=FILE) after modprobe of its dependencies; rmmod"
 	@echo "  dkms-install  register with DKMS as kvs/$(KVS_VERSION), build and install"
 	@echo "  dkms-uninstall  remove every kvs version from DKMS"
 	@echo "  style         checkpatch --strict on kernel/ and uapi/"
@@ -243,4 +262,5 @@ help:
 	@echo "Variables: KERNELRELEASE, KERNELDIR, KVS_VERSION, KVS_CACHE, DESTDIR"
 
 .PHONY: all module tools kernel-headers install dkms-install dkms-uninstall style sparse deps \
-	check check-quick check-debug kernels check-kernels demo kernelrelease version clean help
+	check check-quick check-debug kernels check-kernels demo kernelrelease version clean help \
+	load unload

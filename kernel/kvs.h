@@ -283,25 +283,8 @@ struct kvs_switch {
 	bool live;			/* registered, not torn down; RTNL */
 };
 
-/*
- * `ip link set PORT master OTHER` runs the old master's ndo_del_slave and
- * then the new one's ndo_add_slave, back to back in one task under RTNL.
- * A kvs port cannot move between switches (the new one cannot know the
- * network), so the detach remembers the port here, and a kvs switch asked
- * to take it in the same breath puts it back where it was and refuses.
- */
-struct kvs_moving {
-	const struct net_device *dev;	/* compared only, never used */
-	const struct task_struct *task;	/* compared only */
-	unsigned long when;		/* jiffies */
-	int sw_ifindex;
-	u32 net_id;
-	struct kvs_port_cfg cfg;
-};
-
 struct kvs_pernet {
 	struct list_head switches;	/* RTNL, RCU */
-	struct kvs_moving moving;	/* RTNL */
 };
 
 extern unsigned int kvs_pernet_id;

@@ -272,60 +272,31 @@ static void kvs_switch_free(struct net_device *dev)
 }
 
 /*
- * `ip link set DEV master SW` cannot say which network: refuse it. When
- * DEV was a port of another kvs switch a moment ago, in this same request
- * (struct kvs_moving), it goes back there first: a refused move changes
- * nothing (but the port's counters, which start again).
+ * `ip link set DEV master SW` cannot say which network: refuse it. The
+ * rtnetlink core calls the old master's ndo_del_slave first, so a port of
+ * another switch (`master` from one kvs switch to another) has already
+ * been detached, as a bridge port moved to a bond that refuses it is.
  */
 static int kvs_switch_add_slave(struct net_device *dev,
 				struct net_device *port_dev,
 				struct netlink_ext_ack *extack)
 {
-	struct kvs_pernet *pn = net_generic(dev_net(dev), kvs_pernet_id);
-	struct kvs_moving *mv = &pn->moving;
-	struct kvs_network *network = NULL;
-	struct kvs_switch *old;
-
-	if (mv->dev != port_dev || mv->task != current ||
-	    time_after(jiffies, mv->when + HZ)) {
-		NL_SET_ERR_MSG(extack,
-			       "a kvs port needs a network: use `kvs port add`");
-		return -EOPNOTSUPP;
-	}
-
-	mv->dev = NULL;
-	old = kvs_switch_by_ifindex(dev_net(dev), mv->sw_ifindex);
-	if (old && old->live)
-		network = kvs_network_find(old, mv->net_id);
-	if (!network ||
-	    kvs_port_attach_vm(old, port_dev, network, &mv->cfg, NULL)) {
-		NL_SET_ERR_MSG(extack,
-			       "a kvs port cannot move to another switch; it could not go back and is detached");
-		return -EBUSY;
-	}
 	NL_SET_ERR_MSG(extack,
-		       "a kvs port cannot move to another switch (it stays where it was): `kvs port del` it first");
-	return -EBUSY;
+		       "a kvs port needs a network: use `kvs port add`");
+	return -EOPNOTSUPP;
 }
 
-/* `ip link set DEV nomaster`, or the first half of `master OTHER` */
+/*
+ * `ip link set DEV nomaster`, or the first half of `master OTHER`: the
+ * port, of any kind, is detached as by `kvs port del`.
+ */
 static int kvs_switch_del_slave(struct net_device *dev,
 				struct net_device *port_dev)
 {
-	struct kvs_pernet *pn = net_generic(dev_net(dev), kvs_pernet_id);
 	struct kvs_port *port = kvs_port_from_dev(port_dev);
-	struct kvs_moving *mv = &pn->moving;
 
 	if (!port || port->sw != netdev_priv(dev))
 		return -EINVAL;
-
-	mv->dev = port_dev;
-	mv->task = current;
-	mv->when = jiffies;
-	mv->sw_ifindex = dev->ifindex;
-	mv->net_id = port->network->id;
-	kvs_port_get_cfg(port, &mv->cfg);
-
 	kvs_port_detach(port);
 	return 0;
 }

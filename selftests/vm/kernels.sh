@@ -1,29 +1,37 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The other kernels kvs is tested on, besides the distribution's default one (Debian 12:
-# 6.1 LTS): Linux 6.12 LTS and 6.12 PREEMPT_RT, generic amd64 and rt-amd64 flavours.
+# The kernels kvs is tested on, each named, never "whatever make picks": Debian 12's own
+# Linux 6.1 LTS (bookworm, the first target), Linux 6.12 LTS and 6.12 PREEMPT_RT
+# (bookworm-backports / bookworm-security), generic amd64 and rt-amd64 flavours.
 #
-#   kernels.sh install   (as root, unless all is there) add bookworm-backports to apt's
-#                        sources if no source has it, then install the image and
-#                        headers of each flavour: the
-#                        linux-image-6.12-FLAVOUR metapackages where apt has them (Debian 12
-#                        carries linux-6.12 in bookworm-security), else the versioned
-#                        packages bookworm-backports' linux-image-FLAVOUR points at. Never
-#                        replaces the default kernel. Does nothing that is already done.
-#   kernels.sh list      the installed kernel releases, one a line (newest of each
-#                        flavour with /boot/vmlinuz-KVER and headers), e.g.
-#                        6.12.117+deb12-amd64 and 6.12.117+deb12-rt-amd64
+#   kernels.sh install   (as root, unless all is there) the newest bookworm 6.1 image and
+#                        headers (linux-image-6.1.0-NN-amd64: what bookworm's own
+#                        linux-image-amd64 depends on, even where the metapackages come
+#                        from backports); then add bookworm-backports to apt's sources if
+#                        no source has it, and install the image and headers of each
+#                        6.12 flavour: the linux-image-6.12-FLAVOUR metapackages where apt
+#                        has them (Debian 12 carries linux-6.12 in bookworm-security),
+#                        else the versioned packages bookworm-backports'
+#                        linux-image-FLAVOUR points at. Does nothing that is already done.
+#   kernels.sh base      the 6.1 kernel release (newest 6.1.0-NN-amd64 with
+#                        /boot/vmlinuz-KVER and headers), or exit 1
+#   kernels.sh list      the 6.12 kernel releases, one a line (newest of each flavour
+#                        with /boot/vmlinuz-KVER and headers), e.g. 6.12.117+deb12-amd64
+#                        and 6.12.117+deb12-rt-amd64
 #   kernels.sh check [--debug]
-#                        the lanes: "make check-quick KERNELRELEASE=KVER" for the default
+#                        the lanes: "make check-quick KERNELRELEASE=KVER" for the 6.1
 #                        kernel and for each listed one, then with --debug "make
 #                        check-debug" (its kernel built in the background meanwhile); a
-#                        table of the lanes' counts and wall times, then the sum
-#                        "N passed, M failed" ("make check" is "check --debug")
+#                        table of the lanes with the kernel each ran, counts and wall
+#                        times, then the sum "N passed, M failed" ("make check" is "check
+#                        --debug"). A missing 6.1 or 6.12 kernel is a failed lane, never
+#                        a silent substitute.
 #
 # Environment: KVS_KERNEL_SERIES (default 6.12), KVS_KERNEL_FLAVOURS (default
-# "amd64 rt-amd64"), KVS_KERNELS (for check: the releases to run instead of the default
-# one and the listed ones).
+# "amd64 rt-amd64"), KVS_KERNELS (for check: the releases to run instead of the 6.1 one
+# and the listed ones), KVS_ROOT (a directory to read /boot and /lib/modules under instead
+# of /, for kernels_test.sh).
 
 set -u -o pipefail
 
@@ -68,10 +76,39 @@ backport() {
 		sed -n "s/^Depends:.*\(linux-$1-$series\.[^ ,]*\).*/\1/p" | head -n 1
 }
 
+# The bookworm 6.1 packages (image, headers) to install: the versioned ones the newest
+# linux-image-amd64 of the 6.1 series points at, whichever suite the metapackage's
+# candidate comes from.
+base_packages() {
+	local kind v
+
+	for kind in image headers; do
+		v=$(apt-cache show "linux-$kind-amd64" 2>/dev/null |
+			sed -n "s/^Depends:.*\(linux-$kind-6\.1\.0-[0-9]*-amd64\).*/\1/p" |
+			sort -V | tail -n 1)
+		[ -n "$v" ] || return 1
+		echo "$v"
+	done
+}
+
+install_base() {
+	local pkgs
+
+	base >/dev/null 2>&1 && return 0
+	[ "$(id -u)" = 0 ] || die "installing the Debian 12 (6.1) kernel and headers needs root"
+	pkgs=$(base_packages) || { apt-get update -q >&2; pkgs=$(base_packages); } ||
+		die "apt has no bookworm 6.1 kernel (linux-image-6.1.0-NN-amd64)"
+	# shellcheck disable=SC2086
+	say "installing" $pkgs
+	# shellcheck disable=SC2086
+	apt-get install -y -q --no-install-recommends $pkgs >&2 || die "apt-get install failed"
+}
+
 install() {
 	local f pkgs=() missing=() p
 
 	command -v dpkg-query >/dev/null || die "not a Debian system"
+	install_base
 	for f in $flavours; do
 		pkgs+=("linux-image-$series-$f" "linux-headers-$series-$f")
 	done
@@ -115,18 +152,36 @@ EOF
 	apt-get install -y -q --no-install-recommends "${pkgs[@]}" >&2 || die "apt-get install failed"
 }
 
+# usable KVER: its image and headers are installed
+usable() {
+	[ -e "${KVS_ROOT:-}/boot/vmlinuz-$1" ] && [ -e "${KVS_ROOT:-}/lib/modules/$1/build/Makefile" ]
+}
+
+base() {
+	local k
+
+	k=$(find "${KVS_ROOT:-}/lib/modules" -mindepth 1 -maxdepth 1 -printf '%f\n' 2>/dev/null |
+		grep -E '^6\.1\.0-[0-9]+-amd64$' | sort -V |
+		while read -r k; do usable "$k" && echo "$k"; done | tail -n 1)
+	[ -n "$k" ] || { say "no Debian 12 6.1 kernel (6.1.0-NN-amd64) with headers installed (kernels.sh install)"; return 1; }
+	echo "$k"
+}
+
 list() {
-	local f k
+	local f k rc=0
 
 	for f in $flavours; do
-		k=$(find /lib/modules -mindepth 1 -maxdepth 1 -printf '%f\n' 2>/dev/null |
-			grep -E "^${series//./\\.}\.[0-9]+(\+[^-]*)?-$f\$" | sort -V | tail -n 1)
-		if [ -n "$k" ] && [ -e "/boot/vmlinuz-$k" ] && [ -e "/lib/modules/$k/build/Makefile" ]; then
+		k=$(find "${KVS_ROOT:-}/lib/modules" -mindepth 1 -maxdepth 1 -printf '%f\n' 2>/dev/null |
+			grep -E "^${series//./\\.}\.[0-9]+(\+[^-]*)?-$f\$" | sort -V |
+			while read -r k; do usable "$k" && echo "$k"; done | tail -n 1)
+		if [ -n "$k" ]; then
 			echo "$k"
 		else
 			say "no $series $f kernel with headers installed (kernels.sh install)"
+			rc=1
 		fi
 	done
+	return $rc
 }
 
 # lane NAME COMMAND...: one lane, its output shown with its summary line turned into a
@@ -151,15 +206,38 @@ lane() {
 }
 
 check() {
-	local kernels k rc=0 passed=0 failed=0 table=() debug='' bg='' bglog='' start=$SECONDS
+	local kernels='' k rc=0 passed=0 failed=0 table=() debug='' bg='' bglog='' start=$SECONDS
+	local dver out
 
 	[ "${1:-}" = --debug ] && debug=1
+	# how the lanes are chosen, tested offline first (counted like a lane's results)
+	out=$("$here/kernels_test.sh")
+	printf '%s\n' "$out"
+	passed=$((passed + $(grep -c '^ok ' <<<"$out")))
+	failed=$((failed + $(grep -c '^not ok ' <<<"$out")))
 	if [ -n "${KVS_KERNELS:-}" ]; then
 		kernels=$KVS_KERNELS
 	else
-		kernels="$(make -s -C "$tree" --no-print-directory kernelrelease 2>/dev/null) $(list)"
+		# Named kernels only: Debian 12's 6.1 first, then 6.12 and 6.12-rt. One that is
+		# missing is a failed lane, not a lane quietly run on some other kernel.
+		if k=$(base); then
+			kernels=$k
+		else
+			echo "not ok - lane 6.1: no Debian 12 6.1 kernel with headers (make kernels)"
+			failed=$((failed + 1))
+			table+=("# lane 6.1: not run, no 6.1.0-NN-amd64 kernel with headers")
+		fi
+		k=$(list) || {
+			echo "not ok - lanes $series: a $series kernel is missing (make kernels)"
+			failed=$((failed + 1))
+			table+=("# lane $series: not run for every flavour of: $flavours")
+		}
+		kernels="$kernels $k"
 	fi
-	[ -n "${kernels// /}" ] || die "no kernel to check"
+	read -ra k <<<"$kernels"
+	kernels="${k[*]}"
+	[ -n "$kernels" ] || die "no kernel to check"
+	echo "# lanes: $kernels${debug:+ debug}"
 	if [ -n "$debug" ]; then
 		# The debug kernel builds (or is found in the cache) at the lowest priority while
 		# the stock lanes run: their VMs leave much of the two cores idle. check-debug.sh
@@ -197,8 +275,9 @@ check() {
 		echo "# waiting for the debug kernel"
 		wait "$bg"
 		sed 's/^/# /' "$bglog"
+		dver=$(cat "$(tail -n 1 "$bglog")/include/config/kernel.release" 2>/dev/null)
 		rm -f "$bglog"
-		lane debug make -C "$tree" --no-print-directory check-debug
+		lane "debug ${dver:-kernel}" make -C "$tree" --no-print-directory check-debug
 	fi
 	printf '%s\n' "${table[@]}"
 	echo "# all lanes: $((SECONDS - start)) s"
@@ -208,6 +287,7 @@ check() {
 
 case ${1:-} in
 install) install ;;
+base)    base ;;
 list)    list ;;
 check)   shift; check "$@" ;;
 *)       sed -n '4,/^$/s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;

@@ -123,7 +123,7 @@ check() {
 	local desc=$1 want note=
 	local -a words
 
-	read -ra words <<<"$2"
+	read -ra words <<<"${2//$'\n'/ }"
 	want=$(printf '%s\n' "${words[@]}" | LC_ALL=C sort | tr '\n' ' ')
 	want=${want% }
 	want=${want# }
@@ -136,10 +136,14 @@ check() {
 	fi
 }
 
-sysnet=
-for f in /sys/class/net/*; do
-	[[ -e $f ]] && sysnet+="${f##*/} "
-done
+# The host's own /sys/class/net and /run/netns are never read: the script
+# is pointed at directories made here, with several names in each, so that
+# what the host happens to have (containers' namespaces, say) changes nothing.
+mkdir "$TMP/sysnet" "$TMP/netns"
+touch "$TMP/sysnet/lo" "$TMP/sysnet/eth0" "$TMP/sysnet/tap-vm1" \
+	"$TMP/netns/pod1" "$TMP/netns/pod2" "$TMP/netns/pod3"
+export KVS_COMP_SYSNET=$TMP/sysnet KVS_COMP_NETNS=$TMP/netns
+sysnet="lo eth0 tap-vm1"
 
 # ---- options ----
 check "single-dash options" "-j -json -p -pretty -s -stats -statistics -n \
@@ -241,8 +245,7 @@ check "unknown namespace: no devices, no error" "" "kvs -n nope port add dev "
 STUB_PATH=/nonexistent check "kvs and ip missing: nothing, no error" "" \
 	"kvs -n ns1 port set dev "
 STUB_PATH=/nonexistent check "ip missing: -n names from /run/netns only" \
-	"$(for f in /run/netns/*; do [[ -e $f ]] && echo "${f##*/}"; done)" \
-	"kvs -n "
+	"pod1 pod2 pod3" "kvs -n "
 
 echo "1..$count"
 [ "$fails" = 0 ]
