@@ -10,6 +10,12 @@
  * from one port, and frames for veth peers handed to the stack as one
  * list (netif_receive_skb_list()) instead of one receive round each.
  *
+ * A queue holds at most net.core.netdev_max_backlog frames, as the
+ * stack's own backlog does: a port that sends faster than its CPU can
+ * switch loses the excess, counted as its `backlog` drops, instead of
+ * growing the queue without bound. The per-CPU contexts exist only once
+ * batching was turned on (batch > 1 at creation or by `switch set`).
+ *
  * Lifetime: a queued frame names its ingress port in skb->cb and holds no
  * reference. kvs_batch_drain() runs when a port is detached, after its
  * rx_handler is gone: it frees the port's queued frames on every CPU and
@@ -23,6 +29,7 @@
 #include <linux/skbuff.h>
 
 #include "kvs.h"
+#include "compat.h"
 
 struct kvs_batch {
 	struct sk_buff_head queue;	/* its lock: drains from other CPUs */
@@ -125,16 +132,37 @@ static int kvs_batch_poll(struct napi_struct *napi, int budget)
 	return done;
 }
 
-/* The rx_handler: queue @skb of @port on this CPU's queue. Softirq. */
-void kvs_batch_add(struct kvs_port *port, struct sk_buff *skb)
+/*
+ * The rx_handler: queue @skb of @port on this CPU's queue, or drop it
+ * (counted: the port's rx and a `backlog` drop) if the queue is full.
+ * False: batching is not set up yet, the caller switches @skb itself.
+ * Softirq.
+ */
+bool kvs_batch_add(struct kvs_port *port, struct sk_buff *skb)
 {
-	struct kvs_batch *b = this_cpu_ptr(port->sw->batches);
+	/* pairs with the release in kvs_batch_enable(): set up before seen */
+	struct kvs_batch __percpu *batches = smp_load_acquire(&port->sw->batches);
+	unsigned int len = skb->len + ETH_HLEN;
+	struct kvs_batch *b;
+	bool full;
 
+	if (unlikely(!batches))
+		return false;
+	b = this_cpu_ptr(batches);
 	*kvs_batch_port(skb) = port;
 	spin_lock(&b->queue.lock);
-	__skb_queue_tail(&b->queue, skb);
+	full = skb_queue_len(&b->queue) >= kvs_max_backlog();
+	if (likely(!full))
+		__skb_queue_tail(&b->queue, skb);
 	spin_unlock(&b->queue.lock);
+	if (unlikely(full)) {
+		kvs_stats_rx(port, len);
+		dev_sw_netstats_rx_add(port->sw->dev, len);
+		kvs_forward_drop(port, skb, KVS_DROP_BACKLOG);
+		return true;
+	}
 	napi_schedule(&b->napi);
+	return true;
 }
 
 /* RTNL, after @port's rx_handler is unregistered: forget its frames */
@@ -147,7 +175,7 @@ void kvs_batch_drain(struct kvs_port *port)
 	int cpu;
 
 	ASSERT_RTNL();
-	if (!sw->batched || !sw->batches)
+	if (!sw->batches)
 		return;	/* never a frame queued */
 
 	for_each_possible_cpu(cpu) {
@@ -170,37 +198,60 @@ void kvs_batch_drain(struct kvs_port *port)
 	synchronize_net();
 }
 
-int kvs_batch_init(struct kvs_switch *sw)
+/*
+ * RTNL: the per-CPU queues and their NAPI contexts, made the first time
+ * batching is wanted and kept until the switch goes (a queue may still
+ * hold frames when batching is turned off again).
+ */
+static int kvs_batch_enable(struct kvs_switch *sw)
 {
+	struct kvs_batch __percpu *batches;
 	struct kvs_batch *b;
 	int cpu;
 
-	sw->batches = alloc_percpu_gfp(struct kvs_batch, GFP_KERNEL_ACCOUNT);
-	if (!sw->batches)
+	if (sw->batches)
+		return 0;
+	batches = alloc_percpu_gfp(struct kvs_batch, GFP_KERNEL_ACCOUNT);
+	if (!batches)
 		return -ENOMEM;
 	for_each_possible_cpu(cpu) {
-		b = per_cpu_ptr(sw->batches, cpu);
+		b = per_cpu_ptr(batches, cpu);
 		skb_queue_head_init(&b->queue);
 		b->sw = sw;
 		netif_napi_add_weight(sw->dev, &b->napi, kvs_batch_poll,
 				      KVS_BATCH_MAX);
 		napi_enable(&b->napi);
 	}
+	/* pairs with kvs_batch_add(): it sees the queues set up */
+	smp_store_release(&sw->batches, batches);
 	return 0;
 }
 
 /* RTNL: how many frames a pass takes; the queues drain either way */
-void kvs_switch_set_batch(struct kvs_switch *sw, u32 batch)
+int kvs_switch_set_batch(struct kvs_switch *sw, u32 batch,
+			 struct netlink_ext_ack *extack)
 {
+	int err;
+
 	ASSERT_RTNL();
 	batch = clamp_t(u32, batch, 1, KVS_BATCH_MAX);
-	if (batch > 1)
-		sw->batched = true;
+	if (batch > 1) {
+		err = kvs_batch_enable(sw);
+		if (err) {
+			NL_SET_ERR_MSG(extack, "no memory for the batch queues");
+			return err;
+		}
+	}
 	WRITE_ONCE(sw->batch, batch);
 	kvs_switch_changed(sw);
+	return 0;
 }
 
-/* The ports detached (or the device never registered): idempotent */
+/*
+ * The ports detached (or the device never registered): idempotent. One
+ * napi_disable() per CPU, each waiting only for a poll in progress; no
+ * grace period per CPU.
+ */
 void kvs_batch_stop(struct kvs_switch *sw)
 {
 	struct kvs_batch *b;

@@ -66,6 +66,18 @@ static inline bool kvs_dev_tc_egress(const struct net_device *dev)
 #endif
 }
 
+/* The same for tc ingress (where bpf_redirect_peer() runs) */
+static inline bool kvs_dev_tc_ingress(const struct net_device *dev)
+{
+#if defined(CONFIG_NET_XGRESS)
+	return rcu_access_pointer(dev->tcx_ingress);
+#elif defined(CONFIG_NET_CLS_ACT)
+	return rcu_access_pointer(dev->miniq_ingress);
+#else
+	return false;
+#endif
+}
+
 static inline bool kvs_dev_nf_egress(const struct net_device *dev)
 {
 #ifdef CONFIG_NETFILTER_EGRESS
@@ -74,6 +86,17 @@ static inline bool kvs_dev_nf_egress(const struct net_device *dev)
 	return false;
 #endif
 }
+
+/*
+ * net.core.netdev_max_backlog: a global before 6.9, net_hotdata.max_backlog
+ * since (batch.c bounds its queues by it). Probed by Kbuild.
+ */
+#ifdef KVS_HAVE_HOTDATA_MAX_BACKLOG
+#include <net/hotdata.h>
+#define kvs_max_backlog() READ_ONCE(net_hotdata.max_backlog)
+#else
+#define kvs_max_backlog() READ_ONCE(netdev_max_backlog)
+#endif
 
 /* ---- netlink (kernel/netlink.c, nl_*.c, notify.c) ---- */
 
@@ -102,16 +125,5 @@ static inline struct nlattr **kvs_genl_dump_attrs(struct netlink_callback *cb)
 	return genl_dumpit_info(cb)->attrs;
 #endif
 }
-
-/*
- * The "events" group requires CAP_NET_ADMIN through the group's flags
- * (GENL_MCAST_CAP_NET_ADMIN, backported to the 6.1.y stable kernels with
- * the fix for unprivileged multicast listeners). 6.1 has no family bind callback to
- * check it ourselves, so a kernel without the flag cannot protect the
- * group: refuse to build rather than leak every tenant's MACs.
- */
-#ifndef GENL_MCAST_CAP_NET_ADMIN
-#error "kvs: this kernel cannot restrict multicast groups (GENL_MCAST_CAP_NET_ADMIN)"
-#endif
 
 #endif /* _KVS_COMPAT_H */

@@ -83,7 +83,7 @@ static void kvs_remote_free_rcu(struct rcu_head *head)
 
 struct kvs_remote *kvs_remote_get(struct kvs_port *fabric,
 				  const struct kvs_ip *ip,
-				  struct kvs_remote **spare)
+				  struct kvs_remote **spare, bool configured)
 {
 	struct kvs_fabric *fab = fabric->fabric;
 	struct kvs_remote *r;
@@ -108,13 +108,17 @@ struct kvs_remote *kvs_remote_get(struct kvs_port *fabric,
 		}
 	}
 	r->refs++;
+	if (configured)
+		WRITE_ONCE(r->configured, r->configured + 1);
 	return r;
 }
 
-void kvs_remote_put(struct kvs_remote *r)
+void kvs_remote_put(struct kvs_remote *r, bool configured)
 {
 	lockdep_assert_held(&r->fabric->sw->fdb_lock);
 
+	if (configured)
+		WRITE_ONCE(r->configured, r->configured - 1);
 	if (--r->refs)
 		return;
 	rhashtable_remove_fast(&r->fabric->fabric->remotes, &r->node,
@@ -134,10 +138,25 @@ bool kvs_ip_unicast(const struct kvs_ip *ip)
 
 /* ---- VXLAN receive ---- */
 
-static void kvs_fabric_drop(struct kvs_port *port, struct sk_buff *skb,
-			    enum kvs_drop_reason reason)
+/*
+ * RFC 6040 decapsulation of the outer ECN field @outer into the inner IP
+ * header (skb->network_header), as the vxlan device does: CE is carried
+ * in, and a CE mark on a frame whose inner header cannot carry it (not
+ * ECN-capable, or not IP) drops the frame. False: drop it.
+ */
+static bool kvs_vxlan_ecn_decap(struct sk_buff *skb, u8 outer)
 {
-	kvs_forward_drop(port, skb, reason);
+	u8 inner = 0;
+
+	if (likely(INET_ECN_is_not_ect(outer)))
+		return true;
+	if (skb->protocol == htons(ETH_P_IP) &&
+	    pskb_network_may_pull(skb, sizeof(struct iphdr)))
+		inner = ip_hdr(skb)->tos;
+	else if (skb->protocol == htons(ETH_P_IPV6) &&
+		 pskb_network_may_pull(skb, sizeof(struct ipv6hdr)))
+		inner = ipv6_get_dsfield(ipv6_hdr(skb));
+	return INET_ECN_decapsulate(skb, outer, inner) <= 1;
 }
 
 /*
@@ -161,6 +180,20 @@ static void kvs_vxlan_inner_transport(struct sk_buff *skb)
 }
 
 /*
+ * RCU: @ip is a VTEP of the configuration (the gateway, a flood-list
+ * member, a static entry's), which a `peers known` fabric takes frames
+ * from; one that only learned entries point to is not
+ */
+static bool kvs_vxlan_peer_known(struct kvs_fabric *fab,
+				 const struct kvs_ip *ip)
+{
+	struct kvs_remote *r;
+
+	r = rhashtable_lookup(&fab->remotes, ip, kvs_remote_params);
+	return r && READ_ONCE(r->configured);
+}
+
+/*
  * encap_rcv of the tunnel socket: softirq, RCU, skb->data at the UDP
  * header. Returns 0: every datagram is consumed, switched or dropped and
  * counted on the fabric port.
@@ -174,6 +207,7 @@ static int kvs_vxlan_rcv(struct sock *sk, struct sk_buff *skb)
 	struct kvs_switch *sw;
 	unsigned int len;
 	u32 vni;
+	u8 ecn;
 
 	if (unlikely(!port)) {
 		/* the fabric is going away */
@@ -182,42 +216,50 @@ static int kvs_vxlan_rcv(struct sock *sk, struct sk_buff *skb)
 	}
 	sw = port->sw;
 
-	/* the sending VTEP, before the outer headers go */
+	/* the sending VTEP and the ECN field, before the outer headers go */
 	if (ip_hdr(skb)->version == 4) {
 		from.family = AF_INET;
 		from.ip4 = ip_hdr(skb)->saddr;
+		ecn = ip_hdr(skb)->tos;
 	} else {
 		from.family = AF_INET6;
 		from.ip6 = ipv6_hdr(skb)->saddr;
+		ecn = ipv6_get_dsfield(ipv6_hdr(skb));
+	}
+
+	if (unlikely(READ_ONCE(port->fabric->known_peers)) &&
+	    !kvs_vxlan_peer_known(port->fabric, &from)) {
+		kvs_forward_drop(port, skb, KVS_DROP_UNKNOWN_VTEP);
+		return 0;
 	}
 
 	if (!pskb_may_pull(skb, KVS_VXLAN_HLEN)) {
-		kvs_fabric_drop(port, skb, KVS_DROP_BAD_ENCAP);
+		kvs_forward_drop(port, skb, KVS_DROP_BAD_ENCAP);
 		return 0;
 	}
 	vxh = (struct vxlanhdr *)(udp_hdr(skb) + 1);
 	/* the I flag and nothing else; the byte after the VNI is reserved */
 	if (vxh->vx_flags != VXLAN_HF_VNI ||
 	    (vxh->vx_vni & cpu_to_be32(0xff))) {
-		kvs_fabric_drop(port, skb, KVS_DROP_BAD_ENCAP);
+		kvs_forward_drop(port, skb, KVS_DROP_BAD_ENCAP);
 		return 0;
 	}
 	vni = be32_to_cpu(vxh->vx_vni) >> 8;
 
 	if (!pskb_may_pull(skb, KVS_VXLAN_HLEN + ETH_HLEN)) {
-		kvs_fabric_drop(port, skb, KVS_DROP_MALFORMED);
+		kvs_forward_drop(port, skb, KVS_DROP_MALFORMED);
 		return 0;
 	}
 	network = kvs_network_find(sw, vni);
 	if (!network) {
-		kvs_fabric_drop(port, skb, KVS_DROP_UNKNOWN_VNI);
+		kvs_forward_drop(port, skb, KVS_DROP_UNKNOWN_VNI);
 		return 0;
 	}
 
 	if (__iptunnel_pull_header(skb, KVS_VXLAN_HLEN, htons(ETH_P_TEB),
 				   false, !net_eq(sock_net(sk),
 						  dev_net(sw->dev)))) {
-		kvs_fabric_drop(port, skb, KVS_DROP_MALFORMED);
+		kvs_forward_drop(port, skb, KVS_DROP_MALFORMED);
 		return 0;
 	}
 	skb_reset_mac_header(skb);
@@ -225,77 +267,104 @@ static int kvs_vxlan_rcv(struct sock *sk, struct sk_buff *skb)
 	skb_postpull_rcsum(skb, eth_hdr(skb), ETH_HLEN);
 	skb_reset_network_header(skb);
 	kvs_vxlan_inner_transport(skb);
+	if (unlikely(!kvs_vxlan_ecn_decap(skb, ecn))) {
+		kvs_forward_drop(port, skb, KVS_DROP_BAD_ENCAP);
+		return 0;
+	}
 
 	len = skb->len + ETH_HLEN;
 	kvs_stats_rx(port, len);
 	dev_sw_netstats_rx_add(sw->dev, len);
 
 	if (unlikely(!netif_running(sw->dev))) {
-		kvs_fabric_drop(port, skb, KVS_DROP_NO_ROUTE);
+		kvs_forward_drop(port, skb, KVS_DROP_NO_ROUTE);
 		return 0;
 	}
 	kvs_switch_frame(sw, port, network, skb, &from, NULL);
 	return 0;
 }
 
+/*
+ * encap_err_lookup of the tunnel socket: an ICMP error (frag needed,
+ * packet too big) about a datagram we sent, skb->data at its copy of our
+ * outer header. 0 lets the UDP layer act on it (the route's PMTU is
+ * updated), as for the vxlan device; anything else is ignored.
+ */
+static int kvs_vxlan_err_lookup(struct sock *sk, struct sk_buff *skb)
+{
+	struct kvs_port *port = rcu_dereference_sk_user_data(sk);
+	struct vxlanhdr *vxh;
+
+	if (!pskb_may_pull(skb, skb_transport_offset(skb) + KVS_VXLAN_HLEN))
+		return -EINVAL;
+	vxh = (struct vxlanhdr *)(udp_hdr(skb) + 1);
+	if (vxh->vx_flags != VXLAN_HF_VNI)
+		return -EINVAL;
+	if (!port || !kvs_network_find(port->sw, be32_to_cpu(vxh->vx_vni) >> 8))
+		return -ENOENT;
+	return 0;
+}
+
 /* ---- VXLAN transmit ---- */
 
-static struct rtable *kvs_vxlan_route4(struct kvs_port *port,
-				       struct kvs_remote *r, struct net *net,
-				       __be16 sport, __be32 *saddr)
+/*
+ * The route to the VTEP @r, from its dst_cache or looked up (and cached);
+ * the source address in *@saddr. The uplink is the output device.
+ */
+static struct dst_entry *kvs_vxlan_route(struct kvs_port *port,
+					 struct kvs_remote *r, struct sock *sk,
+					 __be16 sport, struct kvs_ip *saddr)
 {
 	struct kvs_fabric *fab = port->fabric;
-	struct flowi4 fl4;
-	struct rtable *rt;
+	struct net *net = sock_net(sk);
 
-	rt = dst_cache_get_ip4(&r->dst_cache, saddr);
-	if (rt)
-		return rt;
+	if (r->ip.family == AF_INET) {
+		struct flowi4 fl4 = {
+			.flowi4_oif = port->dev->ifindex,
+			.flowi4_proto = IPPROTO_UDP,
+			.daddr = r->ip.ip4,
+			.saddr = fab->local.ip4,
+			.fl4_dport = fab->dstport,
+			.fl4_sport = sport,
+		};
+		struct rtable *rt;
 
-	memset(&fl4, 0, sizeof(fl4));
-	fl4.flowi4_oif = port->dev->ifindex;
-	fl4.flowi4_proto = IPPROTO_UDP;
-	fl4.daddr = r->ip.ip4;
-	fl4.saddr = fab->local.ip4;
-	fl4.fl4_dport = fab->dstport;
-	fl4.fl4_sport = sport;
-	rt = ip_route_output_key(net, &fl4);
-	if (IS_ERR(rt))
-		return rt;
-	dst_cache_set_ip4(&r->dst_cache, &rt->dst, fl4.saddr);
-	*saddr = fl4.saddr;
-	return rt;
-}
-
+		rt = dst_cache_get_ip4(&r->dst_cache, &saddr->ip4);
+		if (rt)
+			return &rt->dst;
+		rt = ip_route_output_key(net, &fl4);
+		if (IS_ERR(rt))
+			return ERR_CAST(rt);
+		dst_cache_set_ip4(&r->dst_cache, &rt->dst, fl4.saddr);
+		saddr->ip4 = fl4.saddr;
+		return &rt->dst;
+	}
 #if IS_ENABLED(CONFIG_IPV6)
-static struct dst_entry *kvs_vxlan_route6(struct kvs_port *port,
-					  struct kvs_remote *r,
-					  struct sock *sk, __be16 sport,
-					  struct in6_addr *saddr)
-{
-	struct kvs_fabric *fab = port->fabric;
-	struct dst_entry *ndst;
-	struct flowi6 fl6;
+	{
+		struct flowi6 fl6 = {
+			.flowi6_oif = port->dev->ifindex,
+			.flowi6_proto = IPPROTO_UDP,
+			.daddr = r->ip.ip6,
+			.saddr = fab->local.ip6,
+			.fl6_dport = fab->dstport,
+			.fl6_sport = sport,
+		};
+		struct dst_entry *ndst;
 
-	ndst = dst_cache_get_ip6(&r->dst_cache, saddr);
-	if (ndst)
+		ndst = dst_cache_get_ip6(&r->dst_cache, &saddr->ip6);
+		if (ndst)
+			return ndst;
+		ndst = ipv6_stub->ipv6_dst_lookup_flow(net, sk, &fl6, NULL);
+		if (IS_ERR(ndst))
+			return ndst;
+		dst_cache_set_ip6(&r->dst_cache, ndst, &fl6.saddr);
+		saddr->ip6 = fl6.saddr;
 		return ndst;
-
-	memset(&fl6, 0, sizeof(fl6));
-	fl6.flowi6_oif = port->dev->ifindex;
-	fl6.flowi6_proto = IPPROTO_UDP;
-	fl6.daddr = r->ip.ip6;
-	fl6.saddr = fab->local.ip6;
-	fl6.fl6_dport = fab->dstport;
-	fl6.fl6_sport = sport;
-	ndst = ipv6_stub->ipv6_dst_lookup_flow(sock_net(sk), sk, &fl6, NULL);
-	if (IS_ERR(ndst))
-		return ndst;
-	dst_cache_set_ip6(&r->dst_cache, ndst, &fl6.saddr);
-	*saddr = fl6.saddr;
-	return ndst;
-}
+	}
+#else
+	return ERR_PTR(-EAFNOSUPPORT);
 #endif
+}
 
 /*
  * Whether @skb (data at the inner Ethernet header), with @overhead bytes
@@ -340,22 +409,70 @@ static void kvs_fabric_count_tx(struct kvs_port *port, unsigned int len)
 }
 
 /*
- * One frame of @network from @from to the VTEP @r. skb->data is at the
- * inner Ethernet header. Softirq, RCU: the socket is released only after
- * a grace period that follows the fabric's removal.
+ * The ECN field of the outer header (RFC 6040, normal mode): the inner
+ * IP header's, as ip_tunnel_ecn_encap() gives it; no IP header, not ECT.
+ */
+static u8 kvs_vxlan_ecn_encap(struct sk_buff *skb)
+{
+	u8 inner = 0;
+
+	if (skb->protocol == htons(ETH_P_IP) &&
+	    pskb_network_may_pull(skb, sizeof(struct iphdr)))
+		inner = ip_hdr(skb)->tos;
+	else if (skb->protocol == htons(ETH_P_IPV6) &&
+		 pskb_network_may_pull(skb, sizeof(struct ipv6hdr)))
+		inner = ipv6_get_dsfield(ipv6_hdr(skb));
+	return INET_ECN_encapsulate(0, inner);
+}
+
+/*
+ * A frame of @from too big for the path to a VTEP (@dst, @overhead bytes
+ * of outer headers): dropped as `mtu`. An IPv4 packet with DF or an IPv6
+ * one is answered as a router on the way would answer it, with "frag
+ * needed" or "packet too big" carrying the path's MTU less the
+ * encapsulation, sent back out of @from (skb_tunnel_check_pmtu(), as the
+ * vxlan device does as a bridge port): the VM's path MTU converges.
+ */
+static void kvs_vxlan_too_big(struct kvs_port *from, struct sk_buff *skb,
+			      struct dst_entry *dst, unsigned int overhead)
+{
+	kvs_stats_drop(from, KVS_DROP_MTU);
+	dev_core_stats_rx_dropped_inc(from->sw->dev);
+
+	skb->dev = from->dev;	/* the answer's link-layer source */
+	if (skb_tunnel_check_pmtu(skb, dst, overhead + ETH_HLEN, true) > 0 &&
+	    kvs_port_can_tx(from)) {
+		/* @skb is the answer now, its Ethernet header in front */
+		__skb_pull(skb, ETH_HLEN);
+		kvs_port_xmit(from, from, skb, NULL);
+		return;
+	}
+	kfree_skb(skb);
+}
+
+/*
+ * One frame of @network from @from to the VTEP @r, IPv4 or IPv6 by its
+ * address; skb->data past the inner Ethernet header. Softirq, RCU: the
+ * socket is released only after a grace period that follows the fabric's
+ * removal.
  */
 static void kvs_vxlan_xmit(struct kvs_port *from, struct kvs_port *port,
 			   struct kvs_remote *r, struct kvs_network *network,
 			   struct sk_buff *skb)
 {
-	struct sock *sk = port->fabric->sock->sk;
 	struct kvs_fabric *fab = port->fabric;
-	struct net *net = sock_net(sk);
-	unsigned int len, headroom;
-	bool xnet;
+	bool v4 = r->ip.family == AF_INET;
+	struct sock *sk = fab->sock->sk;
+	unsigned int len, overhead;
+	struct dst_entry *dst;
+	struct kvs_ip saddr;
 	__be16 sport;
 	int reason;
+	bool xnet;
+	u8 tos;
 
+	skb_push(skb, ETH_HLEN);
+	skb_reset_mac_header(skb);
 	if (skb_vlan_tag_present(skb)) {
 		/* a VM's own tag travels inside */
 		skb = __vlan_hwaccel_push_inside(skb);
@@ -365,83 +482,48 @@ static void kvs_vxlan_xmit(struct kvs_port *from, struct kvs_port *port,
 			return;
 		}
 	}
-	if (unlikely(skb_warn_if_lro(skb))) {
-		kvs_forward_drop(from, skb, KVS_DROP_MALFORMED);
-		return;
-	}
 
-	sport = udp_flow_src_port(net, skb, 0, 0, true);
+	sport = udp_flow_src_port(sock_net(sk), skb, 0, 0, true);
+	tos = kvs_vxlan_ecn_encap(skb);
 	len = skb->len;
-	xnet = !net_eq(net, dev_net(from->dev));
+	xnet = !net_eq(sock_net(sk), dev_net(from->dev));
 	skb_scrub_packet(skb, xnet);
 	/* the tunnel helpers count on skb->dev when set; kvs counts itself */
 	skb->dev = NULL;
 
-	if (r->ip.family == AF_INET) {
-		struct rtable *rt;
-		__be32 saddr;
-
-		rt = kvs_vxlan_route4(port, r, net, sport, &saddr);
-		if (IS_ERR(rt)) {
-			kvs_forward_drop(from, skb, KVS_DROP_NO_ROUTE);
-			return;
-		}
-		if (!kvs_vxlan_fits(skb, dst_mtu(&rt->dst),
-				    sizeof(struct iphdr) + KVS_VXLAN_HLEN)) {
-			ip_rt_put(rt);
-			kvs_forward_drop(from, skb, KVS_DROP_MTU);
-			return;
-		}
-		headroom = LL_RESERVED_SPACE(rt->dst.dev) + rt->dst.header_len +
-			   sizeof(struct iphdr) + KVS_VXLAN_HLEN;
-		reason = kvs_vxlan_build(skb, headroom, network->id, false);
-		if (reason) {
-			ip_rt_put(rt);
-			kvs_forward_drop(from, skb, reason - 1);
-			return;
-		}
-		kvs_fabric_count_tx(port, len);
-		udp_tunnel_xmit_skb(rt, sk, skb, saddr, r->ip.ip4, 0,
-				    ip4_dst_hoplimit(&rt->dst), htons(IP_DF),
-				    sport, fab->dstport, xnet, true);
+	dst = kvs_vxlan_route(port, r, sk, sport, &saddr);
+	if (IS_ERR(dst)) {
+		kvs_forward_drop(from, skb, KVS_DROP_NO_ROUTE);
 		return;
 	}
-
+	overhead = (v4 ? sizeof(struct iphdr) : sizeof(struct ipv6hdr)) +
+		   KVS_VXLAN_HLEN;
+	if (!kvs_vxlan_fits(skb, dst_mtu(dst), overhead)) {
+		kvs_vxlan_too_big(from, skb, dst, overhead);
+		dst_release(dst);
+		return;
+	}
+	/* IPv6 needs the UDP checksum (RFC 6935 allows zero only where both
+	 * ends are configured for it)
+	 */
+	reason = kvs_vxlan_build(skb, LL_RESERVED_SPACE(dst->dev) +
+				 dst->header_len + overhead, network->id, !v4);
+	if (reason) {
+		dst_release(dst);
+		kvs_forward_drop(from, skb, reason - 1);
+		return;
+	}
+	kvs_fabric_count_tx(port, len);
+	if (v4)
+		udp_tunnel_xmit_skb((struct rtable *)dst, sk, skb, saddr.ip4,
+				    r->ip.ip4, tos, ip4_dst_hoplimit(dst),
+				    htons(IP_DF), sport, fab->dstport, xnet,
+				    true);
 #if IS_ENABLED(CONFIG_IPV6)
-	{
-		struct dst_entry *ndst;
-		struct in6_addr saddr;
-
-		ndst = kvs_vxlan_route6(port, r, sk, sport, &saddr);
-		if (IS_ERR(ndst)) {
-			kvs_forward_drop(from, skb, KVS_DROP_NO_ROUTE);
-			return;
-		}
-		if (!kvs_vxlan_fits(skb, dst_mtu(ndst),
-				    sizeof(struct ipv6hdr) + KVS_VXLAN_HLEN)) {
-			dst_release(ndst);
-			kvs_forward_drop(from, skb, KVS_DROP_MTU);
-			return;
-		}
-		headroom = LL_RESERVED_SPACE(ndst->dev) + ndst->header_len +
-			   sizeof(struct ipv6hdr) + KVS_VXLAN_HLEN;
-		/* IPv6 needs the UDP checksum (RFC 6935 allows zero only
-		 * where both ends are configured for it)
-		 */
-		reason = kvs_vxlan_build(skb, headroom, network->id, true);
-		if (reason) {
-			dst_release(ndst);
-			kvs_forward_drop(from, skb, reason - 1);
-			return;
-		}
-		kvs_fabric_count_tx(port, len);
-		udp_tunnel6_xmit_skb(ndst, sk, skb, NULL, &saddr, &r->ip.ip6,
-				     0, ip6_dst_hoplimit(ndst), 0, sport,
+	else
+		udp_tunnel6_xmit_skb(dst, sk, skb, NULL, &saddr.ip6, &r->ip.ip6,
+				     tos, ip6_dst_hoplimit(dst), 0, sport,
 				     fab->dstport, false);
-		return;
-	}
-#else
-	kvs_forward_drop(from, skb, KVS_DROP_NO_ROUTE);
 #endif
 }
 
@@ -472,18 +554,18 @@ rx_handler_result_t kvs_fabric_vlan_rx(struct kvs_port *port,
 	/* 802.1ad outside, or a second tag inside: not ours to carry */
 	if (skb->vlan_proto != htons(ETH_P_8021Q) ||
 	    eth_type_vlan(skb->protocol)) {
-		kvs_fabric_drop(port, skb, KVS_DROP_BAD_ENCAP);
+		kvs_forward_drop(port, skb, KVS_DROP_BAD_ENCAP);
 		return RX_HANDLER_CONSUMED;
 	}
 	vid = skb_vlan_tag_get_id(skb);
 	network = kvs_network_find(sw, vid);
 	if (!network) {
-		kvs_fabric_drop(port, skb, KVS_DROP_UNKNOWN_VNI);
+		kvs_forward_drop(port, skb, KVS_DROP_UNKNOWN_VNI);
 		return RX_HANDLER_CONSUMED;
 	}
 	if (unlikely(!skb_mac_header_was_set(skb) ||
 		     skb_mac_header_len(skb) < ETH_HLEN)) {
-		kvs_fabric_drop(port, skb, KVS_DROP_MALFORMED);
+		kvs_forward_drop(port, skb, KVS_DROP_MALFORMED);
 		return RX_HANDLER_CONSUMED;
 	}
 
@@ -496,7 +578,7 @@ rx_handler_result_t kvs_fabric_vlan_rx(struct kvs_port *port,
 	dev_sw_netstats_rx_add(sw->dev, len);
 
 	if (unlikely(!netif_running(sw->dev))) {
-		kvs_fabric_drop(port, skb, KVS_DROP_NO_ROUTE);
+		kvs_forward_drop(port, skb, KVS_DROP_NO_ROUTE);
 		return RX_HANDLER_CONSUMED;
 	}
 	kvs_switch_frame(sw, port, network, skb, NULL, NULL);
@@ -527,36 +609,23 @@ static int kvs_vlan_tag(struct kvs_network *network, struct sk_buff *skb)
 	return 0;
 }
 
-/* ---- transmit, either kind ---- */
-
-/*
- * A frame of @network from the VM port @from into the fabric: to @remote
- * (vxlan; NULL for a vlan fabric). skb->data past the Ethernet header.
- * Softirq, RCU; consumes @skb.
- */
-void kvs_fabric_xmit(struct kvs_port *from, struct kvs_port *fabric,
-		     struct kvs_remote *remote, struct kvs_network *network,
-		     struct sk_buff *skb)
+/* A frame of @network out of the vlan uplink @fabric, tagged */
+static void kvs_vlan_xmit(struct kvs_port *from, struct kvs_port *fabric,
+			  struct kvs_remote *remote, struct kvs_network *network,
+			  struct sk_buff *skb)
 {
 	int reason;
 
-	if (fabric->fabric->encap == KVS_ENCAP_VLAN) {
-		reason = kvs_vlan_tag(network, skb);
-		if (reason) {
-			kvs_forward_drop(from, skb, reason - 1);
-			return;
-		}
-		kvs_forward_unicast(from, fabric, skb, NULL);
-		return;
-	}
-
-	if (unlikely(!remote)) {
+	if (unlikely(!kvs_port_can_tx(fabric))) {
 		kvs_forward_drop(from, skb, KVS_DROP_NO_ROUTE);
 		return;
 	}
-	skb_push(skb, ETH_HLEN);
-	skb_reset_mac_header(skb);
-	kvs_vxlan_xmit(from, fabric, remote, network, skb);
+	reason = kvs_vlan_tag(network, skb);
+	if (reason) {
+		kvs_forward_drop(from, skb, reason - 1);
+		return;
+	}
+	kvs_port_xmit(from, fabric, skb, NULL);
 }
 
 /* ---- setup and teardown ---- */
@@ -602,6 +671,10 @@ static int kvs_vxlan_open(struct kvs_port *port, struct netlink_ext_ack *extack)
 #endif
 	}
 	cfg.local_udp_port = fab->dstport;
+	/* datagrams to local:dstport that arrive on another device are not
+	 * the fabric's (the uplink is the way out, too: flowi_oif)
+	 */
+	cfg.bind_ifindex = port->dev->ifindex;
 
 	err = udp_sock_create(net, &cfg, &sock);
 	if (err == -EADDRINUSE) {
@@ -622,44 +695,39 @@ static int kvs_vxlan_open(struct kvs_port *port, struct netlink_ext_ack *extack)
 	tcfg.sk_user_data = port;
 	tcfg.encap_type = 1;
 	tcfg.encap_rcv = kvs_vxlan_rcv;
+	tcfg.encap_err_lookup = kvs_vxlan_err_lookup;
 	setup_udp_tunnel_sock(net, sock, &tcfg);
 	fab->sock = sock;
 	return 0;
 }
 
-/* A switch with a vlan fabric carries networks 1..4094 only */
-bool kvs_fabric_nets_fit_vlan(struct kvs_switch *sw)
+/* No network of @sw has an id above @max_net_id */
+bool kvs_fabric_nets_fit(struct kvs_switch *sw, u32 max_net_id)
 {
-	unsigned long id = KVS_VLAN_ID_MAX + 1;
+	unsigned long id = (unsigned long)max_net_id + 1;
 
 	return !xa_find(&sw->networks, &id, ULONG_MAX, XA_PRESENT);
 }
 
 /*
- * Set up the fabric part of @port (allocated, not yet reachable): for
- * vxlan the remote table, the gateway and the socket. RTNL.
+ * The vxlan part of @port (allocated, not yet reachable): the remote
+ * table, the gateway and the socket. RTNL.
  */
-int kvs_fabric_init(struct kvs_port *port, const struct kvs_fabric_cfg *cfg,
-		    struct netlink_ext_ack *extack)
+static int kvs_vxlan_init(struct kvs_port *port,
+			  const struct kvs_fabric_cfg *cfg,
+			  struct netlink_ext_ack *extack)
 {
+	struct kvs_fabric *fab = port->fabric;
 	struct kvs_switch *sw = port->sw;
 	struct kvs_remote *spare = NULL;
-	struct kvs_fabric *fab;
 	int err;
-
-	fab = kzalloc(sizeof(*fab), GFP_KERNEL_ACCOUNT);
-	if (!fab)
-		return -ENOMEM;
-	fab->encap = cfg->encap;
-	port->fabric = fab;
-	if (cfg->encap == KVS_ENCAP_VLAN)
-		return 0;
 
 	fab->local = cfg->local;
 	fab->dstport = htons(cfg->dstport);
+	fab->known_peers = cfg->known_peers;
 	err = rhashtable_init(&fab->remotes, &kvs_remote_params);
 	if (err)
-		goto err_free;
+		return err;
 
 	if (cfg->remote.family) {
 		spare = kvs_remote_alloc(port, &cfg->remote,
@@ -669,7 +737,7 @@ int kvs_fabric_init(struct kvs_port *port, const struct kvs_fabric_cfg *cfg,
 			goto err_table;
 		}
 		spin_lock_bh(&sw->fdb_lock);
-		fab->gateway = kvs_remote_get(port, &cfg->remote, &spare);
+		fab->gateway = kvs_remote_get(port, &cfg->remote, &spare, true);
 		spin_unlock_bh(&sw->fdb_lock);
 		if (spare)
 			kvs_remote_free(spare);
@@ -687,15 +755,13 @@ int kvs_fabric_init(struct kvs_port *port, const struct kvs_fabric_cfg *cfg,
 err_gateway:
 	if (fab->gateway) {
 		spin_lock_bh(&sw->fdb_lock);
-		kvs_remote_put(fab->gateway);
+		kvs_remote_put(fab->gateway, true);
 		spin_unlock_bh(&sw->fdb_lock);
+		fab->gateway = NULL;
 	}
 err_table:
 	/* a remote freed by the put waits for RCU; the table is empty */
 	rhashtable_destroy(&fab->remotes);
-err_free:
-	kfree(fab);
-	port->fabric = NULL;
 	return err;
 }
 
@@ -703,12 +769,9 @@ err_free:
  * Before detach: the fabric takes no frame from the socket any more.
  * The caller then waits for the frames in flight and flushes the fdb.
  */
-void kvs_fabric_stop(struct kvs_port *port)
+static void kvs_vxlan_stop(struct kvs_port *port)
 {
-	struct kvs_fabric *fab = port->fabric;
-
-	if (fab->sock)
-		rcu_assign_sk_user_data(fab->sock->sk, NULL);
+	rcu_assign_sk_user_data(port->fabric->sock->sk, NULL);
 }
 
 /*
@@ -716,16 +779,14 @@ void kvs_fabric_stop(struct kvs_port *port)
  * gateway, close the socket (udp_tunnel_sock_release waits for RCU
  * readers, which may still be sending through it). RTNL.
  */
-void kvs_fabric_release(struct kvs_port *port)
+static void kvs_vxlan_release(struct kvs_port *port)
 {
 	struct kvs_fabric *fab = port->fabric;
 	struct kvs_switch *sw = port->sw;
 
-	if (fab->encap != KVS_ENCAP_VXLAN)
-		return;
 	if (fab->gateway) {
 		spin_lock_bh(&sw->fdb_lock);
-		kvs_remote_put(fab->gateway);
+		kvs_remote_put(fab->gateway, true);
 		spin_unlock_bh(&sw->fdb_lock);
 		fab->gateway = NULL;
 	}
@@ -736,4 +797,63 @@ void kvs_fabric_release(struct kvs_port *port)
 	 * waiting for RCU are no longer in it.
 	 */
 	rhashtable_destroy(&fab->remotes);
+}
+
+/* A vlan uplink is a port: kvs_port_link() and its rx_handler do it all */
+static int kvs_vlan_init(struct kvs_port *port,
+			 const struct kvs_fabric_cfg *cfg,
+			 struct netlink_ext_ack *extack)
+{
+	return 0;
+}
+
+static void kvs_vlan_nothing(struct kvs_port *port)
+{
+}
+
+static const struct kvs_encap_ops kvs_vxlan_ops = {
+	.encap		= KVS_ENCAP_VXLAN,
+	.linked		= false,
+	.vteps		= true,
+	.max_net_id	= KVS_NET_ID_MAX,
+	.open		= kvs_vxlan_init,
+	.stop		= kvs_vxlan_stop,
+	.release	= kvs_vxlan_release,
+	.xmit		= kvs_vxlan_xmit,
+};
+
+static const struct kvs_encap_ops kvs_vlan_ops = {
+	.encap		= KVS_ENCAP_VLAN,
+	.linked		= true,
+	.vteps		= false,
+	.max_net_id	= KVS_VLAN_ID_MAX,
+	.open		= kvs_vlan_init,
+	.stop		= kvs_vlan_nothing,
+	.release	= kvs_vlan_nothing,
+	.xmit		= kvs_vlan_xmit,
+};
+
+const struct kvs_encap_ops *kvs_encap_ops(enum kvs_encap encap)
+{
+	return encap == KVS_ENCAP_VLAN ? &kvs_vlan_ops : &kvs_vxlan_ops;
+}
+
+/* Set up the fabric part of @port (allocated, not yet reachable). RTNL. */
+int kvs_fabric_init(struct kvs_port *port, const struct kvs_fabric_cfg *cfg,
+		    struct netlink_ext_ack *extack)
+{
+	struct kvs_fabric *fab;
+	int err;
+
+	fab = kzalloc(sizeof(*fab), GFP_KERNEL_ACCOUNT);
+	if (!fab)
+		return -ENOMEM;
+	fab->ops = kvs_encap_ops(cfg->encap);
+	port->fabric = fab;
+	err = fab->ops->open(port, cfg, extack);
+	if (err) {
+		kfree(fab);
+		port->fabric = NULL;
+	}
+	return err;
 }

@@ -24,9 +24,8 @@
  * on other CPUs; the network's cannot, it only grows under the lock).
  *
  * Long walks (flushes, ageing) go through the rhashtable walker and yield
- * every KVS_FDB_WALK_BATCH entries. A walker can miss an entry that is
- * removed while it is stopped, so a flush repeats until the counters of
- * what it flushes say nothing is left.
+ * every KVS_FDB_WALK_BATCH entries; a flush is one exact walk (see
+ * kvs_fdb_walk()) of what its caller has unpublished first.
  */
 
 #include <linux/jiffies.h>
@@ -74,13 +73,13 @@ static struct kvs_dst *kvs_fdb_dst_xchg(struct kvs_fdb_entry *f,
 	return unrcu_pointer(xchg(&f->dst, RCU_INITIALIZER(dst)));
 }
 
-/* fdb_lock: an entry no longer points to @dst */
-static void kvs_fdb_dst_put(struct kvs_dst *dst)
+/* fdb_lock: an entry (@configured: a static one) no longer points to @dst */
+static void kvs_fdb_dst_put(struct kvs_dst *dst, bool configured)
 {
 	struct kvs_remote *r = kvs_dst_remote(dst);
 
 	if (r)
-		kvs_remote_put(r);
+		kvs_remote_put(r, configured);
 }
 
 /*
@@ -89,13 +88,14 @@ static void kvs_fdb_dst_put(struct kvs_dst *dst)
  */
 static struct kvs_dst *kvs_fdb_dst_get(struct kvs_port *port,
 				       const struct kvs_ip *ip,
-				       struct kvs_remote **spare)
+				       struct kvs_remote **spare,
+				       bool configured)
 {
 	struct kvs_remote *r;
 
 	if (!ip)
 		return &port->dst;
-	r = kvs_remote_get(port, ip, spare);
+	r = kvs_remote_get(port, ip, spare, configured);
 	return r ? &r->dst : NULL;
 }
 
@@ -245,7 +245,7 @@ static void kvs_fdb_remove(struct kvs_switch *sw, struct kvs_fdb_entry *f,
 	old = kvs_fdb_dst_xchg(f, NULL);
 	kvs_fdb_count(sw, kvs_network_find(sw, f->key.net_id),
 		      kvs_dst_owner(old), !(f->flags & KVS_FDB_F_STATIC), -1);
-	kvs_fdb_dst_put(old);
+	kvs_fdb_dst_put(old, f->flags & KVS_FDB_F_STATIC);
 	call_rcu(&f->rcu, kvs_fdb_free_rcu);
 }
 
@@ -326,13 +326,13 @@ static int kvs_fdb_learn_locked(struct kvs_port *port,
 		}
 		if (kvs_dst_owner(old) != port && kvs_fdb_port_full(port))
 			return KVS_DROP_MAC_LIMIT + 1;
-		dst = kvs_fdb_dst_get(port, ip, NULL);
+		dst = kvs_fdb_dst_get(port, ip, NULL, false);
 		if (!dst)
 			return 0;	/* forward anyway, unlearned */
 		old = kvs_fdb_dst_xchg(f, dst);
 		kvs_fdb_count(sw, network, kvs_dst_owner(old), true, -1);
 		kvs_fdb_count(sw, network, port, true, 1);
-		kvs_fdb_dst_put(old);
+		kvs_fdb_dst_put(old, false);
 		WRITE_ONCE(f->updated, jiffies);
 		if (__ratelimit(&port->move_rs))
 			kvs_notify_fdb(sw, f, KVS_CMD_FDB_NEW, false);
@@ -352,11 +352,11 @@ static int kvs_fdb_learn_locked(struct kvs_port *port,
 	f = kvs_fdb_alloc(key, 0, GFP_ATOMIC);
 	if (!f)
 		return 0;
-	dst = kvs_fdb_dst_get(port, ip, NULL);
+	dst = kvs_fdb_dst_get(port, ip, NULL, false);
 	if (!dst)
 		goto free;
 	if (kvs_fdb_insert(sw, network, f, dst)) {
-		kvs_fdb_dst_put(dst);
+		kvs_fdb_dst_put(dst, false);
 		goto free;
 	}
 	kvs_notify_fdb(sw, f, KVS_CMD_FDB_NEW, false);
@@ -423,7 +423,7 @@ locked:
 /*
  * Datapath, RCU: the same for a frame of @network that came from the VTEP
  * @from through the vxlan fabric port @fabric. A MAC that is static on a
- * local port cannot come from the fabric.
+ * local port, or behind another VTEP, cannot come from @from.
  */
 int kvs_fdb_learn_remote(struct kvs_port *fabric, struct kvs_network *network,
 			 const u8 *addr, const struct kvs_ip *from)
@@ -440,8 +440,13 @@ int kvs_fdb_learn_remote(struct kvs_port *fabric, struct kvs_network *network,
 		dst = rcu_dereference(f->dst);
 		/* pairs with the xchg() that made it static: flags first */
 		smp_rmb();
+		/* a static MAC is at its own VTEP only: never at another
+		 * one, nor behind the fabric when it is on a local port
+		 * (vxlan_snoop() drops such frames too)
+		 */
 		if (READ_ONCE(f->flags) & KVS_FDB_F_STATIC)
-			return kvs_dst_port(dst) ? KVS_DROP_SPOOFED_SRC + 1 : 0;
+			return kvs_dst_is_remote(dst, from) ? 0 :
+			       KVS_DROP_SPOOFED_SRC + 1;
 		if (!READ_ONCE(fabric->learning))
 			return 0;
 		if (likely(kvs_dst_is_remote(dst, from))) {
@@ -532,7 +537,7 @@ static int kvs_fdb_set_static(struct kvs_switch *sw,
 		err = -ENOSPC;
 		goto unlock;
 	}
-	dst = kvs_fdb_dst_get(port, ip, &spare);
+	dst = kvs_fdb_dst_get(port, ip, &spare, true);
 	if (!dst) {
 		err = -ENOMEM;
 		goto unlock;
@@ -541,7 +546,7 @@ static int kvs_fdb_set_static(struct kvs_switch *sw,
 	if (!f) {
 		err = kvs_fdb_insert(sw, network, new, dst);
 		if (err) {
-			kvs_fdb_dst_put(dst);
+			kvs_fdb_dst_put(dst, true);
 			goto unlock;
 		}
 		kvs_notify_fdb(sw, new, KVS_CMD_FDB_NEW, true);
@@ -560,7 +565,7 @@ static int kvs_fdb_set_static(struct kvs_switch *sw,
 	old = kvs_fdb_dst_xchg(f, dst);
 	kvs_fdb_count(sw, network, kvs_dst_owner(old), learned, -1);
 	kvs_fdb_count(sw, network, port, false, 1);
-	kvs_fdb_dst_put(old);
+	kvs_fdb_dst_put(old, !learned);
 	WRITE_ONCE(f->updated, jiffies);
 	kvs_notify_fdb(sw, f, KVS_CMD_FDB_NEW, true);
 unlock:
@@ -648,7 +653,7 @@ static int kvs_fdb_flood_add(struct kvs_switch *sw,
 		err = -ENOSPC;
 		goto unlock;
 	}
-	r = kvs_remote_get(fabric, ip, &spare);
+	r = kvs_remote_get(fabric, ip, &spare, true);
 	if (!r) {
 		err = -ENOMEM;
 		goto unlock;
@@ -656,7 +661,7 @@ static int kvs_fdb_flood_add(struct kvs_switch *sw,
 	new->key.pad = slot;
 	err = kvs_fdb_insert(sw, network, new, &r->dst);
 	if (err) {
-		kvs_remote_put(r);
+		kvs_remote_put(r, true);
 		goto unlock;
 	}
 	kvs_notify_fdb(sw, new, KVS_CMD_FDB_NEW, true);
@@ -684,7 +689,7 @@ int kvs_fdb_add_remote(struct kvs_switch *sw, struct kvs_network *network,
 
 	ASSERT_RTNL();
 
-	if (!fabric || fabric->fabric->encap != KVS_ENCAP_VXLAN) {
+	if (!fabric || !fabric->fabric->ops->vteps) {
 		NL_SET_ERR_MSG(extack,
 			       "remote entries need a vxlan fabric port on the switch");
 		return -EINVAL;
@@ -850,7 +855,15 @@ out:
 /*
  * Remove every entry @want says so of, yielding the CPU between batches.
  * @want is asked under RCU, then again under fdb_lock before the entry
- * goes. Process context, no locks held.
+ * goes. Process context, no spinlock held.
+ *
+ * Walkers take sw->walk_lock, one at a time. A walk resumes after a yield
+ * at the entry it stopped on, which must still be in the table: a flush
+ * (@rtnl) yields before it removes the entry in hand, and as every other
+ * remover holds RTNL or walk_lock, nothing else can take it away, so a
+ * flush sees each entry (a resize restarts it from the top). The ageing
+ * walk, without RTNL, yields after the entry in hand (an RTNL remover may
+ * free it meanwhile): it may then miss one, which ages on the next pass.
  */
 static void kvs_fdb_walk(struct kvs_switch *sw,
 			 bool (*want)(struct kvs_fdb_entry *f, const void *arg),
@@ -860,6 +873,7 @@ static void kvs_fdb_walk(struct kvs_switch *sw,
 	struct kvs_fdb_entry *f;
 	unsigned int n = 0;
 
+	mutex_lock(&sw->walk_lock);
 	rhashtable_walk_enter(&sw->fdb, &iter);
 	rhashtable_walk_start(&iter);
 	while ((f = rhashtable_walk_next(&iter))) {
@@ -869,13 +883,18 @@ static void kvs_fdb_walk(struct kvs_switch *sw,
 				continue;
 			break;
 		}
+		if (rtnl && ++n % KVS_FDB_WALK_BATCH == 0) {
+			rhashtable_walk_stop(&iter);
+			cond_resched();
+			rhashtable_walk_start(&iter);
+		}
 		if (want(f, arg)) {
 			spin_lock_bh(&sw->fdb_lock);
 			if (!hlist_unhashed(&f->list_node) && want(f, arg))
 				kvs_fdb_remove(sw, f, rtnl);
 			spin_unlock_bh(&sw->fdb_lock);
 		}
-		if (++n % KVS_FDB_WALK_BATCH == 0) {
+		if (!rtnl && ++n % KVS_FDB_WALK_BATCH == 0) {
 			rhashtable_walk_stop(&iter);
 			cond_resched();
 			rhashtable_walk_start(&iter);
@@ -883,6 +902,7 @@ static void kvs_fdb_walk(struct kvs_switch *sw,
 	}
 	rhashtable_walk_stop(&iter);
 	rhashtable_walk_exit(&iter);
+	mutex_unlock(&sw->walk_lock);
 }
 
 /* What a flush removes: entries to @port, or of @network, or all */
@@ -901,38 +921,17 @@ static bool kvs_fdb_match(struct kvs_fdb_entry *f, const void *arg)
 	return !m->network || f->key.net_id == m->network->id;
 }
 
-/* Entries still to flush, by the counters; fdb_lock */
-static unsigned int kvs_fdb_left(struct kvs_switch *sw,
-				 const struct kvs_fdb_match *m)
-{
-	lockdep_assert_held(&sw->fdb_lock);
-
-	if (m->port)
-		return atomic_read(&m->port->learned) + m->port->fdb_static;
-	if (m->network)
-		return atomic_read(&m->network->learned) +
-		       m->network->fdb_static;
-	return sw->fdb_learned + sw->fdb_static;
-}
-
 /*
- * No entry is added for what is flushed meanwhile (the port no longer
- * receives, the network has no port left, the switch is being torn down),
- * so the counters only fall: walk until they say nothing is left. RTNL.
+ * One walk removes everything: the caller has unpublished what it flushes
+ * (the port receives nothing any more, the network is out of the switch's
+ * table, the switch has no port left) and waited for the frames in flight,
+ * so nothing can add a matching entry meanwhile, and a walk sees every
+ * entry present throughout (a resize restarts it). RTNL.
  */
 static void kvs_fdb_flush(struct kvs_switch *sw, const struct kvs_fdb_match *m)
 {
-	unsigned int left, tries = 0;
-
 	ASSERT_RTNL();
-	for (;;) {
-		spin_lock_bh(&sw->fdb_lock);
-		left = kvs_fdb_left(sw, m);
-		spin_unlock_bh(&sw->fdb_lock);
-		if (!left || WARN_ON_ONCE(++tries > 8))
-			break;
-		kvs_fdb_walk(sw, kvs_fdb_match, m, true);
-	}
+	kvs_fdb_walk(sw, kvs_fdb_match, m, true);
 }
 
 void kvs_fdb_flush_port(struct kvs_port *port)
@@ -1001,6 +1000,7 @@ void kvs_fdb_gc_kick(struct kvs_switch *sw)
 int kvs_fdb_switch_init(struct kvs_switch *sw)
 {
 	spin_lock_init(&sw->fdb_lock);
+	mutex_init(&sw->walk_lock);
 	INIT_HLIST_HEAD(&sw->fdb_list);
 	sw->fdb_learned = 0;
 	sw->fdb_static = 0;
@@ -1047,7 +1047,8 @@ void kvs_fdb_exit(void)
  */
 static int kvs_fdb_fill_neigh(struct sk_buff *skb, const struct kvs_switch *sw,
 			      const struct kvs_fdb_entry *f,
-			      struct kvs_dst *dst, u32 portid, u32 seq)
+			      struct kvs_dst *dst, int type, u32 portid,
+			      u32 seq, u16 flags)
 {
 	struct kvs_remote *remote = kvs_dst_remote(dst);
 	struct kvs_port *port = kvs_dst_owner(dst);
@@ -1056,8 +1057,7 @@ static int kvs_fdb_fill_neigh(struct sk_buff *skb, const struct kvs_switch *sw,
 	struct ndmsg *ndm;
 	u32 age;
 
-	nlh = nlmsg_put(skb, portid, seq, RTM_NEWNEIGH, sizeof(*ndm),
-			NLM_F_MULTI);
+	nlh = nlmsg_put(skb, portid, seq, type, sizeof(*ndm), flags);
 	if (!nlh)
 		return -EMSGSIZE;
 	ndm = nlmsg_data(nlh);
@@ -1085,6 +1085,53 @@ cancel:
 	return -EMSGSIZE;
 }
 
+static size_t kvs_fdb_neigh_size(void)
+{
+	return NLMSG_ALIGN(sizeof(struct ndmsg)) +
+	       nla_total_size(ETH_ALEN) +			/* NDA_LLADDR */
+	       nla_total_size(sizeof(u32)) +			/* NDA_MASTER */
+	       nla_total_size(sizeof(u32)) +			/* NDA_VNI */
+	       nla_total_size(sizeof(struct nda_cacheinfo)) +
+	       nla_total_size(sizeof(struct in6_addr));	/* NDA_DST */
+}
+
+/*
+ * `bridge monitor fdb`: an entry added, learned, moved (RTM_NEWNEIGH),
+ * aged or deleted (RTM_DELNEIGH), on RTNLGRP_NEIGH as the bridge and the
+ * vxlan device tell of theirs. Any context; the entry is still in the
+ * table, its destination set.
+ */
+void kvs_fdb_notify_neigh(struct kvs_switch *sw, const struct kvs_fdb_entry *f,
+			  bool del)
+{
+	struct net *net = dev_net(sw->dev);
+	struct sk_buff *skb;
+	struct kvs_dst *dst;
+	int err = -ENOENT;
+
+	if (!rtnl_has_listeners(net, RTNLGRP_NEIGH))
+		return;
+	skb = nlmsg_new(kvs_fdb_neigh_size(), GFP_ATOMIC);
+	if (!skb) {
+		rtnl_set_sk_err(net, RTNLGRP_NEIGH, -ENOBUFS);
+		return;
+	}
+	rcu_read_lock();
+	dst = rcu_dereference(f->dst);
+	if (dst)
+		err = kvs_fdb_fill_neigh(skb, sw, f, dst,
+					 del ? RTM_DELNEIGH : RTM_NEWNEIGH, 0, 0,
+					 0);
+	rcu_read_unlock();
+	if (err) {
+		/* sized for it: only an entry already gone has nothing */
+		WARN_ON_ONCE(err == -EMSGSIZE);
+		kfree_skb(skb);
+		return;
+	}
+	rtnl_notify(skb, net, 0, RTNLGRP_NEIGH, NULL, GFP_ATOMIC);
+}
+
 int kvs_fdb_ndo_dump(struct sk_buff *skb, struct netlink_callback *cb,
 		     struct net_device *dev, struct net_device *filter_dev,
 		     int *idx)
@@ -1103,9 +1150,10 @@ int kvs_fdb_ndo_dump(struct sk_buff *skb, struct netlink_callback *cb,
 		if (!dst)
 			continue;	/* being removed */
 		if (*idx >= cb->args[2]) {
-			err = kvs_fdb_fill_neigh(skb, sw, f, dst,
+			err = kvs_fdb_fill_neigh(skb, sw, f, dst, RTM_NEWNEIGH,
 						 NETLINK_CB(cb->skb).portid,
-						 cb->nlh->nlmsg_seq);
+						 cb->nlh->nlmsg_seq,
+						 NLM_F_MULTI);
 			if (err)
 				break;
 		}
@@ -1201,6 +1249,26 @@ static int kvs_fdb_ndo_parse(struct kvs_switch *sw, struct nlattr *tb[],
 	return 0;
 }
 
+/* RTNL: (@network, @addr) is a static entry to @port, or to the VTEP @ip */
+static bool kvs_fdb_static_is(struct kvs_switch *sw,
+			      struct kvs_network *network, const u8 *addr,
+			      struct kvs_port *port, const struct kvs_ip *ip)
+{
+	struct kvs_fdb_entry *f;
+	struct kvs_dst *dst;
+	bool same = false;
+
+	rcu_read_lock();
+	f = kvs_fdb_lookup(sw, network->id, addr);
+	if (f && (READ_ONCE(f->flags) & KVS_FDB_F_STATIC)) {
+		dst = rcu_dereference(f->dst);
+		same = ip ? kvs_dst_is_remote(dst, ip) :
+			    port && dst == &port->dst;
+	}
+	rcu_read_unlock();
+	return same;
+}
+
 int kvs_fdb_ndo_add(struct ndmsg *ndm, struct nlattr *tb[],
 		    struct net_device *dev, const unsigned char *addr,
 		    u16 vid, u16 flags, struct netlink_ext_ack *extack)
@@ -1223,8 +1291,12 @@ int kvs_fdb_ndo_add(struct ndmsg *ndm, struct nlattr *tb[],
 			       "router, sticky and extern_learn entries are not supported");
 		return -EOPNOTSUPP;
 	}
+	/*
+	 * permanent, or static (bridge sends NUD_REACHABLE | NUD_NOARP for
+	 * it, as for a vxlan device); not dynamic (NUD_REACHABLE alone)
+	 */
 	if (!(ndm->ndm_state & (NUD_PERMANENT | NUD_NOARP)) ||
-	    (ndm->ndm_state & ~(NUD_PERMANENT | NUD_NOARP))) {
+	    (ndm->ndm_state & ~(NUD_PERMANENT | NUD_NOARP | NUD_REACHABLE))) {
 		NL_SET_ERR_MSG(extack,
 			       "only static entries can be added: kvs learns the dynamic ones");
 		return -EINVAL;
@@ -1233,6 +1305,13 @@ int kvs_fdb_ndo_add(struct ndmsg *ndm, struct nlattr *tb[],
 	err = kvs_fdb_ndo_parse(sw, tb, vid, &req, extack);
 	if (err)
 		return err;
+	/* bridge fdb add (NLM_F_EXCL) of what is there already */
+	if ((flags & NLM_F_EXCL) && !replace && !is_zero_ether_addr(addr) &&
+	    kvs_fdb_static_is(sw, req.network, addr, req.port,
+			      req.ip.family ? &req.ip : NULL)) {
+		NL_SET_ERR_MSG(extack, "the entry exists");
+		return -EEXIST;
+	}
 	if (req.ip.family)
 		return kvs_fdb_add_remote(sw, req.network, addr, &req.ip,
 					  replace, extack);

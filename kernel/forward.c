@@ -24,40 +24,58 @@ void kvs_forward_drop(struct kvs_port *from, struct sk_buff *skb,
 }
 
 /* A port that is down or has no carrier is not a destination */
-static bool kvs_port_can_tx(const struct kvs_port *port)
+bool kvs_port_can_tx(const struct kvs_port *port)
 {
 	return netif_running(port->dev) && netif_carrier_ok(port->dev);
 }
 
 /*
  * The veth shortcut. A frame for a veth port would go through the port's
- * transmit path (qdisc, tc and netfilter egress, taps), veth_xmit() and the
- * peer's backlog to reach the peer's receive path. When nothing is attached
- * to that transmit path, the frame can enter the peer's receive path in
- * this softirq pass instead: the rx_handler hands it back to
- * __netif_receive_skb_core() for another round on the peer, the way
- * bpf_redirect_peer() does. Everything of the peer's receive path runs
- * (taps, tc and netfilter ingress, the stack). The peer must have no
- * rx_handler, so that the round cannot reach a switch again (no loop in
- * softirq), and no XDP program (veth runs native XDP only on its own
- * receive queue).
+ * transmit path (qdisc, tc and netfilter egress, taps, the device's
+ * features), veth_xmit() and the peer's backlog to reach the peer's
+ * receive path. When nothing is attached to that transmit path and the
+ * frame needs nothing of it, it can enter the peer's receive path in this
+ * softirq pass instead: the rx_handler hands it back to
+ * __netif_receive_skb_core() for another receive round on the peer, the
+ * way bpf_redirect_peer() does. Everything of the peer's receive path
+ * runs (taps, tc and netfilter ingress, the stack). No observer can tell
+ * the two apart, and the round is bounded:
+ *  - the egress port has no tap, qdisc, tc or netfilter egress, and its
+ *    features take the frame as it is (no segmentation or checksum that
+ *    validate_xmit_skb() would do);
+ *  - the ingress port has no protocol-bound packet socket: the extra
+ *    round delivers to the handlers of the device the frame first came in
+ *    on (orig_dev), which on the normal path never see a switched frame;
+ *  - the peer has no rx_handler and no tc ingress, so the round can reach
+ *    no switch again, directly or through bpf_redirect_peer() (no loop in
+ *    softirq), and no XDP program (veth runs native XDP only on its own
+ *    receive queue).
  */
-static struct net_device *kvs_veth_peer(struct kvs_port *to,
+static struct net_device *kvs_veth_peer(struct kvs_port *from,
+					struct kvs_port *to,
 					struct sk_buff *skb)
 {
 	struct net_device *dev = to->dev, *peer;
+	netdev_features_t features;
 	unsigned int i;
 
 	if (!to->veth || dev_nit_active(dev) || kvs_dev_tc_egress(dev) ||
-	    kvs_dev_nf_egress(dev))
+	    kvs_dev_nf_egress(dev) ||
+	    !list_empty(&from->dev->ptype_specific))
 		return NULL;
 	for (i = 0; i < dev->real_num_tx_queues; i++)
 		if (rcu_dereference_bh(netdev_get_tx_queue(dev, i)->qdisc)->enqueue)
 			return NULL;
+	features = netif_skb_features(skb);
+	if (netif_needs_gso(skb, features) ||
+	    (skb->ip_summed == CHECKSUM_PARTIAL &&
+	     !(features & NETIF_F_CSUM_MASK)))
+		return NULL;
 
 	peer = dev->netdev_ops->ndo_get_peer_dev(dev);
 	if (!peer || rcu_access_pointer(peer->rx_handler) ||
-	    dev_xdp_prog_count(peer) || !__is_skb_forwardable(peer, skb, true))
+	    kvs_dev_tc_ingress(peer) || dev_xdp_prog_count(peer) ||
+	    !__is_skb_forwardable(peer, skb, true))
 		return NULL;
 	return peer;
 }
@@ -71,7 +89,7 @@ static struct net_device *kvs_veth_peer(struct kvs_port *to,
 static void kvs_xmit(struct kvs_port *from, struct kvs_port *to,
 		     struct sk_buff *skb, struct kvs_pass *pass)
 {
-	struct net_device *peer = pass ? kvs_veth_peer(to, skb) : NULL;
+	struct net_device *peer = pass ? kvs_veth_peer(from, to, skb) : NULL;
 	unsigned int len = skb->len;
 
 	if (peer) {
@@ -93,8 +111,13 @@ static void kvs_xmit(struct kvs_port *from, struct kvs_port *to,
 	dev_sw_netstats_tx_add(from->sw->dev, 1, len);
 }
 
-static void kvs_deliver(struct kvs_port *from, struct kvs_port *to,
-			struct sk_buff *skb, struct kvs_pass *pass)
+/*
+ * Out of the port @to (a VM port or a vlan uplink): @skb past its
+ * Ethernet header, prepared by kvs_egress() (or a frame kvs made, such as
+ * an ICMP answer); counted as @from's drop if it cannot go.
+ */
+void kvs_port_xmit(struct kvs_port *from, struct kvs_port *to,
+		   struct sk_buff *skb, struct kvs_pass *pass)
 {
 	int depth;
 
@@ -103,11 +126,6 @@ static void kvs_deliver(struct kvs_port *from, struct kvs_port *to,
 
 	if (unlikely(!__is_skb_forwardable(to->dev, skb, true))) {
 		kvs_forward_drop(from, skb, KVS_DROP_MTU);
-		return;
-	}
-	/* LRO output cannot be resegmented; dev_disable_lro() should stop it */
-	if (unlikely(skb_warn_if_lro(skb))) {
-		kvs_forward_drop(from, skb, KVS_DROP_MALFORMED);
 		return;
 	}
 	/* checksum offload of a frame that still has a tag in its data */
@@ -122,10 +140,40 @@ static void kvs_deliver(struct kvs_port *from, struct kvs_port *to,
 	}
 
 	skb->dev = to->dev;
-	/* the receive side's checksum and timestamp mean nothing on tx */
+	/* the receive side's checksum means nothing on tx */
 	skb_forward_csum(skb);
-	skb_clear_tstamp(skb);
 	kvs_xmit(from, to, skb, pass);
+}
+
+/* Where a frame goes: a port, or through a vxlan fabric port a VTEP */
+struct kvs_target {
+	struct kvs_port *port;
+	struct kvs_remote *remote;
+};
+
+/*
+ * The one way out of the switch, whatever the target: what every frame
+ * needs before it leaves is done here once (the receive side's timestamp
+ * cleared: fq would read it as a departure time; LRO output refused), then
+ * the fabric encapsulates it (vlan tag, vxlan to a VTEP) or it goes out of
+ * a VM port, through the veth shortcut when @pass allows.
+ */
+static void kvs_egress(struct kvs_port *from, struct kvs_network *network,
+		       const struct kvs_target *t, struct sk_buff *skb,
+		       struct kvs_pass *pass)
+{
+	/* LRO output cannot be resegmented; dev_disable_lro() should stop it */
+	if (unlikely(skb_warn_if_lro(skb))) {
+		kvs_forward_drop(from, skb, KVS_DROP_MALFORMED);
+		return;
+	}
+	skb_clear_tstamp(skb);
+
+	if (t->port->type == KVS_PORT_FABRIC)
+		t->port->fabric->ops->xmit(from, t->port, t->remote, network,
+					   skb);
+	else
+		kvs_port_xmit(from, t->port, skb, pass);
 }
 
 /*
@@ -135,11 +183,13 @@ static void kvs_deliver(struct kvs_port *from, struct kvs_port *to,
 void kvs_forward_unicast(struct kvs_port *from, struct kvs_port *to,
 			 struct sk_buff *skb, struct kvs_pass *pass)
 {
+	struct kvs_target t = { .port = to };
+
 	if (unlikely(!kvs_port_can_tx(to))) {
 		kvs_forward_drop(from, skb, KVS_DROP_NO_ROUTE);
 		return;
 	}
-	kvs_deliver(from, to, skb, pass);
+	kvs_egress(from, NULL, &t, skb, pass);
 }
 
 /* RCU: the switch's fabric port, if frames from @from may go there */
@@ -155,28 +205,13 @@ static struct kvs_port *kvs_fabric_for(struct kvs_port *from)
 void kvs_forward_fabric(struct kvs_port *from, struct kvs_network *network,
 			struct kvs_remote *remote, struct sk_buff *skb)
 {
-	struct kvs_port *fabric = kvs_fabric_for(from);
+	struct kvs_target t = { .port = kvs_fabric_for(from), .remote = remote };
 
-	if (unlikely(!fabric)) {
+	if (unlikely(!t.port || (t.port->fabric->ops->vteps && !remote))) {
 		kvs_forward_drop(from, skb, KVS_DROP_NO_ROUTE);
 		return;
 	}
-	kvs_fabric_xmit(from, fabric, remote, network, skb);
-}
-
-/* Where a flood goes next: a VM port, or the fabric (to @remote) */
-struct kvs_target {
-	struct kvs_port *port;
-	struct kvs_remote *remote;
-};
-
-static void kvs_send(struct kvs_port *from, struct kvs_network *network,
-		     const struct kvs_target *t, struct sk_buff *skb)
-{
-	if (t->port->type == KVS_PORT_FABRIC)
-		kvs_fabric_xmit(from, t->port, t->remote, network, skb);
-	else
-		kvs_deliver(from, t->port, skb, NULL);
+	kvs_egress(from, network, &t, skb, NULL);
 }
 
 /*
@@ -195,7 +230,7 @@ static bool kvs_flood_one(struct kvs_port *from, struct kvs_network *network,
 			kvs_forward_drop(from, skb, KVS_DROP_NO_MEMORY);
 			return false;
 		}
-		kvs_send(from, network, prev, clone);
+		kvs_egress(from, network, prev, clone, NULL);
 	}
 	*prev = *next;
 	return true;
@@ -225,8 +260,9 @@ void kvs_forward_flood(struct kvs_port *from, struct kvs_network *network,
 	}
 
 	next.port = kvs_fabric_for(from);
-	if (next.port && next.port->fabric->encap == KVS_ENCAP_VLAN) {
-		if (!kvs_flood_one(from, network, &prev, &next, skb))
+	if (next.port && !next.port->fabric->ops->vteps) {
+		if (kvs_port_can_tx(next.port) &&
+		    !kvs_flood_one(from, network, &prev, &next, skb))
 			return;
 	} else if (next.port && !hlist_empty(&network->flood)) {
 		hlist_for_each_entry_rcu(fl, &network->flood, node) {
@@ -247,5 +283,5 @@ void kvs_forward_flood(struct kvs_port *from, struct kvs_network *network,
 		kvs_forward_drop(from, skb, KVS_DROP_NO_ROUTE);
 		return;
 	}
-	kvs_send(from, network, &prev, skb);
+	kvs_egress(from, network, &prev, skb, NULL);
 }

@@ -125,10 +125,18 @@ static bool kvs_storm_pass(struct kvs_port *in)
 	if (likely(!limit))
 		return true;
 	cost = max_t(u64, div_u64(NSEC_PER_SEC, limit), 1);
-	now = ktime_get_ns();
 	spin_lock(&s->lock);
-	s->credit = min_t(u64, s->credit + (now - s->stamp), NSEC_PER_SEC);
-	s->stamp = now;
+	/*
+	 * The clock is read under the lock: read before it, a CPU could
+	 * bring a stamp older than the one the last holder left, and the
+	 * difference would wrap to a full bucket.
+	 */
+	now = ktime_get_ns();
+	if (now > s->stamp) {
+		s->credit = min_t(u64, s->credit + (now - s->stamp),
+				  NSEC_PER_SEC);
+		s->stamp = now;
+	}
 	pass = s->credit >= cost;
 	if (pass)
 		s->credit -= cost;
@@ -275,10 +283,8 @@ rx_handler_result_t kvs_handle_frame(struct sk_buff **pskb)
 	}
 
 	/* batch.c counts it when its turn comes */
-	if (READ_ONCE(sw->batch) > 1) {
-		kvs_batch_add(port, skb);
+	if (READ_ONCE(sw->batch) > 1 && kvs_batch_add(port, skb))
 		return RX_HANDLER_CONSUMED;
-	}
 
 	kvs_stats_rx(port, len);
 	dev_sw_netstats_rx_add(sw->dev, len);

@@ -12,6 +12,7 @@
 #define _KVS_H
 
 #include <linux/etherdevice.h>
+#include <linux/mutex.h>
 #include <linux/netdevice.h>
 #include <linux/ratelimit.h>
 #include <linux/rhashtable.h>
@@ -122,17 +123,54 @@ struct kvs_remote {
 					 * entries and outlives it
 					 */
 	unsigned int refs;		/* fdb_lock */
+	unsigned int configured;	/* fdb_lock: of the refs, those of the
+					 * gateway, flood-list members and
+					 * static entries (peers known)
+					 */
 	struct dst_cache dst_cache;	/* route to it */
 	struct rcu_head rcu;
 };
 
+struct kvs_fabric_cfg;
+
+/*
+ * What tells the encapsulations apart (fabric.c), so that the rest of kvs
+ * asks the fabric instead of testing which one it is.
+ */
+struct kvs_encap_ops {
+	enum kvs_encap encap;
+	bool linked;		/* the uplink becomes a port (rx_handler,
+				 * master); else it is only routed through
+				 */
+	bool vteps;		/* frames go to VTEPs: remote entries, the
+				 * flood lists and the gateway
+				 */
+	u32 max_net_id;		/* the highest network id it can carry */
+	/* RTNL: set up (the port is not reachable yet); stop its receive
+	 * path before detach; release after the fdb flush
+	 */
+	int (*open)(struct kvs_port *port, const struct kvs_fabric_cfg *cfg,
+		    struct netlink_ext_ack *extack);
+	void (*stop)(struct kvs_port *port);
+	void (*release)(struct kvs_port *port);
+	/* softirq, RCU: a frame of @network (data past its Ethernet
+	 * header) to @remote (a VTEP, or NULL), from kvs_egress() only
+	 */
+	void (*xmit)(struct kvs_port *from, struct kvs_port *fabric,
+		     struct kvs_remote *remote, struct kvs_network *network,
+		     struct sk_buff *skb);
+};
+
 /* What a fabric port adds to a port; fixed at attach */
 struct kvs_fabric {
-	enum kvs_encap encap;
+	const struct kvs_encap_ops *ops;
 	struct kvs_ip local;		/* vxlan */
 	__be16 dstport;			/* vxlan */
 	struct kvs_remote *gateway;	/* vxlan: default VTEP, or NULL */
 	struct socket *sock;		/* vxlan: the tunnel socket */
+	bool known_peers;		/* vxlan: frames from configured VTEPs
+					 * only (KVS_PEERS_KNOWN)
+					 */
 	struct rhashtable remotes;	/* vxlan: ip -> kvs_remote */
 };
 
@@ -143,6 +181,7 @@ struct kvs_fabric_cfg {
 	struct kvs_ip remote;		/* family 0: none */
 	u16 dstport;			/* host order */
 	bool learning;
+	bool known_peers;
 };
 
 /*
@@ -269,16 +308,16 @@ struct kvs_switch {
 	struct rhashtable fdb;
 	struct hlist_head fdb_list;	/* RCU readers, fdb_lock writers */
 	spinlock_t fdb_lock;
+	struct mutex walk_lock;		/* one fdb walker (flush, ageing) */
 	unsigned int fdb_learned;	/* fdb_lock */
 	unsigned int fdb_static;	/* fdb_lock */
 	u32 fdb_born;			/* fdb_lock: the last insert stamp */
 	unsigned long ageing_time;	/* jiffies, 0: never */
 	struct delayed_work gc_work;
 	u32 batch;			/* frames per pass; 1: none deferred */
-	bool batched;			/* RTNL: batch was > 1 once, frames
-					 * may be queued
-					 */
-	struct kvs_batch __percpu *batches;	/* batch.c */
+	struct kvs_batch __percpu *batches;	/* batch.c: NULL until batch
+						 * was > 1 once
+						 */
 	atomic_t generation;		/* bumped on every config change */
 	bool live;			/* registered, not torn down; RTNL */
 };
@@ -339,6 +378,8 @@ int kvs_fdb_ndo_dump(struct sk_buff *skb, struct netlink_callback *cb,
 int kvs_fdb_ndo_add(struct ndmsg *ndm, struct nlattr *tb[],
 		    struct net_device *dev, const unsigned char *addr,
 		    u16 vid, u16 flags, struct netlink_ext_ack *extack);
+void kvs_fdb_notify_neigh(struct kvs_switch *sw, const struct kvs_fdb_entry *f,
+			  bool del);	/* RTM_NEWNEIGH, RTM_DELNEIGH */
 int kvs_fdb_ndo_del(struct ndmsg *ndm, struct nlattr *tb[],
 		    struct net_device *dev, const unsigned char *addr,
 		    u16 vid, struct netlink_ext_ack *extack);
@@ -431,13 +472,16 @@ void kvs_switch_frame(struct kvs_switch *sw, struct kvs_port *in,
 		      const struct kvs_ip *from, struct kvs_pass *pass);
 
 /* batch.c: the per-CPU batch */
-int kvs_batch_init(struct kvs_switch *sw);
 void kvs_batch_stop(struct kvs_switch *sw);		/* RTNL or last ref */
-void kvs_batch_add(struct kvs_port *port, struct sk_buff *skb);
+bool kvs_batch_add(struct kvs_port *port, struct sk_buff *skb);
 void kvs_batch_drain(struct kvs_port *port);		/* RTNL */
-void kvs_switch_set_batch(struct kvs_switch *sw, u32 batch);	/* RTNL */
+int kvs_switch_set_batch(struct kvs_switch *sw, u32 batch,
+			 struct netlink_ext_ack *extack);	/* RTNL */
 
 /* forward.c: delivery */
+bool kvs_port_can_tx(const struct kvs_port *port);
+void kvs_port_xmit(struct kvs_port *from, struct kvs_port *to,
+		   struct sk_buff *skb, struct kvs_pass *pass);
 void kvs_forward_unicast(struct kvs_port *from, struct kvs_port *to,
 			 struct sk_buff *skb, struct kvs_pass *pass);
 void kvs_forward_fabric(struct kvs_port *from, struct kvs_network *network,
@@ -448,16 +492,12 @@ void kvs_forward_drop(struct kvs_port *from, struct sk_buff *skb,
 		      enum kvs_drop_reason reason);
 
 /* fabric.c: the fabric port, vxlan and vlan */
+const struct kvs_encap_ops *kvs_encap_ops(enum kvs_encap encap);
 int kvs_fabric_init(struct kvs_port *port, const struct kvs_fabric_cfg *cfg,
 		    struct netlink_ext_ack *extack);	/* RTNL */
-bool kvs_fabric_nets_fit_vlan(struct kvs_switch *sw);
-void kvs_fabric_stop(struct kvs_port *port);	/* RTNL, detach: no more rx */
-void kvs_fabric_release(struct kvs_port *port);	/* RTNL, after the flush */
+bool kvs_fabric_nets_fit(struct kvs_switch *sw, u32 max_net_id);
 rx_handler_result_t kvs_fabric_vlan_rx(struct kvs_port *port,
 				       struct sk_buff *skb);
-void kvs_fabric_xmit(struct kvs_port *from, struct kvs_port *fabric,
-		     struct kvs_remote *remote, struct kvs_network *network,
-		     struct sk_buff *skb);
 struct kvs_port *kvs_fabric_from_dev(const struct net_device *dev); /* RTNL */
 bool kvs_ip_unicast(const struct kvs_ip *ip);
 /* fdb_lock: the fabric's VTEP at @ip, counted; @spare, if given and
@@ -465,8 +505,8 @@ bool kvs_ip_unicast(const struct kvs_ip *ip);
  */
 struct kvs_remote *kvs_remote_get(struct kvs_port *fabric,
 				  const struct kvs_ip *ip,
-				  struct kvs_remote **spare);
-void kvs_remote_put(struct kvs_remote *remote);	/* fdb_lock */
+				  struct kvs_remote **spare, bool configured);
+void kvs_remote_put(struct kvs_remote *remote, bool configured); /* fdb_lock */
 struct kvs_remote *kvs_remote_alloc(struct kvs_port *fabric,
 				    const struct kvs_ip *ip, gfp_t gfp);
 void kvs_remote_free(struct kvs_remote *remote);	/* never published */

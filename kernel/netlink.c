@@ -117,6 +117,7 @@ static const struct nla_policy kvs_port_new_policy[KVS_ATTR_MAX + 1] = {
 	[KVS_ATTR_PORT_BUM_LIMIT]	= { .type = NLA_U32 },
 	[KVS_ATTR_PORT_GROUP_FWD_MASK]	= { .type = NLA_U16 },
 	[KVS_ATTR_PORT_FABRIC]		= NLA_POLICY_NESTED(kvs_fabric_policy),
+	[KVS_ATTR_PORT_PEERS]		= NLA_POLICY_MAX(NLA_U8, KVS_PEERS_MAX),
 };
 
 /* PORT_DEL, PORT_GET, STATS_GET: the switch, if given, must match */
@@ -137,6 +138,7 @@ static const struct nla_policy kvs_port_set_policy[KVS_ATTR_MAX + 1] = {
 	[KVS_ATTR_PORT_MAX_MACS]	= { .type = NLA_U32 },
 	[KVS_ATTR_PORT_BUM_LIMIT]	= { .type = NLA_U32 },
 	[KVS_ATTR_PORT_GROUP_FWD_MASK]	= { .type = NLA_U16 },
+	[KVS_ATTR_PORT_PEERS]		= NLA_POLICY_MAX(NLA_U8, KVS_PEERS_MAX),
 };
 
 static const struct nla_policy kvs_fdb_new_policy[KVS_ATTR_MAX + 1] = {
@@ -498,11 +500,14 @@ static const struct genl_ops kvs_genl_ops[] = {
 	},
 };
 
-/* Events name every tenant's MACs: listeners need CAP_NET_ADMIN */
+/*
+ * Anyone in the namespace may listen, as to the bridge's and the vxlan
+ * device's RTM_NEWNEIGH: what kvs reveals, it reveals to the namespace
+ * (design.md, "Who may see what"), never beyond it.
+ */
 static const struct genl_multicast_group kvs_genl_mcgrps[] = {
 	[KVS_NL_MCGRP_EVENTS] = {
 		.name	= KVS_GENL_MCGRP_EVENTS,
-		.flags	= GENL_MCAST_CAP_NET_ADMIN,
 	},
 };
 

@@ -75,17 +75,23 @@ int kvs_nl_switch_set(struct sk_buff *skb, struct genl_info *info)
 {
 	struct kvs_switch *sw = kvs_nl_info_switch(info);
 	struct nlattr **attrs = info->attrs;
+	int err;
 
 	if (!attrs[KVS_ATTR_AGEING_TIME] && !attrs[KVS_ATTR_SWITCH_BATCH]) {
 		GENL_SET_ERR_MSG(info, "nothing to change: ageing time or batch required");
 		return -EINVAL;
 	}
+	/* the one that can fail first: all or nothing */
+	if (attrs[KVS_ATTR_SWITCH_BATCH]) {
+		err = kvs_switch_set_batch(sw,
+					   nla_get_u32(attrs[KVS_ATTR_SWITCH_BATCH]),
+					   info->extack);
+		if (err)
+			return err;
+	}
 	if (attrs[KVS_ATTR_AGEING_TIME])
 		kvs_switch_set_ageing(sw,
 				      nla_get_u32(attrs[KVS_ATTR_AGEING_TIME]));
-	if (attrs[KVS_ATTR_SWITCH_BATCH])
-		kvs_switch_set_batch(sw,
-				     nla_get_u32(attrs[KVS_ATTR_SWITCH_BATCH]));
 	/* both are in the switch's link info: one RTM_NEWLINK */
 	kvs_link_info_changed(sw->dev);
 	return 0;
@@ -289,7 +295,15 @@ static int kvs_nl_fabric_cfg(struct nlattr **attrs, struct kvs_fabric_cfg *cfg,
 		return -EINVAL;
 	}
 
+	cfg->known_peers = attrs[KVS_ATTR_PORT_PEERS] &&
+			   nla_get_u8(attrs[KVS_ATTR_PORT_PEERS]) ==
+			   KVS_PEERS_KNOWN;
 	if (cfg->encap == KVS_ENCAP_VLAN) {
+		if (attrs[KVS_ATTR_PORT_PEERS]) {
+			NL_SET_ERR_MSG_ATTR(extack, attrs[KVS_ATTR_PORT_PEERS],
+					    "peers is for a vxlan fabric port");
+			return -EINVAL;
+		}
 		if (tb[KVS_FABRIC_ATTR_LOCAL_IP4] ||
 		    tb[KVS_FABRIC_ATTR_LOCAL_IP6] ||
 		    tb[KVS_FABRIC_ATTR_REMOTE_IP4] ||
@@ -377,6 +391,11 @@ int kvs_nl_port_new(struct sk_buff *skb, struct genl_info *info)
 		GENL_SET_ERR_MSG(info, "network id required");
 		return -EINVAL;
 	}
+	if (attrs[KVS_ATTR_PORT_PEERS]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attrs[KVS_ATTR_PORT_PEERS],
+				    "peers is for a vxlan fabric port");
+		return -EINVAL;
+	}
 
 	err = kvs_nl_port_cfg(attrs, &cfg, info->extack);
 	if (err)
@@ -400,6 +419,7 @@ int kvs_nl_port_del(struct sk_buff *skb, struct genl_info *info)
 
 int kvs_nl_port_set(struct sk_buff *skb, struct genl_info *info)
 {
+	struct nlattr *peers = info->attrs[KVS_ATTR_PORT_PEERS];
 	struct kvs_port *port = kvs_nl_info_port(info);
 	struct kvs_port_cfg cfg;
 	int err;
@@ -407,20 +427,34 @@ int kvs_nl_port_set(struct sk_buff *skb, struct genl_info *info)
 	err = kvs_nl_port_cfg(info->attrs, &cfg, info->extack);
 	if (err)
 		return err;
+	if (peers && (port->type != KVS_PORT_FABRIC ||
+		      !port->fabric->ops->vteps)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, peers,
+				    "peers is for a vxlan fabric port");
+		return -EINVAL;
+	}
 
 	if (port->type != KVS_PORT_VM) {
-		/* a fabric port has one setting that can change */
+		/* a fabric port has two settings that can change */
 		if (cfg.has_macs || cfg.has_max_macs || cfg.has_bum_limit ||
 		    cfg.has_group_fwd_mask) {
 			GENL_SET_ERR_MSG(info,
 					 "a fabric port has no mac, max-macs, bum-limit or group-fwd-mask");
 			return -EINVAL;
 		}
+		if (!cfg.has_learning && !peers) {
+			GENL_SET_ERR_MSG(info,
+					 "nothing to change: learning or peers required");
+			return -EINVAL;
+		}
 		if (cfg.has_learning) {
 			WRITE_ONCE(port->learning, cfg.learning);
-			kvs_switch_changed(port->sw);
 			kvs_link_info_changed(port->dev);
 		}
+		if (peers)
+			WRITE_ONCE(port->fabric->known_peers,
+				   nla_get_u8(peers) == KVS_PEERS_KNOWN);
+		kvs_switch_changed(port->sw);
 		return 0;
 	}
 	err = kvs_port_configure(port, &cfg, info->extack);

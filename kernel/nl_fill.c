@@ -66,6 +66,7 @@ size_t kvs_port_msg_size(void)
 	       nla_total_size(sizeof(u32)) +		/* PORT_BUM_LIMIT */
 	       nla_total_size(sizeof(u32)) +		/* PORT_LEARNED */
 	       nla_total_size(sizeof(u16)) +		/* PORT_GROUP_FWD_MASK */
+	       nla_total_size(sizeof(u8)) +		/* PORT_PEERS */
 	       nla_total_size(0) +			/* PORT_FABRIC */
 	       nla_total_size(sizeof(u8)) +		/*  ENCAP */
 	       2 * nla_total_size(sizeof(struct in6_addr)) + /* LOCAL, REMOTE */
@@ -245,9 +246,9 @@ static int kvs_put_fabric(struct sk_buff *skb, const struct kvs_port *port)
 	struct nlattr *nest;
 
 	nest = nla_nest_start(skb, KVS_ATTR_PORT_FABRIC);
-	if (!nest || nla_put_u8(skb, KVS_FABRIC_ATTR_ENCAP, fab->encap))
+	if (!nest || nla_put_u8(skb, KVS_FABRIC_ATTR_ENCAP, fab->ops->encap))
 		return -EMSGSIZE;
-	if (fab->encap == KVS_ENCAP_VXLAN &&
+	if (fab->ops->vteps &&
 	    (kvs_put_ip(skb, KVS_FABRIC_ATTR_LOCAL_IP4,
 			KVS_FABRIC_ATTR_LOCAL_IP6, &fab->local) ||
 	     (fab->gateway &&
@@ -294,6 +295,10 @@ int kvs_port_fill(struct sk_buff *skb, struct kvs_port *port,
 				port->group_fwd_mask))
 			goto cancel;
 	} else if (kvs_put_fabric(skb, port) ||
+		   (port->fabric->ops->vteps &&
+		    nla_put_u8(skb, KVS_ATTR_PORT_PEERS,
+			       READ_ONCE(port->fabric->known_peers) ?
+			       KVS_PEERS_KNOWN : KVS_PEERS_ANY)) ||
 		   nla_put_u8(skb, KVS_ATTR_PORT_LEARNING, port->learning) ||
 		   nla_put_u32(skb, KVS_ATTR_PORT_LEARNED,
 			       atomic_read(&port->learned))) {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kvs: events on the "events" multicast group of the "kvs" family. The
- * group needs CAP_NET_ADMIN (netlink.c): events name every tenant's MACs.
+ * kvs: events on the "events" multicast group of the "kvs" family, heard
+ * by the processes of the switch's namespace (netlink.c), and for fdb
+ * entries RTM_NEWNEIGH/RTM_DELNEIGH on rtnetlink (fdb.c).
  *
  * Events of switches, networks and ports are sent under RTNL and name
  * their devices. Fdb events carry names only when sent under RTNL (the
@@ -136,6 +137,8 @@ void kvs_notify_fdb(struct kvs_switch *sw, const struct kvs_fdb_entry *f,
 	struct sk_buff *skb;
 	int err;
 
+	/* the host's tools hear of it too (bridge monitor fdb) */
+	kvs_fdb_notify_neigh(sw, f, cmd == KVS_CMD_FDB_DEL);
 	if (!kvs_nl_listening(net))
 		return;
 

@@ -84,9 +84,13 @@ static int kvs_port_master_busy(struct net_device *dev,
 	return -EBUSY;
 }
 
-/* The refusals of design.md, in its order */
+/*
+ * The refusals of design.md, in its order. @linked: the device becomes a
+ * port (rx_handler, master), as a VM port or a vlan uplink; else it is a
+ * vxlan uplink, only routed through, and may keep its master and handler.
+ */
 static int kvs_port_check_dev(struct kvs_switch *sw, struct net_device *dev,
-			      struct netlink_ext_ack *extack)
+			      bool linked, struct netlink_ext_ack *extack)
 {
 	struct kvs_port *port;
 	int err;
@@ -117,7 +121,10 @@ static int kvs_port_check_dev(struct kvs_switch *sw, struct net_device *dev,
 	/* before the master check: the master of a port is its switch */
 	port = kvs_port_from_dev(dev);
 	if (port) {
-		if (port->sw == sw)
+		if (port->type == KVS_PORT_FABRIC)
+			NL_SET_ERR_MSG(extack,
+				       "device is already the fabric port of a kvs switch");
+		else if (port->sw == sw)
 			NL_SET_ERR_MSG(extack,
 				       "device is already a port of this switch");
 		else
@@ -125,6 +132,8 @@ static int kvs_port_check_dev(struct kvs_switch *sw, struct net_device *dev,
 				       "device is already a port of another kvs switch");
 		return -EBUSY;
 	}
+	if (!linked)
+		return 0;
 
 	err = kvs_port_master_busy(dev, extack);
 	if (err)
@@ -320,34 +329,6 @@ err_rx_handler:
 	return err;
 }
 
-/* A vxlan uplink is only routed through: fewer refusals than a port */
-static int kvs_port_check_uplink(struct kvs_switch *sw, struct net_device *dev,
-				 struct netlink_ext_ack *extack)
-{
-	struct kvs_port *port;
-
-	if (dev == sw->dev || kvs_switch_from_dev(dev)) {
-		NL_SET_ERR_MSG(extack, "a kvs switch cannot be a fabric uplink");
-		return -ELOOP;
-	}
-	if (!net_eq(dev_net(dev), dev_net(sw->dev))) {
-		NL_SET_ERR_MSG(extack,
-			       "device is not in the switch's namespace");
-		return -ENODEV;
-	}
-	port = kvs_port_from_dev(dev);
-	if (port) {
-		if (port->type == KVS_PORT_FABRIC)
-			NL_SET_ERR_MSG(extack,
-				       "device is already the fabric port of a kvs switch");
-		else
-			NL_SET_ERR_MSG(extack,
-				       "device is already a port of a kvs switch");
-		return -EBUSY;
-	}
-	return 0;
-}
-
 int kvs_port_attach_vm(struct kvs_switch *sw, struct net_device *dev,
 		       struct kvs_network *network,
 		       const struct kvs_port_cfg *cfg,
@@ -358,7 +339,7 @@ int kvs_port_attach_vm(struct kvs_switch *sw, struct net_device *dev,
 
 	ASSERT_RTNL();
 
-	err = kvs_port_check_dev(sw, dev, extack);
+	err = kvs_port_check_dev(sw, dev, true, extack);
 	if (err)
 		return err;
 	if (!network || network->sw != sw) {
@@ -422,7 +403,7 @@ int kvs_port_attach_fabric(struct kvs_switch *sw, struct net_device *dev,
 			   const struct kvs_fabric_cfg *cfg,
 			   struct netlink_ext_ack *extack)
 {
-	bool vlan = cfg->encap == KVS_ENCAP_VLAN;
+	const struct kvs_encap_ops *ops = kvs_encap_ops(cfg->encap);
 	struct kvs_port *port;
 	int err;
 
@@ -432,13 +413,12 @@ int kvs_port_attach_fabric(struct kvs_switch *sw, struct net_device *dev,
 		NL_SET_ERR_MSG(extack, "the switch already has a fabric port");
 		return -EEXIST;
 	}
-	if (vlan && !kvs_fabric_nets_fit_vlan(sw)) {
+	if (!kvs_fabric_nets_fit(sw, ops->max_net_id)) {
 		NL_SET_ERR_MSG(extack,
 			       "the switch has networks above 4094, which a vlan fabric cannot carry");
 		return -ERANGE;
 	}
-	err = vlan ? kvs_port_check_dev(sw, dev, extack) :
-		     kvs_port_check_uplink(sw, dev, extack);
+	err = kvs_port_check_dev(sw, dev, ops->linked, extack);
 	if (err)
 		return err;
 
@@ -451,7 +431,7 @@ int kvs_port_attach_fabric(struct kvs_switch *sw, struct net_device *dev,
 	err = kvs_fabric_init(port, cfg, extack);
 	if (err)
 		goto err_free;
-	if (vlan) {
+	if (ops->linked) {
 		err = kvs_port_link(port, extack);
 		if (err)
 			goto err_free;
@@ -532,7 +512,7 @@ void kvs_port_detach(struct kvs_port *port)
 	struct kvs_switch *sw = port->sw;
 	struct net_device *dev = port->dev;
 	bool linked = port->type == KVS_PORT_VM ||
-		      port->fabric->encap == KVS_ENCAP_VLAN;
+		      port->fabric->ops->linked;
 
 	ASSERT_RTNL();
 
@@ -545,7 +525,7 @@ void kvs_port_detach(struct kvs_port *port)
 	}
 	if (port->type == KVS_PORT_FABRIC) {
 		RCU_INIT_POINTER(sw->fabric, NULL);
-		kvs_fabric_stop(port);
+		port->fabric->ops->stop(port);
 		kvs_highway_update_all(sw);
 	}
 
@@ -559,7 +539,7 @@ void kvs_port_detach(struct kvs_port *port)
 		kvs_batch_drain(port);
 	kvs_fdb_flush_port(port);
 	if (port->type == KVS_PORT_FABRIC)
-		kvs_fabric_release(port);
+		port->fabric->ops->release(port);
 
 	if (linked) {
 		netdev_upper_dev_unlink(dev, sw->dev);

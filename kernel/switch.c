@@ -154,8 +154,7 @@ int kvs_network_create(struct kvs_switch *sw, u32 id, const char *label,
 		return -ENOSPC;
 	}
 	fabric = rtnl_dereference(sw->fabric);
-	if (id > KVS_VLAN_ID_MAX && fabric &&
-	    fabric->fabric->encap == KVS_ENCAP_VLAN) {
+	if (fabric && id > fabric->fabric->ops->max_net_id) {
 		NL_SET_ERR_MSG(extack,
 			       "the switch has a vlan fabric: network ids above 4094 cannot be carried");
 		return -ERANGE;
@@ -216,11 +215,21 @@ void kvs_network_destroy(struct kvs_network *network)
 
 	list_for_each_entry_safe(port, tmp, &network->ports, net_node)
 		kvs_port_detach(port);
-	/* the ports took their entries; this catches any left (remote) */
-	kvs_fdb_flush_network(network);
 
+	/*
+	 * Unpublish, wait, flush: once no fabric frame can find the network
+	 * any more (with no fabric port, none ever could: its VM ports are
+	 * gone), nothing learns into it, and one walk takes every entry left
+	 * (remote ones, the flood list). A network made again with this id
+	 * starts empty, and the entries of this one, all gone, never count
+	 * in it.
+	 */
 	xa_erase(&sw->networks, network->id);
 	sw->net_count--;
+	if (rtnl_dereference(sw->fabric))
+		synchronize_net();
+	kvs_fdb_flush_network(network);
+
 	kvs_switch_changed(sw);
 	kvs_notify_network(network, KVS_CMD_NET_DEL);
 	kfree_rcu(network, rcu);
@@ -243,7 +252,8 @@ static int kvs_switch_dev_init(struct net_device *dev)
 	struct kvs_switch *sw = netdev_priv(dev);
 	int err;
 
-	err = kvs_batch_init(sw);
+	/* per-CPU batch queues only for a switch made with batch > 1 */
+	err = kvs_switch_set_batch(sw, sw->batch, NULL);
 	if (err)
 		return err;
 	err = kvs_fdb_switch_init(sw);
@@ -396,12 +406,51 @@ static int kvs_switch_register(struct net_device *dev,
 	return 0;
 }
 
-/* ip link add NAME type kvs */
+/* IFLA_INFO_DATA of `ip link add|set ... type kvs`: what SWITCH_NEW|SET take */
+static struct netlink_range_validation kvs_link_ageing_range = {
+	.max = KVS_AGEING_TIME_MAX,
+};
+
+static const struct nla_policy kvs_link_policy[IFLA_KVS_MAX + 1] = {
+	[IFLA_KVS_AGEING_TIME]	= NLA_POLICY_FULL_RANGE(NLA_U32,
+							&kvs_link_ageing_range),
+	[IFLA_KVS_BATCH]	= NLA_POLICY_RANGE(NLA_U32, 1, KVS_BATCH_MAX),
+};
+
+/* ip link add NAME type kvs [ageing, batch in IFLA_INFO_DATA] */
 static int kvs_newlink(struct net *src_net, struct net_device *dev,
 		       struct nlattr *tb[], struct nlattr *data[],
 		       struct netlink_ext_ack *extack)
 {
+	struct kvs_switch *sw = netdev_priv(dev);
+
+	/* validated by kvs_link_policy; kvs_switch_dev_init() sets up the batch */
+	if (data && data[IFLA_KVS_AGEING_TIME])
+		sw->ageing_time =
+			kvs_secs_to_jiffies(nla_get_u32(data[IFLA_KVS_AGEING_TIME]));
+	if (data && data[IFLA_KVS_BATCH])
+		sw->batch = nla_get_u32(data[IFLA_KVS_BATCH]);
 	return kvs_switch_register(dev, extack);
+}
+
+/* ip link set NAME type kvs [ageing, batch]: all or nothing */
+static int kvs_changelink(struct net_device *dev, struct nlattr *tb[],
+			  struct nlattr *data[], struct netlink_ext_ack *extack)
+{
+	struct kvs_switch *sw = netdev_priv(dev);
+	int err;
+
+	if (!data)
+		return 0;
+	if (data[IFLA_KVS_BATCH]) {
+		err = kvs_switch_set_batch(sw, nla_get_u32(data[IFLA_KVS_BATCH]),
+					   extack);
+		if (err)
+			return err;
+	}
+	if (data[IFLA_KVS_AGEING_TIME])
+		kvs_switch_set_ageing(sw, nla_get_u32(data[IFLA_KVS_AGEING_TIME]));
+	return 0;
 }
 
 /*
@@ -532,9 +581,12 @@ out:
 static struct rtnl_link_ops kvs_link_ops __read_mostly = {
 	.kind		= "kvs",
 	.priv_size	= sizeof(struct kvs_switch),
+	.maxtype	= IFLA_KVS_MAX,
+	.policy		= kvs_link_policy,
 	.setup		= kvs_switch_setup,
 	.validate	= kvs_switch_validate,
 	.newlink	= kvs_newlink,
+	.changelink	= kvs_changelink,
 	.dellink	= kvs_dellink,
 	.get_size	= kvs_get_size,
 	.fill_info	= kvs_fill_info,
@@ -567,7 +619,6 @@ int kvs_switch_create(struct net *net, const char *name, u32 ageing_secs,
 	sw = netdev_priv(dev);
 	sw->ageing_time = kvs_secs_to_jiffies(ageing_secs);
 	sw->batch = batch;
-	sw->batched = batch > 1;
 
 	err = kvs_switch_register(dev, extack);
 	if (err) {

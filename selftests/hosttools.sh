@@ -138,8 +138,16 @@ check_eq "kvs fdb show: $M1 static on $PA" \
 	"$(fdb_field "$SW" 100 $M1 dev) $(fdb_field "$SW" 100 $M1 state)" "$PA static"
 check_match "bridge fdb show: $M1 on $PA, vni 100, master $SW, static" \
 	"^$M1 dev $PA .*vni 100 .*master $SW .*static" "$(bridge fdb show 2>&1)"
-check "bridge fdb add $M1 again, same port: no change, no error (as kvs fdb add)" \
-	bridge fdb add $M1 dev "$SW" vni 100 via "$PA"
+echo "# + bridge fdb add $M1 dev $SW vni 100 via $PA"
+out=$(bridge fdb add $M1 dev "$SW" vni 100 via "$PA" 2>&1)
+_diag_out "$out"
+check_match "bridge fdb add $M1 again, same port: File exists (NLM_F_EXCL, as vxlan)" \
+	'the entry exists|File exists' "$out"
+check "bridge fdb add $M2 dev $SW vni 100 via $PA static (NUD_REACHABLE|NUD_NOARP)" \
+	bridge fdb add $M2 dev "$SW" vni 100 via "$PA" static
+check_eq "kvs fdb show: $M2 static on $PA" \
+	"$(fdb_field "$SW" 100 $M2 dev) $(fdb_field "$SW" 100 $M2 state)" "$PA static"
+check "bridge fdb del $M2 dev $SW vni 100" bridge fdb del $M2 dev "$SW" vni 100
 check "bridge fdb replace $M1 dev $SW vni 100 via $PB" \
 	bridge fdb replace $M1 dev "$SW" vni 100 via "$PB"
 check_eq "kvs fdb show: $M1 static on $PB now" \
@@ -256,6 +264,30 @@ check "bridge fdb del $M2 dev $SWX vni 300 dst 203.0.113.3" \
 	bridge fdb del $M2 dev "$SWX" vni 300 dst 203.0.113.3
 check_eq "kvs fdb show: $M1 and $M2 gone" \
 	"$(fdb_field "$SW" 100 $M1 dev) $(remote_of "$SWX" 300 $M2)" "none none"
+
+# ---- ip link add|set NAME type kvs with IFLA_INFO_DATA: applied or refused ----------
+SWL=k${PID}l
+defer_link "$SWL"
+check_eq "RTM_NEWLINK kind kvs, ageing 77, batch 8: made" "$("$LINKINFO" add "$SWL" ageing 77 batch 8)" ok
+check_eq "its link info: ageing 77, batch 8" "$(li "$SWL")" "kind=kvs ageing=77 batch=8"
+check_eq "kvs switch show agrees" "$(kj switch show "$SWL" | jq -c '.[0] | [.ageing, .batch]')" "[77,8]"
+check_eq "RTM_NEWLINK (set) ageing 5: applied" "$("$LINKINFO" set "$SWL" ageing 5)" ok
+check_eq "its link info: ageing 5, batch 8" "$(li "$SWL")" "kind=kvs ageing=5 batch=8"
+check_eq "RTM_NEWLINK (set) batch 1: applied" "$("$LINKINFO" set "$SWL" batch 1)" ok
+check_eq "its link info: ageing 5, batch 1" "$(li "$SWL")" "kind=kvs ageing=5 batch=1"
+check_match "set batch 0: refused with a message" '^error [0-9]+: .+' "$("$LINKINFO" set "$SWL" batch 0)"
+check_match "set batch 65: refused with a message" '^error [0-9]+: .+' "$("$LINKINFO" set "$SWL" batch 65)"
+check_match "set ageing 1000001: refused with a message" '^error [0-9]+: .+' \
+	"$("$LINKINFO" set "$SWL" ageing 1000001)"
+check_match "set batch 9 with ageing 1000001: refused whole" '^error [0-9]+: .+' \
+	"$("$LINKINFO" set "$SWL" batch 9 ageing 1000001)"
+check_eq "after the refusals: ageing 5, batch 1 still" "$(li "$SWL")" "kind=kvs ageing=5 batch=1"
+SWL2=k${PID}L
+defer_link "$SWL2"
+check_match "RTM_NEWLINK kind kvs with batch 99: refused" '^error [0-9]+: .+' \
+	"$("$LINKINFO" add "$SWL2" batch 99)"
+check_fail "and no device $SWL2 was made" link_exists "$SWL2"
+run ip link del "$SWL"
 
 # ---- ip monitor link: an RTM_NEWLINK when link info changes ------------------------
 MON=$TMPD/monitor

@@ -548,7 +548,7 @@ kj() {
 # MACs are as the CLI prints them (lower case): lookups lower-case theirs.
 # An object the CLI did not show reads as "none". SNAP_ERR has the CLI's
 # error output, if any.
-DROPS="no_route isolation spoofed_src mac_limit storm_limit bad_encap unknown_vni mtu no_memory malformed link_local"
+DROPS="no_route isolation spoofed_src mac_limit storm_limit bad_encap unknown_vni mtu no_memory malformed link_local backlog unknown_vtep"
 SNAP=
 SNAP_ERR=
 snap() {
@@ -563,7 +563,7 @@ snap() {
 		def counters: .stats64 // {} | [.rx.packets, .rx.bytes, .tx.packets, .tx.bytes,
 			(.drops // {} | .no_route, .isolation, .spoofed_src,
 			 .mac_limit, .storm_limit, .bad_encap, .unknown_vni, .mtu,
-			 .no_memory, .malformed, .link_local)] | map(n) | join("|");
+			 .no_memory, .malformed, .link_local, .backlog, .unknown_vtep)] | map(n) | join("|");
 		def arr: if type == "array" then . else [.] end;
 		(.[0] // [] | arr[] | "S|\(.ifname)|\(.ifindex | n)|\(.ageing | n)"),
 		(.[1] // [] | arr[] | "N|\(.switch)|\(.net)|\(.label | n)|\(.ports | n)"),

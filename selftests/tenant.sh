@@ -413,6 +413,36 @@ check_ge "at least the bucket (100) went out" "$f3" 100
 check_ge "at most 100 + 100/s over the ${ms} ms of the burst (+1) went out" \
 	"$((100 + 100 * ms / 1000 + 1))" "$f3"
 check_ge "most of the storm was dropped as storm-limit" "$st" 500
+
+# Two CPUs flooding at once for 10 s: the bucket's clock is read under its lock, so
+# one CPU never brings an older stamp that would wrap into a full second of credit.
+if [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
+	nap 1.1		# a full bucket
+	snap
+	rx0=$(stat_get "$PB1" rx_packets); st0=$(stat_get "$PB1" storm_limit)
+	tx2=$(stat_get "$PB2" tx_packets)
+	t0=$(date +%s%N)
+	pids=()
+	for cpu in 0 1; do
+		ip netns exec "$NSB1" taskset -c $cpu timeout 10 "$KVS_PKT" send eth0 $MB1 $BC \
+			count 10000000 tag "$TAG-cpu$cpu" >/dev/null 2>&1 &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	settle
+	snap
+	rx=$(sub "$(stat_get "$PB1" rx_packets)" "$rx0")
+	st=$(sub "$(stat_get "$PB1" storm_limit)" "$st0")
+	f2=$(sub "$(stat_get "$PB2" tx_packets)" "$tx2")
+	diag "two CPUs, ${ms} ms: $rx broadcasts from b1, $f2 flooded, $st storm-limit drops"
+	check_ge "two CPUs sent a storm (more than 1000 frames)" "$rx" 1000
+	check_eq "two CPUs: every frame is flooded or a storm-limit drop" "$(sum "$f2" "$st")" "$rx"
+	check_le "two CPUs: at most 100 + 100/s over ${ms} ms (+2) reached b2" "$f2" \
+		"$((100 + 100 * ms / 1000 + 2))"
+else
+	skip "bum-limit with two CPUs flooding" "one CPU (nproc $(nproc)) or no taskset"
+fi
 check "kvs port set bum-limit 0 lifts the limit" "$KVS" port set dev "$PB1" bum-limit 0
 snap
 st0=$(stat_get "$PB1" storm_limit); tx3=$(stat_get "$PB3" tx_packets)

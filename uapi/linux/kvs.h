@@ -134,6 +134,21 @@ enum kvs_encap {
 
 #define KVS_ENCAP_MAX (__KVS_ENCAP_MAX - 1)
 
+/**
+ * enum kvs_peers - KVS_ATTR_PORT_PEERS
+ * @KVS_PEERS_ANY: frames from any VTEP are taken (the default)
+ * @KVS_PEERS_KNOWN: only from the gateway (`remote`), the members of the
+ *	flood lists and the VTEPs of static entries; others are dropped as
+ *	KVS_DROP_UNKNOWN_VTEP
+ */
+enum kvs_peers {
+	KVS_PEERS_ANY,
+	KVS_PEERS_KNOWN,
+	__KVS_PEERS_MAX
+};
+
+#define KVS_PEERS_MAX (__KVS_PEERS_MAX - 1)
+
 /* KVS_ATTR_FDB_FLAGS bits */
 #define KVS_FDB_F_STATIC	0x1	/* configured, never ages */
 #define KVS_FDB_F_REMOTE	0x2	/* behind the fabric (a VTEP, a vlan uplink) */
@@ -155,6 +170,10 @@ enum kvs_encap {
  * @KVS_DROP_MALFORMED: not a valid Ethernet frame (runt, bad header)
  * @KVS_DROP_LINK_LOCAL: 802.1D link-local destination (01:80:C2:00:00:0X:
  *	STP, PAUSE, LACP, 802.1X, LLDP...) the port does not forward
+ * @KVS_DROP_BACKLOG: the per-CPU batch queue (switch batch > 1) was full
+ *	(net.core.netdev_max_backlog frames)
+ * @KVS_DROP_UNKNOWN_VTEP: from a VTEP a `peers known` fabric port does not
+ *	know (not the gateway, a flood-list member or a static entry's VTEP)
  */
 enum kvs_drop_reason {
 	KVS_DROP_NO_ROUTE,
@@ -168,6 +187,8 @@ enum kvs_drop_reason {
 	KVS_DROP_NO_MEMORY,
 	KVS_DROP_MALFORMED,
 	KVS_DROP_LINK_LOCAL,
+	KVS_DROP_BACKLOG,
+	KVS_DROP_UNKNOWN_VTEP,
 	__KVS_DROP_MAX
 };
 
@@ -218,6 +239,9 @@ enum kvs_drop_reason {
  *	SWITCH_NEW)
  * @KVS_ATTR_NET_HIGHWAY: u8 0/1, the network is a point-to-point highway:
  *	its two VM ports forward to each other without fdb look-ups (replies)
+ * @KVS_ATTR_PORT_PEERS: u8, enum kvs_peers: which VTEPs a vxlan fabric port
+ *	takes frames from (PORT_NEW and PORT_SET of a vxlan fabric port,
+ *	replies; KVS_PEERS_ANY when absent from PORT_NEW)
  *
  * KVS_ATTR_PORT_MAX_MACS is KVS_PORT_MAX_MACS_DEFAULT when absent from
  * PORT_NEW; 0 given explicitly means no limit.
@@ -252,6 +276,7 @@ enum kvs_attr {
 	KVS_ATTR_PORT_GROUP_FWD_MASK,
 	KVS_ATTR_SWITCH_BATCH,
 	KVS_ATTR_NET_HIGHWAY,
+	KVS_ATTR_PORT_PEERS,
 	__KVS_ATTR_MAX
 };
 
@@ -318,6 +343,8 @@ enum kvs_stats_attr {
 	KVS_STATS_DROP_NO_MEMORY,
 	KVS_STATS_DROP_MALFORMED,
 	KVS_STATS_DROP_LINK_LOCAL,
+	KVS_STATS_DROP_BACKLOG,
+	KVS_STATS_DROP_UNKNOWN_VTEP,
 	__KVS_STATS_MAX
 };
 

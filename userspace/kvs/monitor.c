@@ -307,11 +307,11 @@ static int monitor(struct kvs *ctx, struct args *a)
 		return -1;
 
 	if (knl_subscribe(&ctx->nl, KVS_GENL_MCGRP_EVENTS)) {
-		/* the group is for CAP_NET_ADMIN only: it names every
-		 * tenant's MACs
+		/* open to the namespace; kvs modules before 0.2 wanted
+		 * CAP_NET_ADMIN
 		 */
 		if (ctx->nl.err == EPERM || ctx->nl.err == EACCES)
-			return kvs_err(ctx, "monitor: joining the kvs events group needs CAP_NET_ADMIN");
+			return kvs_err(ctx, "monitor: joining the kvs events group was refused (this kvs module wants CAP_NET_ADMIN)");
 		return kvs_nl_err(ctx);
 	}
 	if (fflush(stdout))
@@ -347,5 +347,5 @@ const struct kvs_object obj_monitor = {
 		 "port attached|changed|detached, fdb learned|added|deleted,\n"
 		 "drop REASON (spoofed-src, mac-limit, storm-limit, ...).\n"
 		 "Objects given: only their events (default: all). -t: with the time.\n"
-		 "Needs CAP_NET_ADMIN: the events name every network's MACs.\n",
+		 "Anyone in the namespace may listen, as to bridge monitor fdb.\n",
 };

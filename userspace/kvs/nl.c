@@ -340,6 +340,7 @@ static struct nla_policy kvs_policy[KVS_ATTR_MAX + 1] = {
 	[KVS_ATTR_PORT_GROUP_FWD_MASK]	= { .type = NLA_U16 },
 	[KVS_ATTR_SWITCH_BATCH]		= { .type = NLA_U32 },
 	[KVS_ATTR_NET_HIGHWAY]		= { .type = NLA_U8 },
+	[KVS_ATTR_PORT_PEERS]		= { .type = NLA_U8 },
 };
 
 bool kvs_parse_nlh(struct nlmsghdr *nlh, struct nlattr **tb)

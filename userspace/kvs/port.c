@@ -50,6 +50,8 @@ struct port_args {
 	struct kvs_addr remote;
 	const char *dstport_str;
 	uint32_t dstport;
+	const char *peers_str;		/* vxlan: "any" or "known" */
+	uint8_t peers;
 	const char *first_vxlan;	/* first vxlan-only keyword given */
 };
 
@@ -151,6 +153,20 @@ static int port_parse(struct kvs *ctx, struct args *a, struct port_args *p,
 			    arg_addr(ctx, kw, p->remote_str, &p->remote))
 				return -1;
 			is_vxlan = true;
+		} else if ((allowed & (PA_FABRIC | PA_SETTINGS)) &&
+			   !strcmp(kw, "peers")) {
+			if (arg_value(ctx, a, kw, &p->peers_str))
+				return -1;
+			if (!strcmp(p->peers_str, "any"))
+				p->peers = KVS_PEERS_ANY;
+			else if (!strcmp(p->peers_str, "known"))
+				p->peers = KVS_PEERS_KNOWN;
+			else
+				return kvs_err(ctx, "\"peers\" expects \"any\" or \"known\", got \"%s\"",
+					       p->peers_str);
+			/* a setting for port set, vxlan-only for port add */
+			is_setting = !(allowed & PA_FABRIC);
+			is_vxlan = !!(allowed & PA_FABRIC);
 		} else if ((allowed & PA_FABRIC) && !strcmp(kw, "dstport")) {
 			if (arg_value(ctx, a, kw, &p->dstport_str))
 				return -1;
@@ -206,6 +222,8 @@ static int put_settings(struct nl_msg *msg, const struct port_args *p,
 	if (p->gfm_str)
 		err |= nla_put_u16(msg, KVS_ATTR_PORT_GROUP_FWD_MASK,
 				   p->group_fwd_mask);
+	if (p->peers_str)
+		err |= nla_put_u8(msg, KVS_ATTR_PORT_PEERS, p->peers);
 	return err;
 }
 
@@ -230,6 +248,8 @@ static int put_fabric(struct nl_msg *msg, const struct port_args *p)
 	err |= nla_nest_end(msg, nest);
 	if (p->learning_str)
 		err |= nla_put_u8(msg, KVS_ATTR_PORT_LEARNING, p->learning);
+	if (p->peers_str)
+		err |= nla_put_u8(msg, KVS_ATTR_PORT_PEERS, p->peers);
 	return err;
 }
 
@@ -302,7 +322,7 @@ static int port_set(struct kvs *ctx, struct args *a)
 	if (!p.dev)
 		return arg_missing(ctx, "dev IFNAME");
 	if (!p.first_set)
-		return kvs_err(ctx, "nothing to change: give mac, learning, max-macs, bum-limit or group-fwd-mask");
+		return kvs_err(ctx, "nothing to change: give mac, learning, max-macs, bum-limit, group-fwd-mask or peers");
 
 	msg = kvs_req(ctx, KVS_CMD_PORT_SET, 0);
 	if (!msg)
@@ -434,6 +454,14 @@ static int port_print(struct kvs *ctx, struct nlattr **tb, const char *dev,
 
 	if (fabric) {
 		fabric_print(tb[KVS_ATTR_PORT_FABRIC]);
+		if (tb[KVS_ATTR_PORT_PEERS]) {
+			bool known = nla_get_u8(tb[KVS_ATTR_PORT_PEERS]) ==
+				     KVS_PEERS_KNOWN;
+
+			/* text: only the mode that is not the default */
+			print_string(known ? PRINT_ANY : PRINT_JSON, "peers",
+				     " peers %s", known ? "known" : "any");
+		}
 	} else if (tb[KVS_ATTR_NET_ID]) {
 		print_uint(PRINT_ANY, "net", " net %u",
 			   nla_get_u32(tb[KVS_ATTR_NET_ID]));
@@ -512,11 +540,11 @@ static const struct kvs_command port_cmds[] = {
 	  "dev IFNAME switch SWITCH net ID [ mac MAC ]... [ learning { on | off } ]\n"
 	  " [ max-macs N ] [ bum-limit PPS ] [ group-fwd-mask MASK ]\n"
 	  "dev IFNAME switch SWITCH fabric vxlan local ADDR [ remote ADDR ] [ dstport PORT ]\n"
-	  " [ learning { on | off } ]\n"
+	  " [ learning { on | off } ] [ peers { any | known } ]\n"
 	  "dev IFNAME switch SWITCH fabric vlan [ learning { on | off } ]" },
 	{ "set", NULL, port_set,
 	  "dev IFNAME [ mac { MAC | none } ]... [ learning { on | off } ]\n"
-	  " [ max-macs N ] [ bum-limit PPS ] [ group-fwd-mask MASK ]" },
+	  " [ max-macs N ] [ bum-limit PPS ] [ group-fwd-mask MASK ] [ peers { any | known } ]" },
 	{ "del", del_aliases, port_del, "dev IFNAME" },
 	{ "show", show_aliases, port_show, "[ switch SWITCH ] [ dev IFNAME ]" },
 	{ NULL, NULL, NULL, NULL },

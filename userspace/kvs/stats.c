@@ -130,5 +130,6 @@ const struct kvs_object obj_stats = {
 	.def_cmd = "show",
 	.notes = "Drops are counted per reason on the port the frame came from:\n"
 		 "no-route isolation spoofed-src mac-limit storm-limit bad-encap\n"
-		 "unknown-vni mtu no-memory malformed link-local\n",
+		 "unknown-vni mtu no-memory malformed link-local backlog\n"
+		 "unknown-vtep\n",
 };

@@ -25,7 +25,9 @@
 	X(KVS_DROP_MTU,		"mtu",		"mtu")		\
 	X(KVS_DROP_NO_MEMORY,	"no-memory",	"no_memory")	\
 	X(KVS_DROP_MALFORMED,	"malformed",	"malformed")	\
-	X(KVS_DROP_LINK_LOCAL,	"link-local",	"link_local")
+	X(KVS_DROP_LINK_LOCAL,	"link-local",	"link_local")	\
+	X(KVS_DROP_BACKLOG,	"backlog",	"backlog")	\
+	X(KVS_DROP_UNKNOWN_VTEP, "unknown-vtep", "unknown_vtep")
 
 #define DROP_ENTRY(r, text, key) [r] = { text, key },
 
@@ -84,7 +86,8 @@ const char *drop_reason_key(uint32_t reason)
 	X(KVS_ATTR_NET_LEARNED)		\
 	X(KVS_ATTR_PORT_GROUP_FWD_MASK)	\
 	X(KVS_ATTR_SWITCH_BATCH)	\
-	X(KVS_ATTR_NET_HIGHWAY)
+	X(KVS_ATTR_NET_HIGHWAY)		\
+	X(KVS_ATTR_PORT_PEERS)
 
 #define ATTR_ENTRY(x) [x] = #x,
 

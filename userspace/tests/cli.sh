@@ -190,6 +190,10 @@ unknown argument "batch" for "switch show"|switch show sw0 batch 1
 "local" is only valid with "fabric vxlan"|port add dev eth0 switch sw0 fabric vlan local 10.0.0.1
 "dstport" is only valid with "fabric vxlan"|port add dev veth1 switch sw0 net 1 dstport 4789
 "net" cannot be used with a fabric port|port add dev eth0 switch sw0 net 1 fabric vlan
+"peers" is only valid with "fabric vxlan"|port add dev eth0 switch sw0 fabric vlan peers known
+"peers" is only valid with "fabric vxlan"|port add dev veth1 switch sw0 net 1 peers known
+"peers" expects "any" or "known", got "some"|port add dev eth0 switch sw0 fabric vxlan local 10.0.0.1 peers some
+"peers" expects "any" or "known", got "all"|port set dev eth0 peers all
 "fabric" expects "vxlan" or "vlan", got "gre"|port add dev eth0 switch sw0 fabric gre
 same address family|port add dev eth0 switch sw0 fabric vxlan local 10.0.0.1 remote fe80::1
 nothing to change|port set dev veth1
@@ -346,8 +350,8 @@ expect_out "stats show dev: laid out as ip -s" "veth2: switch sw0
          1305    1304
     drops: no-route isolation spoofed-src mac-limit storm-limit bad-encap
                1306      1307        1308      1309        1310      1311
-           unknown-vni  mtu no-memory malformed link-local
-                  1312 1313      1314      1315       1316" \
+           unknown-vni  mtu no-memory malformed link-local backlog unknown-vtep
+                  1312 1313      1314      1315       1316    1317         1318" \
 	"$FAKE" -b "$TMP/b"
 
 batch <<<"switch show sw0"
@@ -358,8 +362,8 @@ expect_out "switch show -s" "sw0: ifindex 10 ageing 300 batch 1
           705     704
     drops: no-route isolation spoofed-src mac-limit storm-limit bad-encap
                 706       707         708       709         710       711
-           unknown-vni mtu no-memory malformed link-local
-                   712 713       714       715        716" \
+           unknown-vni mtu no-memory malformed link-local backlog unknown-vtep
+                   712 713       714       715        716     717          718" \
 	"$FAKE" -s -b "$TMP/b"
 
 batch <<<"port show dev veth1"
@@ -387,7 +391,7 @@ assert d[0]["stats64"]["drops"]["link_local"] == 1216, d' &&
 
 batch <<<"port show dev veth1"
 run "$FAKE" -s -b "$TMP/b"
-[ "$rc" = 0 ] && [[ "$out" == *" malformed link-local"$'\n'*" 1215       1216" ]] &&
+[ "$rc" = 0 ] && [[ "$out" == *" malformed link-local backlog unknown-vtep"$'\n'*" 1215       1216    1217         1218" ]] &&
 	ok "port show -s: link-local drops" || not_ok "port show -s ($out)"
 
 batch <<<"switch show"
@@ -400,7 +404,7 @@ s = d[0]["stats64"]
 assert s["rx"] == {"packets": 702, "bytes": 703} and s["tx"]["bytes"] == 705
 assert set(s["drops"]) == {"no_route", "isolation", "spoofed_src", "mac_limit",
   "storm_limit", "bad_encap", "unknown_vni", "mtu", "no_memory", "malformed",
-  "link_local"}' &&
+  "link_local", "backlog", "unknown_vtep"}' &&
 	ok "switch show -j -s" || not_ok "switch show -j -s ($out)"
 
 printf 'net show\nfdb show\nstats show\nstats show switch sw1\n' | batch
@@ -540,10 +544,10 @@ assert e[-3:] == [
   {"event": "net_deleted", "switch": "sw1", "net": 200, "highway": False}], e[-3:]' &&
 	ok "monitor -j: batch, highway" || not_ok "monitor -j: batch, highway ($out)"
 
-KVS_FAKE_NOCAP=1 expect_err "monitor without CAP_NET_ADMIN: one clear line" \
-	"monitor: joining the kvs events group needs CAP_NET_ADMIN" "$FAKE" monitor
-KVS_FAKE_NOCAP=1 expect_err "monitor -j without CAP_NET_ADMIN" \
-	"needs CAP_NET_ADMIN" "$FAKE" -j monitor
+KVS_FAKE_NOCAP=1 expect_err "monitor refused by an older module: one clear line" \
+	"monitor: joining the kvs events group was refused (this kvs module wants CAP_NET_ADMIN)" "$FAKE" monitor
+KVS_FAKE_NOCAP=1 expect_err "monitor -j refused by an older module" \
+	"wants CAP_NET_ADMIN" "$FAKE" -j monitor
 
 # ---- options as iproute2 takes them ----
 

@@ -177,16 +177,17 @@ check "nothing after OBJECT COMMAND help" "" "kvs port add help "
 # ---- keywords ----
 check "port show keywords and help" "switch dev help" "kvs port show "
 check "port add keywords" "dev switch net mac learning max-macs bum-limit \
-group-fwd-mask fabric local remote dstport help" "kvs port add "
+group-fwd-mask fabric local remote dstport peers help" "kvs port add "
 check "port add: used keywords left out, mac repeats" "mac learning \
 max-macs bum-limit group-fwd-mask" \
 	"kvs port add dev eth0 switch sw0 net 10 mac 02:00:00:00:00:01 "
 check "port set: mac stays after two" "mac learning max-macs bum-limit \
-group-fwd-mask" "kvs port set dev tap0 mac 02:00:00:00:00:01 mac none "
+group-fwd-mask peers" "kvs port set dev tap0 mac 02:00:00:00:00:01 mac none "
 check "port add fabric vlan" "learning" \
 	"kvs port add dev eth0 switch sw0 fabric vlan "
-check "port add fabric vxlan" "local remote dstport learning" \
+check "port add fabric vxlan" "local remote dstport learning peers" \
 	"kvs port add dev eth0 switch sw0 fabric vxlan "
+check "peers values" "any known" "kvs port set dev eth0 peers "
 check "net add after the ID" "switch name max-macs" "kvs net add 10 "
 check "net set: no name" "max-macs" "kvs net set 10 switch sw0 "
 check "switch add after NAME" "ageing batch" "kvs switch add br0 "
