@@ -262,8 +262,17 @@ km 'flood list' \
 km 'flood list' \
 	fdb del 00:00:00:00:00:00 net 200 switch "$SW" remote 192.0.2.3
 k fdb del $MN net 100 switch "$SW" remote 192.0.2.2
-# another switch cannot take the UDP port $SW's fabric has
-k port add dev "$U2" switch "$SWV" fabric vxlan local $LOCAL
+# The socket takes the datagrams of its own uplink only: another switch may use the same
+# address and port on another uplink, but not a port that a socket of the host holds on
+# every device (a Linux vxlan device's)
+check "another switch, another uplink, the same local address and port" \
+	"$KVS" port add dev "$U2" switch "$SWV" fabric vxlan local $LOCAL
+must "$KVS" port del dev "$U2"
+defer_link k${PID}vx
+must ip link add k${PID}vx type vxlan id 42 local $LOCAL dstport 4791
+must ip link set k${PID}vx up
+km 'already in use' port add dev "$U2" switch "$SWV" fabric vxlan local $LOCAL dstport 4791
+run ip link del k${PID}vx
 check_eq "fabric refusals left the state unchanged" "$(kvs_state)" "$before"
 check_eq "$U2 is still unattached" "$(master_of "$U2")" none
 must "$KVS" port del dev "$U1"

@@ -148,13 +148,14 @@ for fam in 4 6; do
 	python3 -c '
 import socket, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_TIMESTAMP, 1)
+# SO_TIMESTAMP (29 on x86_64): turns on receive timestamps for every frame
+s.setsockopt(socket.SOL_SOCKET, getattr(socket, "SO_TIMESTAMP", 29), 1)
 s.bind(("127.0.0.1", 0))
 print("ready", flush=True)
 time.sleep(120)' >"$TMPD/tsock" &
 	tsock=$!
 	defer_pid $tsock
-	wait_until 10 grep -q ready "$TMPD/tsock"
+	check_within "IPv$fam: a SO_TIMESTAMP socket is open" 10 grep -q ready "$TMPD/tsock"
 	check "IPv$fam: with fq on $U and a SO_TIMESTAMP socket open, ping still works" \
 		nsping "$NS_A" $IP_B 5
 	hd=$(tc -s -j qdisc show dev "$U" | jq '[.[] | select(.kind == "fq") | .horizon_drops // 0] | add')
@@ -256,13 +257,20 @@ EOF
 	ip -n "$NS_R" link del vxr 2>/dev/null
 	must ip -n "$NS_R" link add vxr type vxlan id 100 dstport 4789 local "$LR" remote "$LL" nolearning
 	must ip -n "$NS_R" link set vxr up
-	# rsend TAG : 5 frames from R (a VTEP kvs was never told of), into network 100
-	rsend() { must ip netns exec "$NS_R" "$KVS_PKT" send vxr 02:00:00:8a:0e:01 $M_A count 5 tag "$1"; settle; }
-	rdelta() { # rdelta : "RX UNKNOWN_VTEP" of $U since the last rmark
+	# rsend TAG : 5 frames from R (a VTEP kvs was never told of) to va, network 100;
+	# RES: "FRAMES_VA_GOT UNKNOWN_VTEP_DROPS"
+	rsend() {
+		local uv0
+		snap; uv0=$(stat_get "$U" unknown_vtep)
+		sniff_start va "$NS_A" "$1"
+		must ip netns exec "$NS_R" "$KVS_PKT" send vxr 02:00:00:8a:0e:01 $M_A count 5 tag "$1"
+		settle
+		sniff_stop va
 		snap
-		echo "$(sub "$(stat_get "$U" rx_packets)" "$rx0") $(sub "$(stat_get "$U" unknown_vtep)" "$uv0")"
+		RES="$(sniffed va "$1") $(sub "$(stat_get "$U" unknown_vtep)" "$uv0")"
 	}
-	rmark() { snap; rx0=$(stat_get "$U" rx_packets); uv0=$(stat_get "$U" unknown_vtep); }
+	rdelta() { echo "$RES"; }
+	rmark() { :; }
 	rmark; rsend "$TAG-p$fam-any"
 	check_eq "IPv$fam: peers any (default): R's 5 frames are taken" "$(rdelta)" "5 0"
 	check "IPv$fam: kvs port set dev $U peers known" "$KVS" port set dev "$U" peers known
@@ -343,12 +351,20 @@ link set vxw up
 EOF
 fabric 4
 snap
-rx0=$(stat_get "$U" rx_packets); bad0=$(stat_get "$U" bad_encap)
+bad0=$(stat_get "$U" bad_encap)
+sniff_start va "$NS_A" "$TAG-w"
 must ip netns exec "$NS_W" "$KVS_PKT" send vxw 02:00:00:8a:0d:01 $M_A count 5 tag "$TAG-w"
 settle
+sniff_stop va
 snap
-check_eq "VXLAN to $L4 arriving on $W (not the uplink): nothing reaches the fabric port" \
-	"$(sub "$(stat_get "$U" rx_packets)" "$rx0") $(sub "$(stat_get "$U" bad_encap)" "$bad0")" "0 0"
+check_eq "VXLAN to $L4 arriving on $W (not the uplink): va gets none of it, no bad_encap" \
+	"$(sniffed va "$TAG-w") $(sub "$(stat_get "$U" bad_encap)" "$bad0")" "0 0"
+# the same from R, through the uplink: taken
+ip -n "$NS_R" link del vxr 2>/dev/null
+must ip -n "$NS_R" link add vxr type vxlan id 100 dstport 4789 local $R4 remote $L4 nolearning
+must ip -n "$NS_R" link set vxr up
+rsend "$TAG-wr"
+check_eq "the same from R, arriving on the uplink: va gets the 5 frames" "$RES" "5 0"
 check_eq "and nothing was learned from it" \
 	"$(kj fdb show switch "$SW" net 100 | jq '[.[] | select(.mac == "02:00:00:8a:0d:01")] | length')" 0
 must "$KVS" port del dev "$U"
