@@ -3,9 +3,11 @@
  * kvs: the fabric port, a switch's way to the data-center fabric.
  *
  * VXLAN (RFC 7348, VNI = network id): frames come in through a UDP tunnel
- * socket bound to the local address and port, as the vxlan driver and
- * WireGuard receive theirs, so the uplink keeps its own host traffic
- * untouched: kvs takes no rx_handler and is not its master. Frames leave
+ * socket bound to the local address and port and to the uplink, as the
+ * vxlan driver and WireGuard receive theirs, so the uplink keeps its own
+ * host traffic untouched: kvs takes no rx_handler and is not its master.
+ * The socket follows the udp_tunnel contract as vxlan does: GRO before
+ * decapsulation, ICMP errors about our datagrams (PMTU), ECN both ways. Frames leave
  * through the kernel's UDP tunnel helpers: a route per remote VTEP cached
  * in a dst_cache, the outer source port from the inner flow hash, DF set,
  * GSO and checksum offload carried to the inner headers. A frame too big
@@ -27,6 +29,7 @@
 #include <linux/skbuff.h>
 #include <net/dst_cache.h>
 #include <net/flow_dissector.h>
+#include <net/gro.h>
 #include <net/ip.h>
 #include <net/ip_tunnels.h>
 #include <net/ipv6.h>
@@ -303,6 +306,51 @@ static int kvs_vxlan_err_lookup(struct sock *sk, struct sk_buff *skb)
 	if (!port || !kvs_network_find(port->sw, be32_to_cpu(vxh->vx_vni) >> 8))
 		return -ENOENT;
 	return 0;
+}
+
+/*
+ * gro_receive of the tunnel socket: datagrams of one VNI and inner flow
+ * are aggregated before decapsulation, as the vxlan device's are, so a
+ * TCP stream from the fabric is switched as a few large frames. Only
+ * what kvs_vxlan_rcv() takes (the I flag alone) is held; the rest goes
+ * on as it came.
+ */
+static struct sk_buff *kvs_vxlan_gro_receive(struct sock *sk,
+					     struct list_head *head,
+					     struct sk_buff *skb)
+{
+	unsigned int off = skb_gro_offset(skb);
+	struct sk_buff *pp = NULL, *p;
+	struct vxlanhdr *vh, *vh2;
+	int flush = 1;
+
+	vh = skb_gro_header(skb, off + sizeof(*vh), off);
+	if (unlikely(!vh) || vh->vx_flags != VXLAN_HF_VNI ||
+	    !rcu_access_pointer(sk->sk_user_data))
+		goto out;
+	skb_gro_postpull_rcsum(skb, vh, sizeof(*vh));
+	skb_gro_pull(skb, sizeof(*vh));
+
+	list_for_each_entry(p, head, list) {
+		if (!NAPI_GRO_CB(p)->same_flow)
+			continue;
+		vh2 = (struct vxlanhdr *)(p->data + off);
+		if (vh->vx_flags != vh2->vx_flags ||
+		    vh->vx_vni != vh2->vx_vni)
+			NAPI_GRO_CB(p)->same_flow = 0;
+	}
+	pp = call_gro_receive(eth_gro_receive, head, skb);
+	flush = 0;
+out:
+	skb_gro_flush_final(skb, pp, flush);
+	return pp;
+}
+
+static int kvs_vxlan_gro_complete(struct sock *sk, struct sk_buff *skb,
+				  int nhoff)
+{
+	/* skb->encapsulation is set: this sets the inner headers too */
+	return eth_gro_complete(skb, nhoff + sizeof(struct vxlanhdr));
 }
 
 /* ---- VXLAN transmit ---- */
@@ -696,6 +744,8 @@ static int kvs_vxlan_open(struct kvs_port *port, struct netlink_ext_ack *extack)
 	tcfg.encap_type = 1;
 	tcfg.encap_rcv = kvs_vxlan_rcv;
 	tcfg.encap_err_lookup = kvs_vxlan_err_lookup;
+	tcfg.gro_receive = kvs_vxlan_gro_receive;
+	tcfg.gro_complete = kvs_vxlan_gro_complete;
 	setup_udp_tunnel_sock(net, sock, &tcfg);
 	fab->sock = sock;
 	return 0;
