@@ -150,8 +150,12 @@ for fam in 4 6; do
 
 	# ---- received VXLAN is aggregated (GRO) before it is decapsulated ------------------
 	# B sends a TCP stream to va with its segmentation offloads off, so 1448-byte
-	# segments cross R; with GRO on $U (veth's NAPI) kvs's gro_receive merges those of
-	# one VNI and flow, and the fabric port counts far fewer, larger frames.
+	# segments cross R; R's netem delay hands them to $U in bursts, and with GRO on $U
+	# (veth's NAPI) kvs's gro_receive merges those of one VNI and flow: the fabric port
+	# counts far fewer, larger frames.
+	if ! tc -n "$NS_R" qdisc add dev eth0 root netem delay 5ms 2>/dev/null; then
+		skip "IPv$fam: GRO of received VXLAN" "no netem qdisc on this kernel"
+	else
 	ip netns exec "$NS_B" ethtool -K eth0 tso off gso off tx-udp_tnl-segmentation off \
 		tx-udp_tnl-csum-segmentation off >/dev/null 2>&1
 	must ethtool -K "$U" gro on
@@ -166,16 +170,23 @@ for fam in 4 6; do
 	snap
 	n=$(sub "$(stat_get "$U" rx_packets)" "$urx0")
 	diag "IPv$fam: $GRO_KB KiB of TCP (about $GRO_SEGS segments) in $n frames from the fabric"
-	check_le "IPv$fam: GRO: they reach the switch in fewer than half as many frames" "$n" \
-		$((GRO_SEGS / 2))
+	# IPv6: the kernel's UDPv6 GRO hands a tunnel socket only datagrams whose outer
+	# checksum it validated, which veth's CHECKSUM_PARTIAL ones here are not: measured
+	# above, asserted for IPv4 only
+	[ $fam = 4 ] && check_le "IPv4: GRO: they reach the switch in fewer than half as many frames" \
+		"$n" $((GRO_SEGS / 2))
 	pkill -f "iperf3 -s -1 -D -p 5202" 2>/dev/null
 	must ethtool -K "$U" gro off
 	ip netns exec "$NS_B" ethtool -K eth0 tso on gso on tx-udp_tnl-segmentation on \
 		tx-udp_tnl-csum-segmentation on >/dev/null 2>&1
+	must tc -n "$NS_R" qdisc del dev eth0 root
+	fi
 
 	# ---- the timestamp of a VM frame never reaches the uplink's qdisc --------------
-	must tc qdisc replace dev "$U" root fq
-	python3 -c '
+	if ! tc qdisc replace dev "$U" root fq 2>/dev/null; then
+		skip "IPv$fam: fq on the uplink and a timestamping socket" "no fq qdisc on this kernel"
+	else
+		python3 -c '
 import socket, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 # SO_TIMESTAMP (29 on x86_64): turns on receive timestamps for every frame
@@ -183,15 +194,16 @@ s.setsockopt(socket.SOL_SOCKET, getattr(socket, "SO_TIMESTAMP", 29), 1)
 s.bind(("127.0.0.1", 0))
 print("ready", flush=True)
 time.sleep(120)' >"$TMPD/tsock" &
-	tsock=$!
-	defer_pid $tsock
-	check_within "IPv$fam: a SO_TIMESTAMP socket is open" 10 grep -q ready "$TMPD/tsock"
-	check "IPv$fam: with fq on $U and a SO_TIMESTAMP socket open, ping still works" \
-		nsping "$NS_A" $IP_B 5
-	hd=$(tc -s -j qdisc show dev "$U" | jq '[.[] | select(.kind == "fq") | .horizon_drops // 0] | add')
-	check_eq "IPv$fam: fq on $U counts no horizon drop" "$hd" 0
-	kill "$tsock" 2>/dev/null; wait "$tsock" 2>/dev/null
-	must tc qdisc del dev "$U" root
+		tsock=$!
+		defer_pid $tsock
+		check_within "IPv$fam: a SO_TIMESTAMP socket is open" 10 grep -q ready "$TMPD/tsock"
+		check "IPv$fam: with fq on $U and a SO_TIMESTAMP socket open, ping still works" \
+			nsping "$NS_A" $IP_B 5
+		hd=$(tc -s -j qdisc show dev "$U" | jq '[.[] | select(.kind == "fq") | .horizon_drops // 0] | add')
+		check_eq "IPv$fam: fq on $U counts no horizon drop" "$hd" 0
+		kill "$tsock" 2>/dev/null; wait "$tsock" 2>/dev/null
+		must tc qdisc del dev "$U" root
+	fi
 
 	# ---- ECN, RFC 6040 -----------------------------------------------------------------
 	ip netns exec "$NS_R" tcpdump -l -n -v -i eth0 -c 1 \
@@ -205,10 +217,10 @@ time.sleep(120)' >"$TMPD/tsock" &
 	_diag_out "$(head -n 3 "$TMPD/ecn.out")"
 	if [ $fam = 4 ]; then
 		check_match "IPv4: an ECT(0) ping leaves with ECT(0) in the outer header" \
-			'tos 0x2,ECT\(0\)' "$(<"$TMPD/ecn.out")"
+			'IP \(tos 0x2,ECT\(0\), .*proto UDP' "$(<"$TMPD/ecn.out")"
 	else
 		check_match "IPv6: an ECT(0) ping leaves with ECT(0) in the outer traffic class" \
-			'class 0x02' "$(<"$TMPD/ecn.out")"
+			'IP6 \(class 0x02, .*UDP' "$(<"$TMPD/ecn.out")"
 	fi
 	snap
 	be0=$(stat_get "$U" bad_encap)
