@@ -326,7 +326,7 @@ static struct sk_buff *kvs_vxlan_gro_receive(struct sock *sk,
 
 	vh = skb_gro_header(skb, off + sizeof(*vh), off);
 	if (unlikely(!vh) || vh->vx_flags != VXLAN_HF_VNI ||
-	    !rcu_access_pointer(sk->sk_user_data))
+	    !rcu_dereference_sk_user_data(sk))
 		goto out;
 	skb_gro_postpull_rcsum(skb, vh, sizeof(*vh));
 	skb_gro_pull(skb, sizeof(*vh));

@@ -234,7 +234,7 @@ check() {
 		}
 		kernels="$kernels $k"
 	fi
-	read -ra k <<<"$kernels"
+	read -ra k <<<"${kernels//$'\n'/ }"
 	kernels="${k[*]}"
 	[ -n "$kernels" ] || die "no kernel to check"
 	echo "# lanes: $kernels${debug:+ debug}"
