@@ -170,11 +170,14 @@ for fam in 4 6; do
 	snap
 	n=$(sub "$(stat_get "$U" rx_packets)" "$urx0")
 	diag "IPv$fam: $GRO_KB KiB of TCP (about $GRO_SEGS segments) in $n frames from the fabric"
-	# IPv6: the kernel's UDPv6 GRO hands a tunnel socket only datagrams whose outer
-	# checksum it validated, which veth's CHECKSUM_PARTIAL ones here are not: measured
-	# above, asserted for IPv4 only
-	[ $fam = 4 ] && check_le "IPv4: GRO: they reach the switch in fewer than half as many frames" \
-		"$n" $((GRO_SEGS / 2))
+	# Without aggregation every segment is a frame (and a few more: ARP); how many
+	# netem's bursts let GRO merge varies with timing (631 and 885 frames for 1448
+	# segments in two runs here), so the bound is "clearly fewer", 85 %. IPv6: the
+	# kernel's UDPv6 GRO hands a tunnel socket only datagrams whose outer checksum it
+	# validated, which veth's CHECKSUM_PARTIAL ones here are not: measured, asserted
+	# for IPv4 only.
+	[ $fam = 4 ] && check_le "IPv4: GRO: they reach the switch in clearly fewer frames (85 %)" \
+		"$n" $((GRO_SEGS * 85 / 100))
 	pkill -f "iperf3 -s -1 -D -p 5202" 2>/dev/null
 	must ethtool -K "$U" gro off
 	ip netns exec "$NS_B" ethtool -K eth0 tso on gso on tx-udp_tnl-segmentation on \
