@@ -159,6 +159,11 @@ for fam in 4 6; do
 	ip netns exec "$NS_B" ethtool -K eth0 tso off gso off tx-udp_tnl-segmentation off \
 		tx-udp_tnl-csum-segmentation off >/dev/null 2>&1
 	must ethtool -K "$U" gro on
+	# a frame larger than any segment at va can only be an aggregate
+	ip netns exec "$NS_A" tcpdump -l -n -i eth0 -c 1 "tcp and greater 2000" \
+		>"$TMPD/gro.out" 2>&1 &
+	grod=$!
+	defer_pid $grod
 	snap; urx0=$(stat_get "$U" rx_packets)
 	ip netns exec "$NS_A" iperf3 -s -1 -D -p 5202 >/dev/null 2>&1
 	nap 1
@@ -170,14 +175,17 @@ for fam in 4 6; do
 	snap
 	n=$(sub "$(stat_get "$U" rx_packets)" "$urx0")
 	diag "IPv$fam: $GRO_KB KiB of TCP (about $GRO_SEGS segments) in $n frames from the fabric"
-	# Without aggregation every segment is a frame (and a few more: ARP); how many
-	# netem's bursts let GRO merge varies with timing (631 and 885 frames for 1448
-	# segments in two runs here), so the bound is "clearly fewer", 85 %. IPv6: the
-	# kernel's UDPv6 GRO hands a tunnel socket only datagrams whose outer checksum it
-	# validated, which veth's CHECKSUM_PARTIAL ones here are not: measured, asserted
-	# for IPv4 only.
-	[ $fam = 4 ] && check_le "IPv4: GRO: they reach the switch in clearly fewer frames (85 %)" \
-		"$n" $((GRO_SEGS * 85 / 100))
+	# How many segments netem's bursts let GRO merge varies with timing (631, 885 and
+	# 1413 frames for 1448 segments in runs here; 1556 without gro_receive), so what is
+	# asserted is that merged frames exist: va received a TCP frame of more than 2000
+	# bytes, which no segment is. IPv6: the kernel's UDPv6 GRO hands a tunnel socket
+	# only datagrams whose outer checksum it validated, which veth's CHECKSUM_PARTIAL
+	# ones here are not: measured, asserted for IPv4 only.
+	nap 1
+	kill "$grod" 2>/dev/null; wait "$grod" 2>/dev/null
+	_diag_out "$(head -n 3 "$TMPD/gro.out")"
+	[ $fam = 4 ] && check_match "IPv4: GRO: va received merged frames (a TCP frame > 2000 bytes)" \
+		'Flags .*, length [0-9]+$' "$(<"$TMPD/gro.out")"
 	pkill -f "iperf3 -s -1 -D -p 5202" 2>/dev/null
 	must ethtool -K "$U" gro off
 	ip netns exec "$NS_B" ethtool -K eth0 tso on gso on tx-udp_tnl-segmentation on \
@@ -302,6 +310,7 @@ EOF
 	LL=$([ $fam = 4 ] && echo $L4 || echo $L6)
 	ip -n "$NS_R" link del vxr 2>/dev/null
 	must ip -n "$NS_R" link add vxr type vxlan id 100 dstport 4789 local "$LR" remote "$LL" nolearning
+	must ip -n "$NS_R" link set vxr addrgenmode none
 	must ip -n "$NS_R" link set vxr up
 	# rsend TAG : 5 frames from R (a VTEP kvs was never told of) to va, network 100;
 	# RES: "FRAMES_VA_GOT UNKNOWN_VTEP_DROPS"
@@ -316,6 +325,9 @@ EOF
 		RES="$(sniffed va "$1") $(sub "$(stat_get "$U" unknown_vtep)" "$uv0")"
 	}
 	rdelta() { echo "$RES"; }
+	# dropped : va got none of them, and at least these 5 are unknown_vtep drops
+	# (R's own vxlan device may add a frame of its own)
+	dropped() { local got uv; read -r got uv <<<"$RES"; echo "got: $RES"; [ "$got" = 0 ] && [ "$uv" -ge 5 ]; }
 	rmark() { :; }
 	rmark; rsend "$TAG-p$fam-any"
 	check_eq "IPv$fam: peers any (default): R's 5 frames are taken" "$(rdelta)" "5 0"
@@ -324,21 +336,21 @@ EOF
 		"$(kj port show dev "$U" | jq -r '.[0].peers')" known
 	check_match "IPv$fam: port show says peers known" ' peers known' "$("$KVS" port show dev "$U")"
 	rmark; rsend "$TAG-p$fam-unk"
-	check_eq "IPv$fam: peers known: R's 5 frames are unknown_vtep drops, not rx" "$(rdelta)" "0 5"
+	check "IPv$fam: peers known: R's 5 frames are unknown_vtep drops, not rx" dropped
 	check "IPv$fam: peers known: B (the gateway) still reaches va" nsping "$NS_A" $IP_B 2
 	must "$KVS" fdb add 00:00:00:00:00:00 net 100 switch "$SW" remote "$LR"
 	rmark; rsend "$TAG-p$fam-fl"
 	check_eq "IPv$fam: R in network 100's flood list: its frames are taken" "$(rdelta)" "5 0"
 	must "$KVS" fdb del 00:00:00:00:00:00 net 100 switch "$SW" remote "$LR"
 	rmark; rsend "$TAG-p$fam-fl2"
-	check_eq "IPv$fam: out of the flood list again: dropped" "$(rdelta)" "0 5"
+	check "IPv$fam: out of the flood list again: dropped" dropped
 	must "$KVS" fdb add 02:00:00:8a:0e:99 net 100 switch "$SW" remote "$LR"
 	rmark; rsend "$TAG-p$fam-st"
 	check_eq "IPv$fam: a static entry at R: its frames are taken" "$(rdelta)" "5 0"
 	must "$KVS" fdb del 02:00:00:8a:0e:99 net 100 switch "$SW"
 	# a MAC learned from R while it was known does not make it known
 	rmark; rsend "$TAG-p$fam-ln"
-	check_eq "IPv$fam: only learned entries at R: dropped" "$(rdelta)" "0 5"
+	check "IPv$fam: only learned entries at R: dropped" dropped
 	check "IPv$fam: kvs port set dev $U peers any" "$KVS" port set dev "$U" peers any
 	rmark; rsend "$TAG-p$fam-any2"
 	check_eq "IPv$fam: peers any again: taken" "$(rdelta)" "5 0"
