@@ -62,6 +62,9 @@ TAG=t$PID
 # TCP transfer sizes (KiB): the PMTU test sends FT_TCP_KB, the GRO test 4 times that
 # (check-debug.sh makes them smaller on the slow debug kernel)
 FT_TCP_KB=${FT_TCP_KB:-512}
+# the underlays to test (check-debug.sh: IPv4 only) and the net del/add rounds
+FT_FAMILIES=${FT_FAMILIES:-4 6}
+FT_CHURN=${FT_CHURN:-15}
 GRO_KB=$((4 * FT_TCP_KB))
 GRO_SEGS=$((GRO_KB * 1024 / 1448))
 
@@ -143,7 +146,7 @@ fdb_count() { # fdb_count NET : entries of the network in fdb show
 
 fdb_ge() { [ "$(fdb_count "$1")" -ge "$2" ]; }	# fdb_ge NET N
 
-for fam in 4 6; do
+for fam in $FT_FAMILIES; do
 	if [ $fam = 4 ]; then LB=$B4 LX=$X4 over=50; else LB=$B6 LX=$X6 over=70; fi
 	fabric $fam
 	check "IPv$fam underlay: ping va -> B over VXLAN through R" nsping "$NS_A" $IP_B 3
@@ -365,12 +368,13 @@ EOF
 	defer_pid $churn
 	nap 1
 	ok=0
-	for i in $(seq 15); do
+	for i in $(seq "$FT_CHURN"); do
 		"$KVS" net del 300 switch "$SW" && "$KVS" net add 300 switch "$SW" max-macs 0 &&
 			ok=$((ok + 1))
 		nap 0.2
 	done
-	check_eq "IPv$fam: 15 rounds of net del 300 / net add 300 under fabric learning" "$ok" 15
+	check_eq "IPv$fam: $FT_CHURN rounds of net del 300 / net add 300 under fabric learning" \
+		"$ok" "$FT_CHURN"
 	kill "$churn" 2>/dev/null; wait "$churn" 2>/dev/null
 	settle
 	must "$KVS" net del 300 switch "$SW"
