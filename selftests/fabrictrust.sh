@@ -178,17 +178,17 @@ for fam in $FT_FAMILIES; do
 	snap
 	n=$(sub "$(stat_get "$U" rx_packets)" "$urx0")
 	diag "IPv$fam: $GRO_KB KiB of TCP (about $GRO_SEGS segments) in $n frames from the fabric"
-	# How many segments netem's bursts let GRO merge varies with timing (631, 885 and
-	# 1413 frames for 1448 segments in runs here; 1556 without gro_receive), so what is
-	# asserted is that merged frames exist: va received a TCP frame of more than 2000
-	# bytes, which no segment is. IPv6: the kernel's UDPv6 GRO hands a tunnel socket
+	# How many segments GRO merges here depends on how the veth NAPI polls fall: on
+	# the 6.1 kernel 631 and 885 frames for 1448 segments (1556 without gro_receive),
+	# on 6.12 1413, on 6.12-rt none (1537). So the count and whether va saw a merged
+	# frame (a TCP frame over 2000 bytes) are reported, not asserted; what is asserted
+	# is that the stream is whole with the tunnel GRO path in use (KASAN and lockdep
+	# watch it on the debug lane). IPv6: the kernel's UDPv6 GRO hands a tunnel socket
 	# only datagrams whose outer checksum it validated, which veth's CHECKSUM_PARTIAL
-	# ones here are not: measured, asserted for IPv4 only.
+	# ones here are not.
 	nap 1
 	kill "$grod" 2>/dev/null; wait "$grod" 2>/dev/null
-	_diag_out "$(head -n 3 "$TMPD/gro.out")"
-	[ $fam = 4 ] && check_match "IPv4: GRO: va received merged frames (a TCP frame > 2000 bytes)" \
-		'Flags .*, length [0-9]+$' "$(<"$TMPD/gro.out")"
+	diag "IPv$fam: merged frames seen at va: $(grep -c 'Flags .*, length [0-9]*$' "$TMPD/gro.out")"
 	pkill -f "iperf3 -s -1 -D -p 5202" 2>/dev/null
 	must ethtool -K "$U" gro off
 	ip netns exec "$NS_B" ethtool -K eth0 tso on gso on tx-udp_tnl-segmentation on \
