@@ -85,7 +85,7 @@ export FABRICFUZZ_COUNT=${FABRICFUZZ_COUNT:-200}
 export FT_TCP_KB=${FT_TCP_KB:-256}
 export FT_FAMILIES=${FT_FAMILIES:-4}
 export FT_CHURN=${FT_CHURN:-8}
-export KVS_TESTS_SKIP=${KVS_TESTS_SKIP-interop.sh kvsd.sh cni.sh podman.sh}
+export KVS_TESTS_SKIP=${KVS_TESTS_SKIP-interop.sh kvsd.sh cni.sh podman.sh dumps.sh}
 targs=()
 for t in ${KVS_DEBUG_TESTS:-}; do	# only these tests (names as for run_tests.sh -t)
 	targs+=(-t "$t")

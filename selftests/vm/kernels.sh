@@ -250,26 +250,27 @@ check() {
 	# What runs where (run_tests.sh prints a TAP skip for the rest): the first lane (the
 	# default kernel, 6.1) runs everything. The userspace daemon and CNI plugin
 	# (kvsd.sh, cni.sh, podman.sh: the same binaries on any kernel) and the fdb dump
-	# scale test (dumps.sh: the kvs dump code, also on the debug lane) run there only.
+	# scale test (dumps.sh: the kvs dump code) run there only.
 	# The interop peers (Open vSwitch, a vlan_filtering bridge, three VTEPs) run on the
 	# stock lanes but the PREEMPT_RT one, and not on the debug lane (check-debug.sh):
 	# the kvs code they drive is the one fabric.sh and fabricfuzz.sh drive on every
 	# lane. The CI's time is short.
-	local once="dumps.sh kvsd.sh cni.sh podman.sh" skip=
+	# fabrictrust.sh tests both underlays on the first lane and IPv4 on the others.
+	local once="dumps.sh kvsd.sh cni.sh podman.sh" skip= fams=
 	for k in $kernels; do
 		case $k in
 		*-rt-*)
-			KVS_TESTS_SKIP="${KVS_TESTS_SKIP-interop.sh $once}" \
+			KVS_TESTS_SKIP="${KVS_TESTS_SKIP-interop.sh $once}" FT_FAMILIES="${FT_FAMILIES-4}" \
 				lane "$k" make -C "$tree" --no-print-directory check-quick \
 				KERNELRELEASE="$k" KERNELDIR="/lib/modules/$k/build"
 			;;
 		*)
-			KVS_TESTS_SKIP="${KVS_TESTS_SKIP-$skip}" \
+			KVS_TESTS_SKIP="${KVS_TESTS_SKIP-$skip}" FT_FAMILIES="${FT_FAMILIES-$fams}" \
 				lane "$k" make -C "$tree" --no-print-directory check-quick \
 				KERNELRELEASE="$k" KERNELDIR="/lib/modules/$k/build"
 			;;
 		esac
-		skip=$once
+		skip=$once fams=4
 	done
 	if [ -n "$debug" ]; then
 		echo "# waiting for the debug kernel"
