@@ -147,19 +147,23 @@ bool kvs_ip_unicast(const struct kvs_ip *ip)
  * in, and a CE mark on a frame whose inner header cannot carry it (not
  * ECN-capable, or not IP) drops the frame. False: drop it.
  */
-static bool kvs_vxlan_ecn_decap(struct sk_buff *skb, u8 outer)
+/* The inner IP header's DS field (skb->network_header); not IP: 0 */
+static u8 kvs_inner_dsfield(struct sk_buff *skb)
 {
-	u8 inner = 0;
-
-	if (likely(INET_ECN_is_not_ect(outer)))
-		return true;
 	if (skb->protocol == htons(ETH_P_IP) &&
 	    pskb_network_may_pull(skb, sizeof(struct iphdr)))
-		inner = ip_hdr(skb)->tos;
-	else if (skb->protocol == htons(ETH_P_IPV6) &&
-		 pskb_network_may_pull(skb, sizeof(struct ipv6hdr)))
-		inner = ipv6_get_dsfield(ipv6_hdr(skb));
-	return INET_ECN_decapsulate(skb, outer, inner) <= 1;
+		return ip_hdr(skb)->tos;
+	if (skb->protocol == htons(ETH_P_IPV6) &&
+	    pskb_network_may_pull(skb, sizeof(struct ipv6hdr)))
+		return ipv6_get_dsfield(ipv6_hdr(skb));
+	return 0;
+}
+
+static bool kvs_vxlan_ecn_decap(struct sk_buff *skb, u8 outer)
+{
+	if (likely(INET_ECN_is_not_ect(outer)))
+		return true;
+	return INET_ECN_decapsulate(skb, outer, kvs_inner_dsfield(skb)) <= 1;
 }
 
 /*
@@ -462,15 +466,7 @@ static void kvs_fabric_count_tx(struct kvs_port *port, unsigned int len)
  */
 static u8 kvs_vxlan_ecn_encap(struct sk_buff *skb)
 {
-	u8 inner = 0;
-
-	if (skb->protocol == htons(ETH_P_IP) &&
-	    pskb_network_may_pull(skb, sizeof(struct iphdr)))
-		inner = ip_hdr(skb)->tos;
-	else if (skb->protocol == htons(ETH_P_IPV6) &&
-		 pskb_network_may_pull(skb, sizeof(struct ipv6hdr)))
-		inner = ipv6_get_dsfield(ipv6_hdr(skb));
-	return INET_ECN_encapsulate(0, inner);
+	return INET_ECN_encapsulate(0, kvs_inner_dsfield(skb));
 }
 
 /*
