@@ -1,17 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kvs CNI plugin (CNI spec 1.0.0; configs of 0.3.0, 0.3.1 and 0.4.0 too):
- * environment, network configuration, the four commands, result and error
+ * kvs CNI plugin (CNI spec 1.1.0; configs of 0.3.0, 0.3.1, 0.4.0 and 1.0.0
+ * too): environment, network configuration, the commands, result and error
  * output.
  *
- * ADD   veth pair (host end "kvs" + 12 hex digits of a hash of CNI_CONTAINERID
- *       and CNI_IFNAME, container end CNI_IFNAME in CNI_NETNS), host end
- *       attached by kvsd, IPAM ADD, addresses and routes; any failure undoes
- *       what was done (IPAM DEL, detach, veth deleted)
- * DEL   detach, delete the host end, IPAM DEL: each whether or not the
- *       others found something (idempotent, no netns needed)
- * CHECK IPAM CHECK; the interfaces, addresses and routes of prevResult; the
- *       attachment kvsd has
+ * ADD    veth pair (host end "kvs" + 12 hex digits of a hash of
+ *        CNI_CONTAINERID and CNI_IFNAME, container end CNI_IFNAME in
+ *        CNI_NETNS, with the runtime's MAC if it chose one), host end
+ *        attached by kvsd with the tag "cni:NETWORK:CONTAINERID:IFNAME",
+ *        IPAM ADD, addresses and routes; any failure, a port kvsd could not
+ *        attach included, undoes what was done (IPAM DEL, detach, veth
+ *        deleted)
+ * DEL    detach (kvsd unreachable: a detach record for later), delete the
+ *        host end, IPAM DEL: each whether or not the others found something
+ *        (idempotent, no netns needed)
+ * CHECK  IPAM CHECK; the interfaces, addresses and routes of prevResult; the
+ *        attachment kvsd has
+ * STATUS kvsd answers and has the module; IPAM STATUS
+ * GC     the attachments of this network at kvsd that are not in
+ *        cni.dev/valid-attachments are removed as DEL would; IPAM GC
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -28,8 +35,11 @@
 
 #define STDIN_MAX (16 << 20)
 
-static const char *const versions[] = { "0.3.0", "0.3.1", "0.4.0", "1.0.0" };
+static const char *const versions[] = { "0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0" };
 #define N_VERSIONS (sizeof(versions) / sizeof(versions[0]))
+#define NEWEST "1.1.0"
+/* A network name longer than this is hashed in tags (see make_tag()) */
+#define TAG_NAME_MAX 40
 
 void cni_log(const char *fmt, ...)
 {
@@ -65,7 +75,7 @@ int cni_fail(struct cni *c, int code, const char *msg, const char *details, ...)
 
 static const char *out_version(const struct cni *c)
 {
-	return c->vnum ? c->version : "1.0.0";
+	return c->vnum ? c->version : NEWEST;
 }
 
 static int print_json(struct cni *c, json_object *o)
@@ -99,7 +109,8 @@ static void print_error(struct cni *c)
 
 /* ---- environment ---- */
 
-static bool valid_containerid(const char *s)
+/* A container ID, and a network name (libcni's rule for both) */
+static bool valid_id(const char *s)
 {
 	if (!isalnum((unsigned char)*s))
 		return false;
@@ -115,25 +126,33 @@ static bool valid_ifname(const char *s)
 
 	if (n == 0 || n > 15 || !strcmp(s, ".") || !strcmp(s, ".."))
 		return false;
+	/* (printable ASCII too: the name goes into kvsd's tag) */
 	for (; *s; s++)
-		if (*s == '/' || *s == ':' || isspace((unsigned char)*s))
+		if (*s == '/' || *s == ':' || *s <= ' ' || *s > '~')
 			return false;
 	return true;
 }
 
+/* The variables the command needs. CNI_PATH is checked when IPAM has to
+ * run (find_plugin()): a config without IPAM needs none.
+ */
 static int check_env(struct cni *c)
 {
-	bool add_check = strcmp(c->command, "DEL") != 0;
+	bool add_check = !strcmp(c->command, "ADD") || !strcmp(c->command, "CHECK");
 
 	c->containerid = getenv("CNI_CONTAINERID");
 	c->netns = getenv("CNI_NETNS");
 	c->ifname = getenv("CNI_IFNAME");
 	c->path = getenv("CNI_PATH");
+	c->args = getenv("CNI_ARGS");
 
+	/* GC and STATUS concern the network, no attachment */
+	if (!strcmp(c->command, "GC") || !strcmp(c->command, "STATUS"))
+		return 0;
 	if (!c->containerid || !*c->containerid)
 		return cni_fail(c, CNI_ERR_ENV, "CNI_CONTAINERID is not set",
 				"CNI_CONTAINERID must name the container");
-	if (!valid_containerid(c->containerid))
+	if (!valid_id(c->containerid))
 		return cni_fail(c, CNI_ERR_ENV, "invalid CNI_CONTAINERID",
 				"CNI_CONTAINERID '%s': letters, digits, '_', '.' and '-', starting with a letter or digit",
 				c->containerid);
@@ -146,12 +165,21 @@ static int check_env(struct cni *c)
 				"CNI_IFNAME must name the container's interface");
 	if (!valid_ifname(c->ifname))
 		return cni_fail(c, CNI_ERR_ENV, "invalid CNI_IFNAME",
-				"CNI_IFNAME '%s': 1 to 15 characters, no '/', ':' or blank, not '.' or '..'",
+				"CNI_IFNAME '%s': 1 to 15 printable ASCII characters, no '/', ':' or blank, not '.' or '..'",
 				c->ifname);
-	if (!c->path || !*c->path)
-		return cni_fail(c, CNI_ERR_ENV, "CNI_PATH is not set",
-				"CNI_PATH must list the directories of the CNI plugins (for IPAM)");
 	return 0;
+}
+
+#define FNV_BASIS 0xcbf29ce484222325ULL
+
+/* 64-bit FNV-1a of @s, continuing from @h */
+static uint64_t fnv1a(uint64_t h, const char *s)
+{
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
 }
 
 /* "kvs" and 12 hex digits of a 64-bit FNV-1a hash of "CONTAINERID/IFNAME":
@@ -159,18 +187,49 @@ static int check_env(struct cni *c)
  */
 static void host_ifname(struct cni *c)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
-	const char *parts[] = { c->containerid, "/", c->ifname };
-	const char *s;
-	size_t i;
+	uint64_t h = fnv1a(fnv1a(fnv1a(FNV_BASIS, c->containerid), "/"), c->ifname);
 
-	for (i = 0; i < 3; i++)
-		for (s = parts[i]; *s; s++) {
-			h ^= (unsigned char)*s;
-			h *= 0x100000001b3ULL;
-		}
 	snprintf(c->host_if, sizeof(c->host_if), "kvs%012llx",
 		 (unsigned long long)((h ^ (h >> 48)) & 0xffffffffffffULL));
+}
+
+/* The network part of a tag: the name, or for a name longer than
+ * TAG_NAME_MAX, '#' and 16 hex digits of its hash (a name has no '#'), so
+ * that the tag of a 64-character container ID and a 15-character interface
+ * always fits. GC compares it with the tags kvsd lists.
+ */
+static void tag_net(const struct cni *c, char *buf, size_t size)
+{
+	if (strlen(c->name) <= TAG_NAME_MAX)
+		snprintf(buf, size, "%s", c->name);
+	else
+		snprintf(buf, size, "#%016llx",
+			 (unsigned long long)fnv1a(FNV_BASIS, c->name));
+}
+
+/* "cni:NETWORK:CONTAINERID:IFNAME": what kvsd keeps with the attachment,
+ * so that GC knows which attachments are this network's and whose they
+ * are; no part has a ':' and all are printable ASCII. A container ID too
+ * long for it fails ADD; DEL and CHECK go on with no tag (an attachment
+ * such an ID has was made without one).
+ */
+static int make_tag(struct cni *c)
+{
+	bool add = !strcmp(c->command, "ADD");
+	char net[TAG_NAME_MAX + 1];
+	int n;
+
+	tag_net(c, net, sizeof(net));
+	n = snprintf(c->tag, sizeof(c->tag), "cni:%s:%s:%s", net,
+		     c->containerid, c->ifname);
+	if (n >= 0 && n < (int)sizeof(c->tag))
+		return 0;
+	c->tag[0] = '\0';
+	if (!add)
+		return 0;
+	return cni_fail(c, CNI_ERR_ENV, "CNI_CONTAINERID is too long",
+			"the tag 'cni:%s:CONTAINERID:%s' must fit in %d bytes: CNI_CONTAINERID has %zu characters",
+			net, c->ifname, CNI_TAG_MAX, strlen(c->containerid));
 }
 
 /* ---- network configuration ---- */
@@ -329,8 +388,15 @@ static int parse_conf(struct cni *c)
 	c->vnum = version_num(c->version);
 	if (!c->vnum)
 		return cni_fail(c, CNI_ERR_VERSION, "incompatible CNI version",
-				"config is %s, the plugin supports 0.3.0, 0.3.1, 0.4.0 and 1.0.0",
+				"config is %s, the plugin supports 0.3.0, 0.3.1, 0.4.0, 1.0.0 and 1.1.0",
 				c->version);
+
+	c->name = NULL;
+	if (conf_string(c, c->conf, "name", &c->name))
+		return -1;
+	if (!c->name || !valid_id(c->name))
+		return cni_fail(c, CNI_ERR_CONFIG, "invalid network config",
+				"\"name\" must name the network: letters, digits, '_', '.' and '-', starting with a letter or digit");
 
 	c->sw = NULL;
 	if (conf_string(c, c->conf, "switch", &c->sw))
@@ -387,11 +453,130 @@ static int parse_conf(struct cni *c)
 	return 0;
 }
 
+/* ---- the runtime's MAC ---- */
+
+/* A MAC a container interface can have: unicast, not all zeros */
+static bool usable_mac(const char *s, uint8_t mac[MAC_LEN])
+{
+	static const uint8_t zero[MAC_LEN];
+
+	return s && parse_mac(s, mac) && !(mac[0] & 1) && memcmp(mac, zero, MAC_LEN);
+}
+
+/* CNI_ARGS "K=V;K=V", as the reference plugins read it: MAC is the
+ * container's MAC, IgnoreUnknown (1, true, 0, false) lets other keys pass,
+ * which are an error otherwise; a pair without exactly one '=' is one.
+ */
+static int parse_cni_args(struct cni *c, uint8_t mac[MAC_LEN], bool *has_mac)
+{
+	char *copy, *rest, *pair, *val, *unknown = NULL;
+	bool ignore = false;
+	int rc = -1;
+
+	*has_mac = false;
+	if (!c->args || !*c->args)
+		return 0;
+	copy = strdup(c->args);
+	if (!copy)
+		return cni_fail(c, CNI_ERR_SYSTEM, "out of memory", "CNI_ARGS");
+	rest = copy;
+	while ((pair = strsep(&rest, ";"))) {
+		val = strchr(pair, '=');
+		if (!val || strchr(val + 1, '=')) {
+			cni_fail(c, CNI_ERR_ENV, "invalid CNI_ARGS",
+				 "CNI_ARGS: '%s' is not KEY=VALUE", pair);
+			goto out;
+		}
+		*val++ = '\0';
+		if (!strcmp(pair, "IgnoreUnknown")) {
+			if (!strcasecmp(val, "1") || !strcasecmp(val, "true")) {
+				ignore = true;
+			} else if (!strcasecmp(val, "0") || !strcasecmp(val, "false")) {
+				ignore = false;
+			} else {
+				cni_fail(c, CNI_ERR_ENV, "invalid CNI_ARGS",
+					 "CNI_ARGS: IgnoreUnknown=%s is not 1, true, 0 or false", val);
+				goto out;
+			}
+		} else if (!strcmp(pair, "MAC")) {
+			if (!usable_mac(val, mac)) {
+				cni_fail(c, CNI_ERR_ENV, "invalid CNI_ARGS",
+					 "CNI_ARGS: MAC=%s is not a unicast MAC address", val);
+				goto out;
+			}
+			*has_mac = true;
+		} else if (!unknown) {
+			unknown = pair;
+		}
+	}
+	if (unknown && !ignore) {
+		cni_fail(c, CNI_ERR_ENV, "invalid CNI_ARGS",
+			 "CNI_ARGS: unknown key '%s' (add IgnoreUnknown=1 to pass keys for other plugins)",
+			 unknown);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(copy);
+	return rc;
+}
+
+/* The config's @obj.@sub.mac (@sub NULL: @obj.mac): 1 with a usable MAC in
+ * @mac, 0 if there is none, -1
+ */
+static int conf_mac(struct cni *c, const char *obj, const char *sub,
+		    uint8_t mac[MAC_LEN])
+{
+	json_object *o, *v;
+
+	if (!json_object_object_get_ex(c->conf, obj, &o) ||
+	    (sub && !json_object_object_get_ex(o, sub, &o)) ||
+	    !json_object_is_type(o, json_type_object) ||
+	    !json_object_object_get_ex(o, "mac", &v) || !v)
+		return 0;
+	if (!json_object_is_type(v, json_type_string) ||
+	    !usable_mac(json_object_get_string(v), mac))
+		return cni_fail(c, CNI_ERR_CONFIG, "invalid network config",
+				"%s%s%s.mac: %s is not a unicast MAC address", obj,
+				sub ? "." : "", sub ?: "", json_object_to_json_string(v));
+	return 1;
+}
+
+/* ADD: the MAC the runtime wants for the container, as bridge and tuning
+ * choose it: CNI_ARGS MAC=, then args.cni.mac, then runtimeConfig.mac (the
+ * "mac" capability), the last one given winning
+ */
+static int runtime_mac(struct cni *c)
+{
+	uint8_t mac[MAC_LEN];
+	bool has;
+	int r;
+
+	if (parse_cni_args(c, mac, &has))
+		return -1;
+	if (has) {
+		memcpy(c->mac, mac, MAC_LEN);
+		c->has_mac = true;
+	}
+	r = conf_mac(c, "args", "cni", mac);
+	if (r > 0) {
+		memcpy(c->mac, mac, MAC_LEN);
+		c->has_mac = true;
+	}
+	if (r >= 0)
+		r = conf_mac(c, "runtimeConfig", NULL, mac);
+	if (r > 0) {
+		memcpy(c->mac, mac, MAC_LEN);
+		c->has_mac = true;
+	}
+	return r < 0 ? -1 : 0;
+}
+
 /* ---- commands ---- */
 
 static int cmd_version(struct cni *c)
 {
-	const char *v = "1.0.0", *why;
+	const char *v = NEWEST, *why;
 	json_object *o, *in, *ver;
 	int rc;
 
@@ -490,6 +675,13 @@ static int cmd_add(struct cni *c)
 	struct cni_ipcfg *cfg = NULL;
 	int nsfd, rc = -1, r;
 
+	if (runtime_mac(c))
+		return -1;
+	/* IPAM cannot run without CNI_PATH: said before anything is made */
+	if (c->ipam_type && (!c->path || !*c->path))
+		return cni_fail(c, CNI_ERR_ENV, "CNI_PATH is not set",
+				"CNI_PATH must list the directories of the CNI plugins: the IPAM plugin '%s' has to run",
+				c->ipam_type);
 	nsfd = ns_open(c, c->netns);
 	if (nsfd < 0)
 		return -1;
@@ -520,9 +712,20 @@ static int cmd_add(struct cni *c)
 	if (veth_create(c, sk, nsk, c->host_if, nsfd, c->ifname, c->mtu, hmac, cmac))
 		goto out;
 	created = true;
-	if (kvsd_attach(c, c->host_if, cmac))
+	/* a detach record of the same name, left by a DEL while kvsd was
+	 * down, would detach this attachment (same tag): done now instead
+	 */
+	r = record_exists(c, c->host_if);
+	if (r < 0)
+		goto out;
+	if (r > 0 && (kvsd_detach(c, c->host_if) < 0 || record_remove(c, c->host_if)))
+		goto out;
+	r = kvsd_attach(c, c->host_if, cmac);
+	if (r < 0)
 		goto out;
 	attached = true;
+	if (r > 0)
+		goto out;	/* recorded, not attached (no module) */
 
 	res = json_object_new_object();
 	ifs = json_object_new_array();
@@ -578,8 +781,20 @@ static int cmd_del(struct cni *c)
 	int rc = 0;
 
 	/* all three, whatever the others found; the first error is reported */
-	if (kvsd_detach(c, c->host_if) < 0)
+	if (kvsd_detach(c, c->host_if) < 0) {
+		if (c->err_code == CNI_ERR_AGAIN) {
+			/* kvsd down: it finds the record when it is back */
+			cni_log("%s: %s; leaving a detach record of %s", c->err_msg,
+				c->err_details, c->host_if);
+			c->err_code = 0;
+			if (record_write(c, c->host_if))
+				rc = -1;
+		} else {
+			rc = -1;
+		}
+	} else if (record_remove(c, c->host_if)) {
 		rc = -1;
+	}
 	sk = nl_open(c, -1);
 	if (!sk || link_delete(c, sk, c->host_if) < 0)
 		rc = -1;
@@ -674,18 +889,202 @@ static int cmd_check(struct cni *c)
 	return rc;
 }
 
+static int need_v110(struct cni *c)
+{
+	if (c->vnum < 10100)
+		return cni_fail(c, CNI_ERR_VERSION, "incompatible CNI version",
+				"config version %s does not allow %s (1.1.0 does)",
+				c->version, c->command);
+	return 0;
+}
+
+/* STATUS and GC are delegated to an IPAM plugin that knows them; an older
+ * one (before spec 1.1.0) is left out, as libcni leaves out plugins of
+ * older configs: 1 to run it, 0 not to, -1
+ */
+static int ipam_delegate(struct cni *c)
+{
+	int r;
+
+	if (!c->ipam_type)
+		return 0;
+	r = ipam_supports(c, 10100);
+	if (r == 0)
+		cni_log("IPAM plugin %s does not support spec 1.1.0: no %s for it",
+			c->ipam_type, c->command);
+	return r;
+}
+
+/* Ready for ADD: kvsd answers, it has the module, and IPAM says so. Every
+ * failure to reach kvsd is "not available" here (50), not "try again".
+ */
+static int cmd_status(struct cni *c)
+{
+	int r;
+
+	if (need_v110(c))
+		return -1;
+	if (kvsd_health(c)) {
+		c->err_code = CNI_ERR_UNAVAILABLE;
+		return -1;
+	}
+	r = ipam_delegate(c);
+	if (r > 0)
+		r = ipam_exec(c, "STATUS", NULL);
+	return r < 0 ? -1 : 0;
+}
+
+/* cni.dev/valid-attachments (or the cni.dev/attachments of the first 1.1.0
+ * libcni): the array, or NULL with the error recorded
+ */
+static json_object *valid_attachments(struct cni *c)
+{
+	json_object *a, *e, *v;
+	size_t i, n;
+
+	if (!json_object_object_get_ex(c->conf, "cni.dev/valid-attachments", &a) &&
+	    !json_object_object_get_ex(c->conf, "cni.dev/attachments", &a)) {
+		cni_fail(c, CNI_ERR_CONFIG, "invalid network config",
+			 "GC needs \"cni.dev/valid-attachments\": nothing removed");
+		return NULL;
+	}
+	if (!json_object_is_type(a, json_type_array))
+		goto bad;
+	n = json_object_array_length(a);
+	for (i = 0; i < n; i++) {
+		e = json_object_array_get_idx(a, i);
+		if (!json_object_is_type(e, json_type_object) ||
+		    !json_object_object_get_ex(e, "containerID", &v) ||
+		    !json_object_is_type(v, json_type_string) ||
+		    !json_object_object_get_ex(e, "ifname", &v) ||
+		    !json_object_is_type(v, json_type_string))
+			goto bad;
+	}
+	return a;
+bad:
+	cni_fail(c, CNI_ERR_CONFIG, "invalid network config",
+		 "\"cni.dev/valid-attachments\" is not an array of {\"containerID\", \"ifname\"}: nothing removed");
+	return NULL;
+}
+
+static bool is_valid(json_object *valid, const char *cid, const char *ifname)
+{
+	size_t i, n = json_object_array_length(valid);
+	json_object *e, *v, *w;
+
+	for (i = 0; i < n; i++) {
+		e = json_object_array_get_idx(valid, i);
+		json_object_object_get_ex(e, "containerID", &v);
+		json_object_object_get_ex(e, "ifname", &w);
+		if (!strcmp(json_object_get_string(v), cid) &&
+		    !strcmp(json_object_get_string(w), ifname))
+			return true;
+	}
+	return false;
+}
+
+/* Remove one stale attachment as DEL would: detach, the host end if it is
+ * still there, its IPAM reservation. Errors are recorded, and the rest done.
+ */
+static int gc_one(struct cni *c, struct nl_sock *sk, const char *dev,
+		  const char *cid, const char *ifname)
+{
+	int rc = 0;
+
+	cni_log("GC: %s (container %s, interface %s) is not a valid attachment: removed",
+		dev, cid, ifname);
+	if (kvsd_detach(c, dev) < 0 || record_remove(c, dev))
+		rc = -1;
+	if (sk && link_delete(c, sk, dev) < 0)
+		rc = -1;
+	if (c->ipam_type && ipam_del_for(c, cid, ifname))
+		rc = -1;
+	return rc;
+}
+
+/* The attachments kvsd lists whose tag names this network and an
+ * attachment that is not in the valid list are removed; then IPAM GC.
+ * What cannot be removed is reported, after the rest is done.
+ */
+static int cmd_gc(struct cni *c)
+{
+	char net[TAG_NAME_MAX + 1], *tag = NULL, *cid, *ifname;
+	json_object *valid, *ports = NULL, *p, *v, *d;
+	struct nl_sock *sk;
+	size_t i, n, len;
+	int rc = 0, r;
+
+	if (need_v110(c))
+		return -1;
+	valid = valid_attachments(c);
+	if (!valid)
+		return -1;
+	if (c->ipam_type && (!c->path || !*c->path))
+		return cni_fail(c, CNI_ERR_ENV, "CNI_PATH is not set",
+				"CNI_PATH must list the directories of the CNI plugins: the IPAM plugin '%s' has to run",
+				c->ipam_type);
+	tag_net(c, net, sizeof(net));
+	len = strlen(net);
+	sk = nl_open(c, -1);
+	if (!sk)
+		rc = -1;
+	ports = kvsd_list(c);
+	if (!ports)
+		rc = -1;
+	n = ports ? json_object_array_length(ports) : 0;
+	for (i = 0; i < n; i++) {
+		p = json_object_array_get_idx(ports, i);
+		/* "cni:NET:CID:IFNAME", none of them with a ':' */
+		if (!json_object_object_get_ex(p, "tag", &v) ||
+		    !json_object_is_type(v, json_type_string) ||
+		    !json_object_object_get_ex(p, "dev", &d) ||
+		    !json_object_is_type(d, json_type_string))
+			continue;
+		free(tag);
+		tag = strdup(json_object_get_string(v));
+		if (!tag) {
+			rc = cni_fail(c, CNI_ERR_SYSTEM, "out of memory", "GC");
+			break;
+		}
+		if (strncmp(tag, "cni:", 4) || strncmp(tag + 4, net, len) ||
+		    tag[4 + len] != ':')
+			continue;
+		cid = tag + 5 + len;
+		ifname = strchr(cid, ':');
+		if (!ifname || strchr(ifname + 1, ':'))
+			continue;
+		*ifname++ = '\0';
+		if (!*cid || !*ifname || is_valid(valid, cid, ifname))
+			continue;
+		if (gc_one(c, sk, json_object_get_string(d), cid, ifname))
+			rc = -1;
+	}
+	free(tag);
+	json_object_put(ports);
+	if (sk)
+		nl_socket_free(sk);
+
+	r = ipam_delegate(c);
+	if (r > 0)
+		r = ipam_exec(c, "GC", NULL);
+	if (r < 0)
+		rc = -1;
+	return rc;
+}
+
 static int run(struct cni *c)
 {
 	c->command = getenv("CNI_COMMAND");
 	if (!c->command || !*c->command)
 		return cni_fail(c, CNI_ERR_ENV, "CNI_COMMAND is not set",
-				"CNI_COMMAND must be ADD, DEL, CHECK or VERSION");
+				"CNI_COMMAND must be ADD, DEL, CHECK, STATUS, GC or VERSION");
 	if (!strcmp(c->command, "VERSION"))
 		return cmd_version(c);
 	if (strcmp(c->command, "ADD") && strcmp(c->command, "DEL") &&
-	    strcmp(c->command, "CHECK"))
+	    strcmp(c->command, "CHECK") && strcmp(c->command, "STATUS") &&
+	    strcmp(c->command, "GC"))
 		return cni_fail(c, CNI_ERR_ENV, "invalid CNI_COMMAND",
-				"CNI_COMMAND '%s' is not ADD, DEL, CHECK or VERSION",
+				"CNI_COMMAND '%s' is not ADD, DEL, CHECK, STATUS, GC or VERSION",
 				c->command);
 	if (read_stdin(c))
 		return -1;
@@ -709,7 +1108,13 @@ static int run(struct cni *c)
 	}
 	if (parse_conf(c))
 		return -1;
+	if (!strcmp(c->command, "STATUS"))
+		return cmd_status(c);
+	if (!strcmp(c->command, "GC"))
+		return cmd_gc(c);
 	host_ifname(c);
+	if (make_tag(c))
+		return -1;
 	if (!strcmp(c->command, "ADD"))
 		return cmd_add(c);
 	if (!strcmp(c->command, "DEL"))

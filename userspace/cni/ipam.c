@@ -3,7 +3,10 @@
  * kvs CNI plugin: IPAM delegation. The plugin named by ipam.type is looked
  * up in CNI_PATH and run with the same environment (CNI_COMMAND set to the
  * operation) and the same network config on stdin; its stderr is ours. An
- * error it prints is passed on as it is.
+ * error it prints is passed on as it is. GC also runs it for attachments
+ * other than the caller's (their container ID and interface name in the
+ * environment instead), and asks its VERSION before the commands of spec
+ * 1.1.0 (GC, STATUS), which older IPAM plugins do not know.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -26,9 +29,16 @@
 /* The first executable regular file @name in a directory of CNI_PATH */
 static char *find_plugin(struct cni *c, const char *name)
 {
-	char *dirs = strdup(c->path), *dir, *save = NULL, *file = NULL;
+	char *dirs = c->path ? strdup(c->path) : NULL, *dir, *save = NULL, *file = NULL;
 	struct stat st;
 
+	if (!c->path || !*c->path) {
+		cni_fail(c, CNI_ERR_ENV, "CNI_PATH is not set",
+			 "CNI_PATH must list the directories of the CNI plugins: the IPAM plugin '%s' has to run",
+			 name);
+		free(dirs);
+		return NULL;
+	}
 	if (!dirs) {
 		cni_fail(c, CNI_ERR_SYSTEM, "out of memory", "CNI_PATH");
 		return NULL;
@@ -50,8 +60,9 @@ static char *find_plugin(struct cni *c, const char *name)
 	return file;
 }
 
-/* Feed @c->raw to @in, read @out until EOF, within the deadline */
-static int pump(struct cni *c, int in, int out, char **buf, size_t *len)
+/* Feed @data to @in, read @out until EOF, within the deadline */
+static int pump(struct cni *c, const char *data, size_t data_len, int in,
+		int out, char **buf, size_t *len)
 {
 	long long deadline = mono_ms() + IPAM_TIMEOUT_MS;
 	size_t off = 0, cap = 4096;
@@ -63,7 +74,7 @@ static int pump(struct cni *c, int in, int out, char **buf, size_t *len)
 	if (!b)
 		return cni_fail(c, CNI_ERR_SYSTEM, "out of memory", "IPAM output");
 	*len = 0;
-	if (c->raw_len == 0) {
+	if (data_len == 0) {
 		close(in);
 		in = -1;
 	}
@@ -80,14 +91,14 @@ static int pump(struct cni *c, int in, int out, char **buf, size_t *len)
 			goto fail;
 		}
 		if (in >= 0 && p[0].revents) {
-			n = write(in, c->raw + off, c->raw_len - off);
+			n = write(in, data + off, data_len - off);
 			if (n < 0 && errno != EAGAIN && errno != EINTR) {
 				/* it did not read its stdin: its answer says why */
 				close(in);
 				in = -1;
 			} else if (n > 0) {
 				off += n;
-				if (off == c->raw_len) {
+				if (off == data_len) {
 					close(in);
 					in = -1;
 				}
@@ -165,9 +176,20 @@ static int ipam_error(struct cni *c, const char *command, int status,
 	return rc;
 }
 
-int ipam_exec(struct cni *c, const char *command, json_object **result)
+/* One run of the IPAM plugin */
+struct ipam_run {
+	const char *command;
+	const char *input;		/* stdin */
+	size_t input_len;
+	const char *cid, *ifname;	/* another attachment's, or NULL */
+	json_object **result;		/* its output, parsed, or NULL */
+};
+
+static int ipam_run(struct cni *c, const struct ipam_run *run)
 {
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, status, rc = -1;
+	const char *command = run->command;
+	json_object **result = run->result;
 	char *bin, *buf = NULL;
 	size_t len;
 	pid_t pid;
@@ -195,6 +217,11 @@ int ipam_exec(struct cni *c, const char *command, json_object **result)
 		if (dup2(in[0], STDIN_FILENO) < 0 || dup2(out[1], STDOUT_FILENO) < 0 ||
 		    setenv("CNI_COMMAND", command, 1))
 			_exit(126);
+		/* GC: the stale attachment's identity, and no netns */
+		if (run->cid && (setenv("CNI_CONTAINERID", run->cid, 1) ||
+				 setenv("CNI_IFNAME", run->ifname, 1) ||
+				 unsetenv("CNI_NETNS")))
+			_exit(126);
 		signal(SIGPIPE, SIG_DFL);
 		execv(bin, argv);
 		fprintf(stderr, "kvs-cni: cannot run %s: %s\n", bin, strerror(errno));
@@ -204,7 +231,7 @@ int ipam_exec(struct cni *c, const char *command, json_object **result)
 	close(out[1]);
 	in[0] = out[1] = -1;
 	fcntl(in[1], F_SETFL, O_NONBLOCK);
-	rc = pump(c, in[1], out[0], &buf, &len);
+	rc = pump(c, run->input, run->input_len, in[1], out[0], &buf, &len);
 	in[1] = out[0] = -1;	/* closed by pump() */
 	if (rc < 0)
 		kill(pid, SIGKILL);
@@ -242,6 +269,69 @@ out:
 	free(buf);
 	free(bin);
 	return rc;
+}
+
+int ipam_exec(struct cni *c, const char *command, json_object **result)
+{
+	struct ipam_run run = {
+		.command = command,
+		.input = c->raw,
+		.input_len = c->raw_len,
+		.result = result,
+	};
+
+	return ipam_run(c, &run);
+}
+
+int ipam_del_for(struct cni *c, const char *cid, const char *ifname)
+{
+	struct ipam_run run = {
+		.command = "DEL",
+		.input = c->raw,
+		.input_len = c->raw_len,
+		.cid = cid,
+		.ifname = ifname,
+	};
+
+	return ipam_run(c, &run);
+}
+
+/* "MAJOR.MINOR.PATCH" as 10000 * MAJOR + 100 * MINOR + PATCH, or -1 */
+static int vnum_of(const char *s)
+{
+	unsigned int a, b, p;
+	char end;
+
+	if (!s || sscanf(s, "%u.%u.%u%c", &a, &b, &p, &end) != 3 ||
+	    a > 99 || b > 99 || p > 99)
+		return -1;
+	return (int)(10000 * a + 100 * b + p);
+}
+
+int ipam_supports(struct cni *c, int vnum)
+{
+	static const char ask[] = "{\"cniVersion\": \"1.0.0\"}";
+	json_object *res, *vs;
+	struct ipam_run run = {
+		.command = "VERSION",
+		.input = ask,
+		.input_len = sizeof(ask) - 1,
+		.result = &res,
+	};
+	size_t i, n;
+	int found = 0;
+
+	if (ipam_run(c, &run))
+		return -1;
+	if (json_object_object_get_ex(res, "supportedVersions", &vs) &&
+	    json_object_is_type(vs, json_type_array)) {
+		n = json_object_array_length(vs);
+		for (i = 0; i < n && !found; i++)
+			found = vnum_of(json_object_get_string(
+					json_object_array_get_idx(vs, i))) >= vnum;
+	}
+	json_object_put(res);
+	return found;
 }
 
 /* "ADDR/PREFIX" (ADDR alone if @prefix is NULL) */

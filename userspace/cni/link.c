@@ -160,6 +160,7 @@ int veth_create(struct cni *c, struct nl_sock *sk, struct nl_sock *nsk,
 		uint8_t host_mac[MAC_LEN], uint8_t peer_mac[MAC_LEN])
 {
 	struct rtnl_link *link, *peer, *got = NULL, *up;
+	struct nl_addr *addr = NULL;
 	int r, err, rc = -1;
 
 	link = rtnl_link_veth_alloc();
@@ -171,6 +172,17 @@ int veth_create(struct cni *c, struct nl_sock *sk, struct nl_sock *nsk,
 	if (mtu) {
 		rtnl_link_set_mtu(link, mtu);
 		rtnl_link_set_mtu(peer, mtu);
+	}
+	/* the runtime's MAC is the container end's from the start */
+	if (c->has_mac) {
+		addr = nl_addr_build(AF_LLC, c->mac, MAC_LEN);
+		if (!addr) {
+			rtnl_link_put(peer);
+			rtnl_link_veth_release(link);
+			return cni_fail(c, CNI_ERR_SYSTEM, "out of memory", "veth");
+		}
+		rtnl_link_set_addr(peer, addr);
+		nl_addr_put(addr);
 	}
 	/* (the peer cannot be up before the pair exists: veth_open() says
 	 * ENOTCONN; it is set up below)
