@@ -1134,6 +1134,7 @@ int main(void)
 		print_error(&c);
 	}
 	json_object_put(c.conf);
+	free(c.ipam_raw);
 	free(c.raw);
 	return rc < 0 ? 1 : 0;
 }

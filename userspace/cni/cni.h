@@ -83,6 +83,9 @@ struct cni {
 	const char *version;		/* "" until known */
 	int vnum;			/* 10000 * major + 100 * minor + patch */
 	const char *name, *sw, *socket, *ipam_type;
+	int ipam_newest;		/* the IPAM plugin's newest version (vnum),
+					 * 0 until asked, -1 if it lists none */
+	char *ipam_raw;			/* the config as 1.0.0, for an older IPAM */
 	uint32_t net, mtu, max_macs, bum_limit;
 	bool has_max_macs, has_bum_limit, spoofcheck;
 	json_object *prev;		/* prevResult or NULL */
@@ -137,7 +140,9 @@ int link_check(struct cni *c, struct nl_sock *sk, struct nl_sock *nsk,
 int ipam_exec(struct cni *c, const char *command, json_object **result);
 /* GC: IPAM DEL of the attachment (@cid, @ifname), not the caller's */
 int ipam_del_for(struct cni *c, const char *cid, const char *ifname);
-/* 1 if the IPAM plugin's VERSION lists a version >= @vnum, 0 if not, -1 */
+/* 1 if the IPAM plugin's VERSION lists a version >= @vnum, 0 if not, -1
+ * (asked once)
+ */
 int ipam_supports(struct cni *c, int vnum);
 /* The "ips" and "routes" of a result into @cfg; @ifindex >= 0: only the
  * ips whose "interface" is @ifindex (a prevResult)

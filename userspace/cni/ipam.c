@@ -5,8 +5,14 @@
  * operation) and the same network config on stdin; its stderr is ours. An
  * error it prints is passed on as it is. GC also runs it for attachments
  * other than the caller's (their container ID and interface name in the
- * environment instead), and asks its VERSION before the commands of spec
- * 1.1.0 (GC, STATUS), which older IPAM plugins do not know.
+ * environment instead).
+ *
+ * A config of spec 1.1.0 first asks the plugin's VERSION: one that does not
+ * know 1.1.0 (Debian 12's host-local) gets GC and STATUS not at all (the
+ * caller skips them), and the other commands with the config's cniVersion
+ * set to 1.0.0. Spec 1.1.0 changed nothing that an IPAM plugin reads or
+ * returns for ADD, DEL and CHECK; without this, such a plugin refuses every
+ * 1.1.0 config.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -271,15 +277,47 @@ out:
 	return rc;
 }
 
+/* The config for the IPAM plugin into @run (see the top of the file) */
+static int ipam_input(struct cni *c, struct ipam_run *run)
+{
+	json_object *copy = NULL;
+	const char *s;
+	int r;
+
+	run->input = c->raw;
+	run->input_len = c->raw_len;
+	if (c->vnum < 10100)
+		return 0;
+	r = ipam_supports(c, c->vnum);
+	if (r != 0)
+		return r;
+	if (!c->ipam_raw) {
+		if (json_object_deep_copy(c->conf, &copy, NULL) || !copy)
+			return cni_fail(c, CNI_ERR_SYSTEM, "out of memory", "IPAM config");
+		json_object_object_add(copy, "cniVersion", json_object_new_string("1.0.0"));
+		s = json_object_to_json_string_ext(copy, JSON_C_TO_STRING_PLAIN |
+						   JSON_C_TO_STRING_NOSLASHESCAPE);
+		c->ipam_raw = s ? strdup(s) : NULL;
+		json_object_put(copy);
+		if (!c->ipam_raw)
+			return cni_fail(c, CNI_ERR_SYSTEM, "out of memory", "IPAM config");
+		cni_log("IPAM plugin %s does not know spec %s: given the config as 1.0.0",
+			c->ipam_type, c->version);
+	}
+	run->input = c->ipam_raw;
+	run->input_len = strlen(c->ipam_raw);
+	return 0;
+}
+
 int ipam_exec(struct cni *c, const char *command, json_object **result)
 {
 	struct ipam_run run = {
 		.command = command,
-		.input = c->raw,
-		.input_len = c->raw_len,
 		.result = result,
 	};
 
+	if (ipam_input(c, &run) < 0)
+		return -1;
 	return ipam_run(c, &run);
 }
 
@@ -287,12 +325,12 @@ int ipam_del_for(struct cni *c, const char *cid, const char *ifname)
 {
 	struct ipam_run run = {
 		.command = "DEL",
-		.input = c->raw,
-		.input_len = c->raw_len,
 		.cid = cid,
 		.ifname = ifname,
 	};
 
+	if (ipam_input(c, &run) < 0)
+		return -1;
 	return ipam_run(c, &run);
 }
 
@@ -319,19 +357,26 @@ int ipam_supports(struct cni *c, int vnum)
 		.result = &res,
 	};
 	size_t i, n;
-	int found = 0;
+	int v;
 
-	if (ipam_run(c, &run))
-		return -1;
-	if (json_object_object_get_ex(res, "supportedVersions", &vs) &&
-	    json_object_is_type(vs, json_type_array)) {
-		n = json_object_array_length(vs);
-		for (i = 0; i < n && !found; i++)
-			found = vnum_of(json_object_get_string(
-					json_object_array_get_idx(vs, i))) >= vnum;
+	/* asked once a run */
+	if (!c->ipam_newest) {
+		if (ipam_run(c, &run))
+			return -1;
+		c->ipam_newest = -1;
+		if (json_object_object_get_ex(res, "supportedVersions", &vs) &&
+		    json_object_is_type(vs, json_type_array)) {
+			n = json_object_array_length(vs);
+			for (i = 0; i < n; i++) {
+				v = vnum_of(json_object_get_string(
+						json_object_array_get_idx(vs, i)));
+				if (v > c->ipam_newest)
+					c->ipam_newest = v;
+			}
+		}
+		json_object_put(res);
 	}
-	json_object_put(res);
-	return found;
+	return c->ipam_newest >= vnum;
 }
 
 /* "ADDR/PREFIX" (ADDR alone if @prefix is NULL) */
