@@ -15,6 +15,9 @@
 #   net 10: a, b   198.51.100.0/24, addresses .2-.127
 #   net 20: c, d   198.51.100.0/24, addresses .128-.254 (the same subnet: only
 #                  the isolation of the networks keeps c from reaching a)
+#   net 10: e      started with --mac-address: podman gives the MAC to the
+#                  plugin and to the tuning plugin chained after it (the "mac"
+#                  capability, runtimeConfig.mac); e must be reachable with it
 #
 # Podman writes nothing outside $TMPD: in the test VM / (so /etc and /var/lib)
 # is read-only and /tmp, /run are tmpfs. CONTAINERS_CONF and
@@ -51,6 +54,7 @@ if [ ! -x /bin/busybox ] || ldd /bin/busybox >/dev/null 2>&1; then
 	skip_all "/bin/busybox missing or not static (apt-get install busybox-static)"
 fi
 [ -x "$CNI_BIN/host-local" ] || skip_all "$CNI_BIN/host-local missing (containernetworking-plugins)"
+[ -x "$CNI_BIN/tuning" ] || skip_all "$CNI_BIN/tuning missing (containernetworking-plugins)"
 if [ "$PLUGIN" = kvs ]; then
 	[ -x "$KVS_CNI" ] || skip_all "$KVS_CNI not built"
 	command -v kvsd >/dev/null 2>&1 || skip_all "kvsd not found in PATH"
@@ -75,7 +79,7 @@ lap() { # lap STEP : the time since the last lap, as a diagnostic and in the sum
 
 # ---- podman, all under $P ----------------------------------------------------------------
 
-mkdir -p "$P"/{graph,run,tmp,static,volumes,net.d,cni,ipam,rootfs/bin,events}
+mkdir -p "$P"/{graph,run,tmp,static,volumes,net.d,cni,ipam,tuning,rootfs/bin,events}
 export CONTAINERS_CONF=$P/containers.conf
 export CONTAINERS_STORAGE_CONF=$P/storage.conf
 export CONTAINERS_REGISTRIES_CONF=$P/registries.conf	# no registry is ever asked
@@ -138,6 +142,7 @@ fi
 
 # the plugin directory podman is given: the plugins this test uses, and nothing else
 ln -s "$CNI_BIN/host-local" "$P/cni/host-local"
+ln -s "$CNI_BIN/tuning" "$P/cni/tuning"
 if [ "$PLUGIN" = kvs ]; then
 	ln -s "$KVS_CNI" "$P/cni/kvs"
 else
@@ -169,12 +174,15 @@ ipam() { # ipam NET : the host-local IPAM object of NET, its leases under $P/ipa
 		"$P/ipam" "$SUBNET" "$first" "$last"
 }
 
-conflist() { # conflist NET PLUGIN-OBJECT : $P/net.d/NAME.conflist
+# conflist NET PLUGIN-OBJECT : $P/net.d/NAME.conflist: the plugin, then tuning,
+# both taking the runtime's MAC (capability "mac")
+conflist() {
 	cat >"$P/net.d/${NETNAME[$1]}.conflist" <<-EOF
 	{
 	  "cniVersion": "1.0.0",
 	  "name": "${NETNAME[$1]}",
-	  "plugins": [ $2 ]
+	  "plugins": [ ${2%\}}, "capabilities": {"mac": true}},
+	    {"type": "tuning", "dataDir": "$P/tuning", "capabilities": {"mac": true}} ]
 	}
 	EOF
 }
@@ -304,14 +312,42 @@ if [ "$PLUGIN" = kvs ]; then
 	done
 fi
 
+# ---- a MAC chosen by the runtime, tuning chained ------------------------------------------------
+
+MACE=02:00:00:77:00:0e
+CNET[e]=10
+if check "podman run e on net 10 with --mac-address $MACE" podman run -d --name "$(cname e)" \
+	--network "${NETNAME[10]}" --mac-address "$MACE" "$IMAGE" sleep 1000; then
+	lap "podman run e"
+	out=$(podman inspect --format '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{.MacAddress}}{{end}}' \
+		"$(cname e)" 2>&1)
+	read -r ip mac _ <<<"$out"
+	IP[e]=$ip
+	MAC[e]=$mac
+	check_eq "e: podman reports the MAC asked for" "${MAC[e]:-none}" "$MACE"
+	check_eq "e: eth0 in the container has it" \
+		"$(podman exec "$(cname e)" cat /sys/class/net/eth0/address 2>&1)" "$MACE"
+	if [ "$PLUGIN" = kvs ]; then
+		snap
+		ENDS[e]=$(snap_list P 1 2="$SW" 4=10 8="$MACE")
+		check_match "e: one host end of net 10 is locked to $MACE (${ENDS[e]})" '^kvs[0-9a-f]{12}$' \
+			"${ENDS[e]}"
+	fi
+	check "a pings e (net 10, the runtime's MAC, tuning after the plugin)" cping a e
+	check "e pings b" cping e b
+	lap "podman exec ping a e, e b"
+fi
+
 # ---- removal -----------------------------------------------------------------------------------
 
-check "podman rm -f (all four)" podman rm -f -t 0 "$(cname a)" "$(cname b)" "$(cname c)" "$(cname d)"
+check "podman rm -f (all five)" podman rm -f -t 0 "$(cname a)" "$(cname b)" "$(cname c)" "$(cname d)" \
+	"$(cname e)"
 lap "podman rm -f"
 
 for n in 10 20; do
 	check_eq "net $n: no host end attached" "$(host_ends $n)" ""
 	gone=
+	[ $n = 10 ] && ENDS[10]+=" ${ENDS[e]:-}"
 	for dev in ${ENDS[$n]}; do
 		link_exists "$dev" && gone+=" $dev"
 	done
