@@ -1,11 +1,13 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0
-"""kvs_rpc.py SOCKET [--uid UID] [--raw] [--half] [REQUEST]...
+"""kvs_rpc.py SOCKET [--uid UID [--gid GID] [--groups G,...]] [--raw] [--half] [REQUEST]...
 
 Send each REQUEST (a JSON text, or with --raw the bytes as given, Python
 escapes allowed) on one connection to kvsd's RPC socket, one line each, and
 print each answer line. --half sends the first request without its newline
-and closes: a client going away mid-request. --uid drops to UID first.
+and closes: a client going away mid-request. --uid drops to UID first, with
+the primary group GID (default UID) and the supplementary GROUPS (default
+none): the process's groups, whatever the user database says.
 Exit status 0 if every answer came and had "ok": true, 1 if one had not,
 2 if the connection failed or an answer is missing."""
 import json
@@ -18,6 +20,8 @@ def main():
     args = sys.argv[1:]
     raw = half = False
     uid = None
+    gid = None
+    groups = []
     if not args:
         print(__doc__, file=sys.stderr)
         return 2
@@ -30,9 +34,13 @@ def main():
             half = True
         elif opt == '--uid':
             uid = int(args.pop(0))
+        elif opt == '--gid':
+            gid = int(args.pop(0))
+        elif opt == '--groups':
+            groups = [int(g) for g in args.pop(0).split(',') if g]
     if uid is not None:
-        os.setgid(uid)
-        os.setgroups([])
+        os.setgroups(groups)
+        os.setgid(uid if gid is None else gid)
         os.setuid(uid)
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(10)

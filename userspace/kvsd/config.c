@@ -8,6 +8,7 @@
  * each line (a dry run), so kvsd accepts exactly what kvs accepts.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,7 @@ void objset_free(struct objset *s)
 	for (i = 0; i < s->n; i++)
 		dobj_free(&s->v[i]);
 	free(s->v);
+	free(s->rules);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -123,6 +125,42 @@ void dobj_key(struct dobj *o)
 	}
 }
 
+/* The canonical form of an address word, or "-" */
+static void canon_addr(const char *w, char *out)
+{
+	struct kvs_addr a;
+
+	if (w && parse_addr(w, &a))
+		format_addr(a.family, &a.v4, out);
+	else
+		strcpy(out, "-");
+}
+
+void fabric_id_fmt(char *out, size_t size, const char *encap,
+		   const char *local, const char *remote, unsigned int dstport)
+{
+	if (!strcmp(encap, "vxlan"))
+		snprintf(out, size, "vxlan local %s remote %s dstport %u",
+			 local, remote, dstport);
+	else
+		snprintf(out, size, "%s", encap);
+}
+
+/* What a fabric port's words say that "port set" cannot change */
+static void fabric_id(struct dobj *o)
+{
+	char local[ADDR_STRLEN], remote[ADDR_STRLEN];
+	const char *dp = word_after(o, 2, "dstport");
+	uint32_t dstport = 4789;
+
+	canon_addr(word_after(o, 2, "local"), local);
+	canon_addr(word_after(o, 2, "remote"), remote);
+	if (dp)
+		parse_u32(dp, 1, 65535, &dstport);
+	fabric_id_fmt(o->fabric_id, sizeof(o->fabric_id),
+		      word_after(o, 2, "fabric") ?: "", local, remote, dstport);
+}
+
 /* Fill @o from its words: the kind, the key and the settings */
 static int dobj_parse(struct dobj *o, char *err, size_t size)
 {
@@ -153,6 +191,8 @@ static int dobj_parse(struct dobj *o, char *err, size_t size)
 		v = word_after(o, 3, "max-macs");
 		if (v)
 			parse_u32(v, 0, UINT32_MAX, &o->max_macs);
+		v = word_after(o, 3, "name");
+		snprintf(o->label, sizeof(o->label), "%s", v ? v : "");
 	} else if (!strcmp(o->argv[0], "port")) {
 		const char *dev = word_after(o, 2, "dev");
 
@@ -170,6 +210,11 @@ static int dobj_parse(struct dobj *o, char *err, size_t size)
 			v = word_after(o, 2, "learning");
 			o->has_learning = true;
 			o->learning = !v || !strcmp(v, "on");
+			v = word_after(o, 2, "peers");
+			o->has_peers = true;
+			o->peers = v && !strcmp(v, "known") ? KVS_PEERS_KNOWN :
+							     KVS_PEERS_ANY;
+			fabric_id(o);
 		} else {
 			port_settings(o, 2);
 		}
@@ -247,6 +292,59 @@ int dobj_from_rport(struct dobj *o, const struct rport *p, char *err,
 	return 0;
 }
 
+/* Log a configuration error; the first is kept for the reload request */
+static void cfgerr(struct kvsd *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void cfgerr(struct kvsd *d, const char *fmt, ...)
+{
+	char msg[sizeof(d->cfg_err)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	logerr("%s", msg);
+	if (!d->cfg_err[0])
+		snprintf(d->cfg_err, sizeof(d->cfg_err), "%s", msg);
+}
+
+/* An "rpc allow" line: 1 (parsed into @out, or logged: *ret = -1), or 0
+ * if @line is something else
+ */
+static int rule_line(struct kvsd *d, const char *path, unsigned long lineno,
+		     const char *line, struct objset *out, int *ret)
+{
+	char *words, *argv[MAX_WORDS], err[256];
+	struct rpc_rule *v;
+	int argc;
+
+	words = strdup(line);
+	if (!words) {
+		*ret = -1;
+		return 1;
+	}
+	argc = split_words(words, argv, MAX_WORDS);
+	if (argc < 1 || strcmp(argv[0], "rpc")) {
+		free(words);
+		return 0;
+	}
+	v = realloc(out->rules, (out->nrules + 1) * sizeof(*v));
+	if (!v) {
+		cfgerr(d, "%s: %s", path, strerror(ENOMEM));
+		*ret = -1;
+	} else {
+		out->rules = v;
+		if (rule_parse(&v[out->nrules], argc, argv, err, sizeof(err))) {
+			cfgerr(d, "%s:%lu: %s", path, lineno, err);
+			*ret = -1;
+		} else {
+			v[out->nrules++].lineno = lineno;
+		}
+	}
+	free(words);
+	return 1;
+}
+
 int config_load(struct kvsd *d, const char *path, struct objset *out,
 		bool check)
 {
@@ -257,32 +355,35 @@ int config_load(struct kvsd *d, const char *path, struct objset *out,
 	FILE *f;
 
 	memset(out, 0, sizeof(*out));
+	d->cfg_err[0] = '\0';
 	f = fopen(path, "r");
 	if (!f) {
-		logmsg("%s: %s", path, strerror(errno));
+		cfgerr(d, "%s: %s", path, strerror(errno));
 		return -1;
 	}
 	while (getline(&line, &cap, f) > 0) {
 		struct dobj *o, *dup;
 
 		lineno++;
+		if (rule_line(d, path, lineno, line, out, &ret))
+			continue;
 		o = objset_add(out);
 		if (!o) {
-			logmsg("%s: %s", path, strerror(ENOMEM));
+			cfgerr(d, "%s: %s", path, strerror(ENOMEM));
 			ret = -1;
 			break;
 		}
 		o->lineno = lineno;
 		if (dobj_from_line(o, line, err, sizeof(err))) {
-			logmsg("%s:%lu: %s", path, lineno, err);
+			cfgerr(d, "%s:%lu: %s", path, lineno, err);
 			ret = -1;
 		} else if (!o->argc) {
 			/* blank or comment */
 		} else if (check && kvsd_dry_run(d, o->argc, o->argv)) {
-			logmsg("%s:%lu: %s", path, lineno, d->err);
+			cfgerr(d, "%s:%lu: %s", path, lineno, d->err);
 			ret = -1;
 		} else if ((dup = objset_find(out, o->key)) && dup != o) {
-			logmsg("%s:%lu: %s is already declared on line %lu",
+			cfgerr(d, "%s:%lu: %s is already declared on line %lu",
 			       path, lineno, o->key, dup->lineno);
 			ret = -1;
 		} else {
@@ -293,7 +394,7 @@ int config_load(struct kvsd *d, const char *path, struct objset *out,
 		out->n--;
 	}
 	if (!ret && ferror(f)) {
-		logmsg("%s: %s", path, strerror(errno));
+		cfgerr(d, "%s: %s", path, strerror(errno));
 		ret = -1;
 	}
 	free(line);

@@ -15,6 +15,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
 #include <poll.h>
@@ -23,8 +24,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/genetlink.h>
@@ -37,12 +41,17 @@
 
 #define LOG_BURST	10
 
-static bool log_time;
+static bool log_time, log_journal;
 
-void logmsg(const char *fmt, ...)
+void logprio(int prio, const char *fmt, ...)
 {
 	va_list ap;
 
+	/* under systemd, "<N>" gives the line its syslog priority
+	 * (journalctl -p err -u kvsd)
+	 */
+	if (log_journal)
+		fprintf(stderr, "<%d>", prio);
 	if (log_time) {
 		struct timespec ts;
 		struct tm tm;
@@ -177,9 +186,18 @@ static int event_msg(struct nl_msg *msg, void *arg)
 	/* port or switch gone (e.g. an unregistered netdev): a configured
 	 * port may need attaching again once its netdev is back
 	 */
-	if (cmd == KVS_CMD_PORT_DEL || cmd == KVS_CMD_SWITCH_DEL ||
-	    cmd == KVS_CMD_NET_DEL)
+	if (cmd == KVS_CMD_SWITCH_DEL || cmd == KVS_CMD_NET_DEL) {
 		d->dirty = true;
+	} else if (cmd == KVS_CMD_PORT_DEL) {
+		char buf[IFNAMSIZ];
+		const char *dev = kvs_parse(msg, tb) ?
+			attr_ifname(tb, KVS_ATTR_PORT_NAME, KVS_ATTR_PORT_IFINDEX,
+				    buf) : NULL;
+
+		/* a pod's port going is not a reason to read everything */
+		if (!dev || port_desired(d, dev))
+			d->dirty = true;
+	}
 	fputs("event: ", stdout);
 	monitor_event(msg, &d->ctx);
 	return NL_OK;
@@ -242,6 +260,12 @@ static int link_msg(struct nl_msg *msg, void *arg)
 	struct nlattr *tb[IFLA_MAX + 1];
 	struct kvsd *d = arg;
 
+	if (nlh->nlmsg_type == RTM_NEWADDR || nlh->nlmsg_type == RTM_DELADDR) {
+		/* a fabric port waits for its local address: retry now */
+		if (d->retry_at)
+			d->dirty = true;
+		return NL_OK;
+	}
 	if (nlh->nlmsg_type != RTM_NEWLINK ||
 	    nlmsg_parse(nlh, sizeof(struct ifinfomsg), tb, IFLA_MAX, NULL) ||
 	    !tb[IFLA_IFNAME])
@@ -255,19 +279,125 @@ static int link_msg(struct nl_msg *msg, void *arg)
 
 /* ---- configuration ---- */
 
-static int load_config(struct kvsd *d)
+/* Configured ports that an RPC attachment holds: the line is refused,
+ * said once per load, never fought over
+ */
+static void drop_conflicts(struct kvsd *d, struct objset *s)
+{
+	size_t i, j;
+
+	for (i = 0; i < s->n; ) {
+		struct dobj *o = &s->v[i];
+
+		for (j = 0; j < d->n_rports; j++)
+			if (o->kind == K_PORT && !strcmp(o->dev, d->rports[j].dev))
+				break;
+		if (j == d->n_rports) {
+			i++;
+			continue;
+		}
+		logerr("%s:%lu: port %s is attached through the RPC (uid %u): line ignored; detach it first",
+		       d->config, o->lineno, o->dev,
+		       (unsigned int)d->rports[j].uid);
+		dobj_free(o);
+		*o = s->v[--s->n];
+	}
+}
+
+int load_config(struct kvsd *d, char *why, size_t size)
 {
 	struct objset s;
 
 	if (config_load(d, d->config, &s, true)) {
-		logmsg("%s: not applied, keeping the previous configuration",
+		logerr("%s: not applied, keeping the previous configuration",
 		       d->config);
+		if (why)
+			snprintf(why, size, "not applied: %s",
+				 d->cfg_err[0] ? d->cfg_err : "invalid");
 		return -1;
 	}
+	drop_conflicts(d, &s);
 	objset_free(&d->desired);
 	d->desired = s;
-	logmsg("%s: %zu objects", d->config, s.n);
+	logmsg("%s: %zu objects, %zu rpc allow lines", d->config, s.n,
+	       s.nrules);
 	d->dirty = true;
+	d->retry_at = 0;
+	d->backoff = 0;
+	return 0;
+}
+
+/* One instance per state directory and per socket: a lock on each */
+static int lock_file(const char *path)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	char buf[32];
+
+	if (fd < 0) {
+		logerr("cannot open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		ssize_t n = read(fd, buf, sizeof(buf) - 1);
+
+		buf[n > 0 ? n : 0] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		logerr("another kvsd (pid %s) holds %s: exiting, nothing touched",
+		       buf[0] ? buf : "?", path);
+		close(fd);
+		return -1;
+	}
+	if (ftruncate(fd, 0) == 0) {
+		int n = snprintf(buf, sizeof(buf), "%d\n", getpid());
+
+		if (write(fd, buf, n) != n)
+			logwarn("cannot write %s", path);
+	}
+	return fd;	/* held until exit */
+}
+
+/* kvsd --reload: ask the running kvsd to reload, and say how it went */
+static int reload_client(const char *sock)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char buf[4096];
+	struct json_object *r, *ok, *err;
+	size_t len = 0;
+	ssize_t n;
+	int fd;
+
+	if (strlen(sock) >= sizeof(sa.sun_path))
+		return 1;
+	strcpy(sa.sun_path, sock);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		fprintf(stderr, "kvsd: cannot connect to %s: %s\n", sock,
+			strerror(errno));
+		return 1;
+	}
+	if (write(fd, "{\"op\":\"reload\"}\n", 16) != 16) {
+		fprintf(stderr, "kvsd: %s: %s\n", sock, strerror(errno));
+		return 1;
+	}
+	while (len < sizeof(buf) - 1 && !memchr(buf, '\n', len) &&
+	       (n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += n;
+	buf[len] = '\0';
+	close(fd);
+	r = json_tokener_parse(buf);
+	if (!r || !json_object_object_get_ex(r, "ok", &ok)) {
+		fprintf(stderr, "kvsd: no answer from %s\n", sock);
+		json_object_put(r);
+		return 1;
+	}
+	if (!json_object_get_boolean(ok)) {
+		fprintf(stderr, "kvsd: reload refused: %s\n",
+			json_object_object_get_ex(r, "error", &err) ?
+			json_object_get_string(err) : "?");
+		json_object_put(r);
+		return 1;
+	}
+	json_object_put(r);
 	return 0;
 }
 
@@ -276,6 +406,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: kvsd [ -c FILE ] [ -s SOCKET ] [ -S STATE_DIR ] [ -g GROUP ] [ -t ]\n"
 		"       kvsd --check [ FILE ]\n"
+		"       kvsd --reload [ -s SOCKET ]\n"
 		"       kvsd -V | -h\n"
 		"  -c, --config FILE     desired objects, kvs batch lines (default /etc/kvs/kvsd.conf)\n"
 		"  -s, --socket PATH     the RPC socket (default /run/kvs/kvsd.sock)\n"
@@ -283,7 +414,9 @@ static void usage(FILE *f)
 		"  -g, --group GROUP     members may attach and detach through the RPC\n"
 		"  -t, --timestamps      prefix each log line with the time (default: not under systemd)\n"
 		"  -f, --foreground      accepted for compatibility: kvsd never forks\n"
-		"  -C, --check           check the configuration and exit (0: valid)\n");
+		"  -C, --check           check the configuration and exit (0: valid)\n"
+		"  -r, --reload          ask the running kvsd to reload its configuration;\n"
+		"                        exit 1 if it refuses (the file is not valid)\n");
 }
 
 int main(int argc, char **argv)
@@ -296,6 +429,7 @@ int main(int argc, char **argv)
 		{ "timestamps", no_argument, NULL, 't' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "check", no_argument, NULL, 'C' },
+		{ "reload", no_argument, NULL, 'r' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -305,15 +439,17 @@ int main(int argc, char **argv)
 		.sock_path = "/run/kvs/kvsd.sock",
 		.state_dir = "/var/lib/kvs",
 	};
-	bool check = false, stop = false;
+	bool check = false, reload = false, stop = false;
+	char lock[600];
 	struct signalfd_siginfo si;
 	sigset_t mask;
 	int c, sfd;
 
 	d.ctx.errbuf = d.err;
 	d.ctx.errsize = sizeof(d.err);
-	log_time = !getenv("JOURNAL_STREAM");
-	while ((c = getopt_long(argc, argv, "c:s:S:g:tfCVh", opts, NULL)) != -1) {
+	log_journal = getenv("JOURNAL_STREAM") != NULL;
+	log_time = !log_journal;
+	while ((c = getopt_long(argc, argv, "c:s:S:g:tfCrVh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': d.config = optarg; break;
 		case 's': d.sock_path = optarg; break;
@@ -321,6 +457,7 @@ int main(int argc, char **argv)
 		case 't': log_time = true; break;
 		case 'f': break;
 		case 'C': check = true; break;
+		case 'r': reload = true; break;
 		case 'g': {
 			struct group *g = getgrnam(optarg);
 
@@ -336,10 +473,17 @@ int main(int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 	}
+	if (reload) {
+		if (optind < argc) {
+			usage(stderr);
+			return 2;
+		}
+		return reload_client(d.sock_path);
+	}
 	if (check) {
 		struct objset s;
 
-		log_time = false;
+		log_time = log_journal = false;
 		if (optind < argc)
 			d.config = argv[optind++];
 		if (optind < argc) {
@@ -348,7 +492,11 @@ int main(int argc, char **argv)
 		}
 		if (config_load(&d, d.config, &s, true))
 			return 1;
-		printf("%s: %zu objects, valid\n", d.config, s.n);
+		if (s.nrules)
+			printf("%s: %zu objects and %zu rpc allow line%s, valid\n",
+			       d.config, s.n, s.nrules, s.nrules > 1 ? "s" : "");
+		else
+			printf("%s: %zu objects, valid\n", d.config, s.n);
 		objset_free(&s);
 		return 0;
 	}
@@ -373,21 +521,39 @@ int main(int argc, char **argv)
 	snprintf(d.state_file, sizeof(d.state_file), "%s/kvsd.state",
 		 d.state_dir);
 	if (mkdir(d.state_dir, 0700) && errno != EEXIST) {
-		logmsg("cannot create %s: %s", d.state_dir, strerror(errno));
+		logerr("cannot create %s: %s", d.state_dir, strerror(errno));
 		return 1;
 	}
+	/* one kvsd per state and per socket, before either is touched */
+	snprintf(lock, sizeof(lock), "%s/kvsd.lock", d.state_dir);
+	if (lock_file(lock) < 0)
+		return 1;
+	snprintf(lock, sizeof(lock), "%s", d.sock_path);
+	if (strrchr(lock, '/') && strrchr(lock, '/') != lock) {
+		*strrchr(lock, '/') = '\0';
+		if (mkdir(lock, 0755) && errno != EEXIST) {
+			logerr("cannot create %s: %s", lock, strerror(errno));
+			return 1;
+		}
+	}
+	snprintf(lock, sizeof(lock), "%s.lock", d.sock_path);
+	if (!sd_listen_fds(0) && lock_file(lock) < 0)
+		return 1;
 	logmsg("kvsd %s starting: config %s, socket %s, state %s",
 	       KVS_VERSION, d.config, d.sock_path, d.state_file);
 
 	/* the watchers first, so that nothing happens unseen in between */
 	if (sfd < 0 || watch_open(&ctrl_w, NETLINK_GENERIC, -1, ctrl_msg, &d) ||
-	    watch_open(&link_w, NETLINK_ROUTE, RTNLGRP_LINK, link_msg, &d)) {
-		logmsg("cannot open the netlink watchers: %s", strerror(errno));
+	    watch_open(&link_w, NETLINK_ROUTE, RTNLGRP_LINK, link_msg, &d) ||
+	    nl_socket_add_memberships(link_w.sk, RTNLGRP_IPV4_IFADDR,
+				      RTNLGRP_IPV6_IFADDR, 0)) {
+		logerr("cannot open the netlink watchers: %s", strerror(errno));
 		return 1;
 	}
-	state_load(&d);
+	if (state_load(&d))
+		return 1;
 	if (access(d.config, F_OK) == 0) {
-		if (load_config(&d))
+		if (load_config(&d, NULL, 0))
 			return 1;
 	} else {
 		logmsg("%s: %s, no configured objects", d.config,
@@ -395,15 +561,17 @@ int main(int argc, char **argv)
 	}
 	module_found(&d);
 	if (!d.module)
-		logmsg("kvs module not loaded: waiting for it (modprobe kvs)");
+		logwarn("kvs module not loaded: waiting for it (modprobe kvs)");
 	if (rpc_open(&d))
 		return 1;
+	rpc_collect_detached(&d);
 	reconcile(&d);
 	sd_notify(0, "READY=1");
 
 	while (!stop) {
 		struct pollfd pfd[64];
-		int n = 0, nr, i;
+		long long now;
+		int n = 0, nr, i, timeout;
 
 		pfd[n++] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 		pfd[n++] = (struct pollfd){ .fd = nl_socket_get_fd(ctrl_w.sk),
@@ -414,14 +582,25 @@ int main(int argc, char **argv)
 					    nl_socket_get_fd(events.sk) : -1,
 					    .events = POLLIN };
 		nr = rpc_pollfds(pfd + n, 64 - n);
-		if (poll(pfd, n + nr, rpc_timeout()) < 0 && errno != EINTR) {
-			logmsg("poll: %s", strerror(errno));
+		timeout = rpc_timeout();
+		if (d.retry_at) {
+			long long left = d.retry_at - mono_ms();
+
+			if (left < 0)
+				left = 0;
+			if (timeout < 0 || left < timeout)
+				timeout = left;
+		}
+		if (poll(pfd, n + nr, timeout) < 0 && errno != EINTR) {
+			logerr("poll: %s", strerror(errno));
 			break;
 		}
 		while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
 			if (si.ssi_signo == SIGHUP) {
 				logmsg("SIGHUP: reloading %s", d.config);
-				load_config(&d);
+				sd_notify(0, "RELOADING=1");
+				load_config(&d, NULL, 0);
+				sd_notify(0, "READY=1");
 			} else {
 				stop = true;
 			}
@@ -433,8 +612,25 @@ int main(int argc, char **argv)
 		if (events_open && pfd[3].revents)
 			watch_read(&d, events.sk, events.cb, "kvs events");
 		rpc_handle(&d, pfd + n, nr);
-		if (d.dirty && !stop)
+		now = mono_ms();
+		if (d.retry_at && now >= d.retry_at)
+			d.dirty = true;
+		if (d.dirty && !stop) {
+			rpc_collect_detached(&d);
 			reconcile(&d);
+			/* failed work is retried: 1 s, doubling up to 30 s,
+			 * sooner when an address appears (link_msg)
+			 */
+			if (d.n_failed) {
+				d.backoff = d.backoff ? d.backoff * 2 : 1000;
+				if (d.backoff > 30000)
+					d.backoff = 30000;
+				d.retry_at = mono_ms() + d.backoff;
+			} else {
+				d.backoff = 0;
+				d.retry_at = 0;
+			}
+		}
 		for (i = 0; i < n; i++)
 			pfd[i].revents = 0;
 	}

@@ -92,7 +92,7 @@ static int run_line(struct kvsd *d, const char *fmt, ...)
 
 /* ---- ownership and pending devs ---- */
 
-static bool list_has(char **v, size_t n, const char *s)
+bool list_has(char **v, size_t n, const char *s)
 {
 	size_t i;
 
@@ -102,7 +102,7 @@ static bool list_has(char **v, size_t n, const char *s)
 	return false;
 }
 
-static void list_add(char ***v, size_t *n, const char *s)
+void list_add(char ***v, size_t *n, const char *s)
 {
 	char **nv, *c;
 
@@ -132,6 +132,49 @@ static void list_del(char **v, size_t *n, const char *s)
 			v[i] = v[--*n];
 			return;
 		}
+}
+
+void list_clear(char ***v, size_t *n)
+{
+	while (*n)
+		free((*v)[--*n]);
+	free(*v);
+	*v = NULL;
+}
+
+/* Failures of this turn: "KEY\tERROR" in d->failed; logged only when new
+ * (the same failure at every retry is said once)
+ */
+static char **was_failed;
+static size_t n_was_failed;
+
+static int failed(struct kvsd *d, const struct dobj *want, bool log,
+		  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int failed(struct kvsd *d, const struct dobj *want, bool log,
+		  const char *fmt, ...)
+{
+	char msg[800], entry[KEY_LEN + 800];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(entry, sizeof(entry), "%s\t%s", want->key, msg);
+	if (log && !list_has(was_failed, n_was_failed, entry))
+		logerr("%s", msg);
+	list_add(&d->failed, &d->n_failed, entry);
+	return -1;
+}
+
+const char *failed_why(struct kvsd *d, const char *key)
+{
+	size_t i, len = strlen(key);
+
+	for (i = 0; i < d->n_failed; i++)
+		if (!strncmp(d->failed[i], key, len) &&
+		    d->failed[i][len] == '\t')
+			return d->failed[i] + len + 1;
+	return NULL;
 }
 
 bool owned_has(struct kvsd *d, const char *key)
@@ -193,6 +236,34 @@ static void fill(struct dobj *o, struct nlattr **tb)
 		o->gfm = nla_get_u16(tb[KVS_ATTR_PORT_GROUP_FWD_MASK]);
 	o->max_macs = attr_u32(tb, o->kind == K_NET ? KVS_ATTR_NET_MAX_MACS :
 			       KVS_ATTR_PORT_MAX_MACS, 0);
+	if (tb[KVS_ATTR_NET_LABEL])
+		snprintf(o->label, sizeof(o->label), "%s",
+			 nla_get_string(tb[KVS_ATTR_NET_LABEL]));
+	o->peers = attr_u8(tb, KVS_ATTR_PORT_PEERS, KVS_PEERS_ANY);
+	if (o->fabric && tb[KVS_ATTR_PORT_FABRIC]) {
+		struct nlattr *fb[KVS_FABRIC_ATTR_MAX + 1];
+		char local[ADDR_STRLEN] = "-", remote[ADDR_STRLEN] = "-";
+
+		if (!nla_parse_nested(fb, KVS_FABRIC_ATTR_MAX,
+				      tb[KVS_ATTR_PORT_FABRIC], NULL)) {
+			uint8_t encap = attr_u8(fb, KVS_FABRIC_ATTR_ENCAP, 0);
+
+			if (fb[KVS_FABRIC_ATTR_LOCAL_IP4])
+				format_addr(AF_INET, nla_data(fb[KVS_FABRIC_ATTR_LOCAL_IP4]), local);
+			else if (fb[KVS_FABRIC_ATTR_LOCAL_IP6])
+				format_addr(AF_INET6, nla_data(fb[KVS_FABRIC_ATTR_LOCAL_IP6]), local);
+			if (fb[KVS_FABRIC_ATTR_REMOTE_IP4])
+				format_addr(AF_INET, nla_data(fb[KVS_FABRIC_ATTR_REMOTE_IP4]), remote);
+			else if (fb[KVS_FABRIC_ATTR_REMOTE_IP6])
+				format_addr(AF_INET6, nla_data(fb[KVS_FABRIC_ATTR_REMOTE_IP6]), remote);
+			fabric_id_fmt(o->fabric_id, sizeof(o->fabric_id),
+				      encap == KVS_ENCAP_VXLAN ? "vxlan" :
+				      encap == KVS_ENCAP_VLAN ? "vlan" : "?",
+				      local, remote,
+				      fb[KVS_FABRIC_ATTR_DSTPORT] ?
+				      nla_get_u16(fb[KVS_FABRIC_ATTR_DSTPORT]) : 4789);
+		}
+	}
 	if (tb[KVS_ATTR_PORT_MACS]) {
 		struct nlattr *nla;
 		int rem;
@@ -342,8 +413,13 @@ static bool settings_cmd(const struct dobj *want, const struct dobj *have,
 		base = len;
 		if (want->has_learning && want->learning != have->learning)
 			ADD(" learning %s", want->learning ? "on" : "off");
-		if (want->fabric)
+		if (want->fabric) {
+			if (want->has_peers && want->peers != have->peers &&
+			    !strncmp(want->fabric_id, "vxlan", 5))
+				ADD(" peers %s", want->peers == KVS_PEERS_KNOWN ?
+				    "known" : "any");
 			break;
+		}
 		if (want->has_macs && !macs_equal(want, have)) {
 			for (i = 0; i < want->nmacs; i++)
 				ADD(" mac %s", format_mac(want->macs[i], m));
@@ -404,27 +480,52 @@ static int add(struct kvsd *d, struct dobj *want, bool log)
 {
 	char w[32];
 
-	if (kvsd_run(d, want->argc, want->argv)) {
-		if (log)
-			logmsg("cannot create %s (%s): %s", want->key,
-			       where(want, w, sizeof(w)), d->err);
-		return -1;
-	}
+	if (kvsd_run(d, want->argc, want->argv))
+		return failed(d, want, log, "cannot create %s (%s): %s",
+			      want->key, where(want, w, sizeof(w)), d->err);
 	owned_add(d, want->key);
 	logmsg("created %s (%s)", want->key, where(want, w, sizeof(w)));
 	return 0;
 }
 
+/* What differs that "set" cannot change: the object is replaced */
+static const char *replace_why(const struct dobj *want,
+			       const struct dobj *have)
+{
+	if (want->kind == K_NET && strcmp(want->label, have->label))
+		return "its name";
+	if (want->kind == K_PORT && want->fabric &&
+	    strcmp(want->fabric_id, have->fabric_id))
+		return "its encapsulation";
+	return NULL;
+}
+
+/* The RPC attachment of @want->dev, or NULL */
+static struct rport *rport_of(struct kvsd *d, const struct dobj *want)
+{
+	size_t i;
+
+	if (!want->rpc)
+		return NULL;
+	for (i = 0; i < d->n_rports; i++)
+		if (!strcmp(d->rports[i].dev, want->dev))
+			return &d->rports[i];
+	return NULL;
+}
+
 /* One desired object against the kernel; 0, 1 (port waits for its dev),
- * -1 (d->err)
+ * -1 (d->err; recorded in d->failed, logged if @log and new)
  */
 static int apply(struct kvsd *d, struct dobj *want, struct objset *act,
 		 bool log)
 {
 	struct dobj *have = objset_find(act, want->key);
 	char cmd[2048], w[32];
+	const char *why;
 
 	if (!have) {
+		struct rport *rp = rport_of(d, want);
+
 		if (want->kind == K_PORT && !if_nametoindex(want->dev)) {
 			if (!list_has(d->was_pending, d->n_was_pending,
 				      want->dev) && log)
@@ -434,9 +535,17 @@ static int apply(struct kvsd *d, struct dobj *want, struct objset *act,
 			list_add(&d->pending, &d->n_pending, want->dev);
 			return 1;
 		}
+		/* an RPC attachment is checked again once its netdev exists:
+		 * the device it names may be the host's (an address, a master)
+		 */
+		if (rp && auth_attach(d, rp->uid, rp, false, d->err,
+				      sizeof(d->err)))
+			return failed(d, want, log, "cannot attach %s (rpc, uid %u): %s",
+				      want->dev, (unsigned int)rp->uid, d->err);
 		return add(d, want, log);
 	}
-	if (!same_place(want, have)) {
+	why = replace_why(want, have);
+	if (!same_place(want, have) || why) {
 		char net[KEY_LEN];
 
 		snprintf(net, sizeof(net), "net %s %u", want->sw, want->net);
@@ -446,35 +555,34 @@ static int apply(struct kvsd *d, struct dobj *want, struct objset *act,
 			snprintf(d->err, sizeof(d->err),
 				 "switch %s has no network %u", want->sw,
 				 want->net);
-			if (log)
-				logmsg("cannot move %s: %s", want->key, d->err);
-			return -1;
+			return failed(d, want, log, "cannot move %s: %s",
+				      want->key, d->err);
 		}
 		if (!owned_has(d, want->key)) {
 			snprintf(d->err, sizeof(d->err),
-				 "%s exists elsewhere and kvsd did not create it: left alone",
-				 want->key);
-			if (log)
-				logmsg("%s", d->err);
-			return -1;
+				 "%s exists %s and kvsd did not create it: left alone",
+				 want->key, why ? "with other settings" : "elsewhere");
+			return failed(d, want, log, "%s", d->err);
 		}
-		if (del_cmd(d, have)) {
-			if (log)
-				logmsg("cannot remove %s to re-add it: %s",
-				       have->key, d->err);
-			return -1;
+		if (del_cmd(d, have))
+			return failed(d, want, log, "cannot remove %s to re-add it: %s",
+				      have->key, d->err);
+		if (why) {
+			logwarn("replaced %s: %s changed (%s)", have->key, why,
+				where(want, w, sizeof(w)));
+			/* a network's ports went with it: another turn */
+			d->dirty = true;
+		} else {
+			logmsg("removed %s to re-add it where %s says",
+			       have->key, where(want, w, sizeof(w)));
 		}
-		logmsg("removed %s to re-add it where %s says",
-		       have->key, where(want, w, sizeof(w)));
 		return add(d, want, log);
 	}
 	if (settings_cmd(want, have, cmd, sizeof(cmd))) {
-		if (run_line(d, "%s", cmd)) {
-			if (log)
-				logmsg("cannot change %s (%s): %s", want->key,
-				       where(want, w, sizeof(w)), d->err);
-			return -1;
-		}
+		if (run_line(d, "%s", cmd))
+			return failed(d, want, log, "cannot change %s (%s): %s",
+				      want->key, where(want, w, sizeof(w)),
+				      d->err);
 		logmsg("changed %s (%s): %s", want->key,
 		       where(want, w, sizeof(w)), cmd);
 	}
@@ -502,6 +610,14 @@ static bool desired_has(struct kvsd *d, const char *key)
 	return false;
 }
 
+bool port_desired(struct kvsd *d, const char *dev)
+{
+	char key[KEY_LEN];
+
+	snprintf(key, sizeof(key), "port %s", dev);
+	return desired_has(d, key);
+}
+
 /* Any fdb entry desired, or created by kvsd earlier? */
 static bool wants_fdb(struct kvsd *d)
 {
@@ -525,14 +641,21 @@ void reconcile(struct kvsd *d)
 	d->dirty = false;
 	if (!d->module)
 		return;
+	/* this turn's failures replace the last turn's */
+	list_clear(&was_failed, &n_was_failed);
+	was_failed = d->failed;
+	n_was_failed = d->n_failed;
+	d->failed = NULL;
+	d->n_failed = 0;
 	if (actual_load(d, &act, wants_fdb(d))) {
-		logmsg("cannot read the kernel's objects: %s", d->err);
+		struct dobj all = { .key = "kernel" };
+
+		failed(d, &all, true, "cannot read the kernel's objects: %s",
+		       d->err);
 		return;
 	}
 	/* the devs still missing are logged once, not at every turn */
-	while (d->n_was_pending)
-		free(d->was_pending[--d->n_was_pending]);
-	free(d->was_pending);
+	list_clear(&d->was_pending, &d->n_was_pending);
 	d->was_pending = d->pending;
 	d->n_was_pending = d->n_pending;
 	d->pending = NULL;
@@ -570,7 +693,8 @@ void reconcile(struct kvsd *d)
 			have = objset_find(&act, key);
 			if (have && del_cmd(d, have) && d->ctx.nl.err != ENOENT &&
 			    d->ctx.nl.err != ENODEV) {
-				logmsg("cannot remove %s: %s", key, d->err);
+				failed(d, have, true, "cannot remove %s: %s",
+				       key, d->err);
 				i++;
 				continue;
 			}

@@ -5,7 +5,15 @@
  * bounded input buffer and an idle deadline, so a client that sends
  * garbage, stalls mid-request or never reads its answers costs kvsd one
  * slot for a few seconds and nothing else. Changes need peer uid 0 or the
- * configured group (SO_PEERCRED, checked once at accept).
+ * configured group (SO_PEERCRED and SO_PEERGROUPS, read once at accept);
+ * what they may change is bounded by auth.c, and an attachment belongs to
+ * the uid that made it.
+ *
+ * Slots: at most RPC_CLIENTS connections, RPC_PER_UID of them per
+ * non-root uid; when the table is full, a newcomer takes the slot of the
+ * least recently active non-root client. A client's idle deadline moves
+ * only with whole requests (a byte at a time does not keep a slot), and
+ * each client has a token bucket of requests.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -20,13 +28,22 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <dirent.h>
 #include <unistd.h>
+
+#include <systemd/sd-daemon.h>
 
 #include "kvsd.h"
 
 #define RPC_CLIENTS	32
+#define RPC_PER_UID	4	/* connections of one non-root uid */
 #define RPC_LINE_MAX	65536
 #define RPC_IDLE_MS	10000	/* a client silent this long is dropped */
+#define RPC_BURST	20	/* requests at once, then RPC_RATE a second */
+#define RPC_RATE	10
+#define RPC_PENDING_MAX	16	/* attachments of a non-root uid whose
+				 * netdev does not exist yet
+				 */
 
 struct client {
 	int fd;
@@ -36,6 +53,9 @@ struct client {
 	size_t len;
 	char *buf;		/* RPC_LINE_MAX + 1 */
 	long long deadline;	/* ms, monotonic */
+	long long active;	/* ms of the last whole request */
+	double tokens;
+	char cgroup[128];
 };
 
 static int listen_fd = -1;
@@ -46,12 +66,29 @@ int rpc_open(struct kvsd *d)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	char dir[sizeof(sa.sun_path)], *slash;
-	int i;
+	mode_t mask;
+	int i, n;
 
 	for (i = 0; i < RPC_CLIENTS; i++)
 		clients[i].fd = -1;
+	/* systemd socket activation (kvsd.socket): the socket is systemd's,
+	 * made with its owner and mode before kvsd runs
+	 */
+	n = sd_listen_fds(1);
+	if (n == 1 && sd_is_socket_unix(SD_LISTEN_FDS_START, SOCK_STREAM, 1,
+					NULL, 0) > 0) {
+		listen_fd = SD_LISTEN_FDS_START;
+		fcntl(listen_fd, F_SETFL, fcntl(listen_fd, F_GETFL) | O_NONBLOCK);
+		fcntl(listen_fd, F_SETFD, FD_CLOEXEC);
+		logmsg("listening on the socket systemd passed (kvsd.socket)");
+		return 0;
+	}
+	if (n > 0) {
+		logerr("systemd passed %d sockets: kvsd takes one Unix stream socket", n);
+		return -1;
+	}
 	if (strlen(d->sock_path) >= sizeof(sa.sun_path)) {
-		logmsg("socket path too long: %s", d->sock_path);
+		logerr("socket path too long: %s", d->sock_path);
 		return -1;
 	}
 	strcpy(sa.sun_path, d->sock_path);
@@ -60,7 +97,7 @@ int rpc_open(struct kvsd *d)
 	if (slash && slash != dir) {
 		*slash = '\0';
 		if (mkdir(dir, 0755) && errno != EEXIST) {
-			logmsg("cannot create %s: %s", dir, strerror(errno));
+			logerr("cannot create %s: %s", dir, strerror(errno));
 			return -1;
 		}
 	}
@@ -68,13 +105,17 @@ int rpc_open(struct kvsd *d)
 			   0);
 	if (listen_fd < 0)
 		return -1;
-	/* a socket file left by a previous kvsd */
+	/* a socket file left by a previous kvsd (the instance lock, taken
+	 * before, says none is running); made 0660 by bind() itself, so that
+	 * there is no moment when others may connect
+	 */
 	unlink(d->sock_path);
-	if (bind(listen_fd, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    chmod(d->sock_path, 0660) ||
-	    (d->rpc_gid && chown(d->sock_path, 0, d->rpc_gid)) ||
-	    listen(listen_fd, 16)) {
-		logmsg("cannot listen on %s: %s", d->sock_path, strerror(errno));
+	mask = umask(0117);
+	i = bind(listen_fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(mask);
+	if (i || (d->rpc_gid && chown(d->sock_path, 0, d->rpc_gid)) ||
+	    listen(listen_fd, 64)) {
+		logerr("cannot listen on %s: %s", d->sock_path, strerror(errno));
 		close(listen_fd);
 		listen_fd = -1;
 		return -1;
@@ -100,7 +141,8 @@ void rpc_close(void)
 			client_close(&clients[i]);
 	if (listen_fd >= 0) {
 		close(listen_fd);
-		unlink(sock_path);
+		if (sock_path)		/* not systemd's */
+			unlink(sock_path);
 	}
 	listen_fd = -1;
 }
@@ -132,45 +174,55 @@ int rpc_timeout(void)
 	return t > now ? (int)(t - now) : 0;
 }
 
-/* Is @uid root or a member of @gid (primary or supplementary)? */
-static bool may_change(struct kvsd *d, uid_t uid, gid_t gid)
+/* Is the peer root or a member of the group (primary or supplementary:
+ * the groups of the process that connected, not of the user database)?
+ */
+static bool may_change(struct kvsd *d, int fd, const struct ucred *cr)
 {
-	gid_t groups[256];
-	int n = 256, i;
-	struct passwd *pw;
-
-	if (uid == 0)
+	if (cr->uid == 0)
 		return true;
 	if (!d->rpc_gid)
 		return false;
-	if (gid == d->rpc_gid)
-		return true;
-	pw = getpwuid(uid);
-	if (!pw || getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) < 0)
-		return false;
-	for (i = 0; i < n; i++)
-		if (groups[i] == d->rpc_gid)
-			return true;
-	return false;
+	return cr->gid == d->rpc_gid || peer_in_group(fd, cr->pid, d->rpc_gid);
 }
 
 static void rpc_accept(struct kvsd *d)
 {
+	struct client *c = NULL, *victim = NULL;
 	struct ucred cr;
 	socklen_t len = sizeof(cr);
-	struct client *c = NULL;
-	int fd, i;
+	int fd, i, same_uid = 0;
 
 	fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0)
 		return;
-	for (i = 0; i < RPC_CLIENTS; i++)
-		if (clients[i].fd < 0) {
-			c = &clients[i];
-			break;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len)) {
+		close(fd);
+		return;
+	}
+	for (i = 0; i < RPC_CLIENTS; i++) {
+		struct client *o = &clients[i];
+
+		if (o->fd < 0) {
+			if (!c)
+				c = o;
+			continue;
 		}
-	if (!c || getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len)) {
-		/* full: the client sees the connection close */
+		if (o->uid == cr.uid)
+			same_uid++;
+		if (o->uid != 0 && (!victim || o->active < victim->active))
+			victim = o;
+	}
+	if (cr.uid != 0 && same_uid >= RPC_PER_UID) {
+		/* the client sees its connection closed */
+		close(fd);
+		return;
+	}
+	if (!c && victim) {
+		client_close(victim);
+		c = victim;
+	}
+	if (!c) {
 		close(fd);
 		return;
 	}
@@ -183,8 +235,11 @@ static void rpc_accept(struct kvsd *d)
 	c->len = 0;
 	c->pid = cr.pid;
 	c->uid = cr.uid;
-	c->may_change = may_change(d, cr.uid, cr.gid);
-	c->deadline = mono_ms() + RPC_IDLE_MS;
+	c->may_change = may_change(d, fd, &cr);
+	peer_cgroup(cr.pid, c->cgroup, sizeof(c->cgroup));
+	c->active = mono_ms();
+	c->deadline = c->active + RPC_IDLE_MS;
+	c->tokens = RPC_BURST;
 }
 
 /* ---- the requests ---- */
@@ -254,8 +309,8 @@ static int get_name(struct json_object *o, const char *key, char *out,
 	return 0;
 }
 
-int rport_from_json(struct rport *p, struct json_object *o, char *err,
-		    size_t size)
+int rport_from_json(struct rport *p, struct json_object *o, bool state,
+		    char *err, size_t size)
 {
 	bool have_dev = false, have_sw = false, have_net = false;
 	struct json_object_iterator it, end;
@@ -325,6 +380,41 @@ int rport_from_json(struct rport *p, struct json_object *o, char *err,
 			if (get_u32(v, k, 0, UINT32_MAX, &p->bum, err, size))
 				return -1;
 			p->has_bum = true;
+		} else if (!strcmp(k, "tag")) {
+			const char *t = json_object_get_string(v);
+			size_t j;
+
+			if (!json_object_is_type(v, json_type_string) ||
+			    strlen(t) > KVSD_TAG_MAX) {
+				snprintf(err, size, "\"tag\" must be a string of at most %d characters",
+					 KVSD_TAG_MAX);
+				return -1;
+			}
+			for (j = 0; t[j]; j++)
+				if (t[j] < 0x20 || t[j] > 0x7e) {
+					snprintf(err, size, "\"tag\" must be printable ASCII");
+					return -1;
+				}
+			strcpy(p->tag, t);
+		} else if (state && !strcmp(k, "uid")) {
+			uint32_t u;
+
+			if (get_u32(v, k, 0, UINT32_MAX - 1, &u, err, size))
+				return -1;
+			p->uid = u;
+		} else if (state && !strcmp(k, "pid")) {
+			uint32_t u;
+
+			if (get_u32(v, k, 0, INT32_MAX, &u, err, size))
+				return -1;
+			p->pid = u;
+		} else if (state && !strcmp(k, "cgroup")) {
+			if (!json_object_is_type(v, json_type_string)) {
+				snprintf(err, size, "\"cgroup\" must be a string");
+				return -1;
+			}
+			snprintf(p->cgroup, sizeof(p->cgroup), "%s",
+				 json_object_get_string(v));
 		} else {
 			snprintf(err, size, "unknown key \"%.64s\"", k);
 			return -1;
@@ -338,7 +428,7 @@ int rport_from_json(struct rport *p, struct json_object *o, char *err,
 	return 0;
 }
 
-struct json_object *rport_to_json(const struct rport *p)
+struct json_object *rport_to_json(const struct rport *p, bool state)
 {
 	struct json_object *o = json_object_new_object();
 	struct json_object *macs = json_object_new_array();
@@ -361,6 +451,16 @@ struct json_object *rport_to_json(const struct rport *p)
 	if (p->has_bum)
 		json_object_object_add(o, "bum_limit",
 				       json_object_new_int64(p->bum));
+	if (p->tag[0])
+		json_object_object_add(o, "tag", json_object_new_string(p->tag));
+	json_object_object_add(o, "uid", json_object_new_int64(p->uid));
+	if (!state)
+		return o;
+	if (p->pid)
+		json_object_object_add(o, "pid", json_object_new_int64(p->pid));
+	if (p->cgroup[0])
+		json_object_object_add(o, "cgroup",
+				       json_object_new_string(p->cgroup));
 	return o;
 }
 
@@ -385,13 +485,27 @@ static bool attached(struct objset *act, const struct rport *p)
 	return o && !o->fabric && !strcmp(o->sw, p->sw) && o->net == p->net;
 }
 
-static struct json_object *port_json(const struct rport *p,
+static struct json_object *port_json(struct kvsd *d, const struct rport *p,
 				     struct objset *act)
 {
-	struct json_object *o = rport_to_json(p);
+	struct json_object *o = rport_to_json(p, false);
+	bool on = attached(act, p);
+	char key[KEY_LEN];
+	const char *why;
 
-	json_object_object_add(o, "attached",
-			       json_object_new_boolean(attached(act, p)));
+	json_object_object_add(o, "attached", json_object_new_boolean(on));
+	snprintf(key, sizeof(key), "port %s", p->dev);
+	why = failed_why(d, key);
+	if (on)
+		;
+	else if (!d->module)
+		json_object_object_add(o, "pending",
+				       json_object_new_string("the kvs module is not loaded"));
+	else if (is_pending(d, p->dev))
+		json_object_object_add(o, "pending",
+				       json_object_new_string("waiting for the netdev"));
+	else if (why)
+		json_object_object_add(o, "error", json_object_new_string(why));
 	return o;
 }
 
@@ -400,72 +514,160 @@ static bool load_act(struct kvsd *d, struct objset *act)
 	return d->module && !actual_load(d, act, false);
 }
 
-static struct json_object *op_attach(struct kvsd *d, struct json_object *req)
+/* Attachments of @uid whose netdev does not exist */
+static size_t waiting_of(struct kvsd *d, uid_t uid)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < d->n_rports; i++)
+		n += d->rports[i].uid == uid &&
+		     !if_nametoindex(d->rports[i].dev);
+	return n;
+}
+
+static struct json_object *op_attach(struct kvsd *d, struct client *c,
+				     struct json_object *req)
 {
 	struct objset act = { 0 };
-	struct dobj want = { 0 };
+	struct dobj want = { 0 }, *have = NULL;
 	struct json_object *r;
-	struct rport p, *old, *slot;
+	struct rport p, *old, *slot, saved;
 	char err[512], key[KEY_LEN];
+	bool ours, created = false, had_old;
 	int ret;
 
-	if (rport_from_json(&p, req, err, sizeof(err)))
+	if (rport_from_json(&p, req, false, err, sizeof(err)))
 		return error_reply("%s", err);
+	p.uid = c->uid;
+	p.pid = c->pid;
+	snprintf(p.cgroup, sizeof(p.cgroup), "%s", c->cgroup);
 	snprintf(key, sizeof(key), "port %s", p.dev);
 	if (objset_find(&d->desired, key))
 		return error_reply("%s is configured in %s: it cannot be attached through the RPC",
 				   p.dev, d->config);
+	old = rport_find(d, p.dev);
+	if (old && old->uid != c->uid && c->uid != 0)
+		return error_reply("permission denied: %s was attached by uid %u; only that user or root may change it",
+				   p.dev, (unsigned int)old->uid);
+	if (d->module && !load_act(d, &act))
+		return error_reply("cannot read the kernel's ports: %s", d->err);
+	have = objset_find(&act, key);
+	ours = old && owned_has(d, key);
+	if (have && !ours) {
+		objset_free(&act);
+		return error_reply("%s is already a kvs port (switch %s) that kvsd's RPC did not make: left alone",
+				   p.dev, have->sw);
+	}
+	if (auth_attach(d, c->uid, &p, ours, err, sizeof(err))) {
+		objset_free(&act);
+		return error_reply("%s", err);
+	}
+	if (c->uid != 0 && !if_nametoindex(p.dev) &&
+	    (!old || if_nametoindex(old->dev)) &&
+	    waiting_of(d, c->uid) >= RPC_PENDING_MAX) {
+		objset_free(&act);
+		return error_reply("too many attachments of uid %u wait for their netdev (at most %d)",
+				   (unsigned int)c->uid, RPC_PENDING_MAX);
+	}
 	if (dobj_from_rport(&want, &p, err, sizeof(err))) {
+		objset_free(&act);
 		dobj_free(&want);
 		return error_reply("%s", err);
 	}
 	/* the kvs parser has the last word on every value */
 	if (kvsd_dry_run(d, want.argc, want.argv)) {
+		objset_free(&act);
 		dobj_free(&want);
 		return error_reply("%s", d->err);
 	}
 	if (d->module) {
-		if (!load_act(d, &act)) {
-			dobj_free(&want);
-			return error_reply("cannot read the kernel's ports: %s",
-					   d->err);
-		}
 		ret = reconcile_port(d, &want, &act);
-		objset_free(&act);
 		if (ret < 0) {
+			objset_free(&act);
 			dobj_free(&want);
 			return error_reply("%s", d->err);
 		}
+		created = !have && ret == 0;
 	}
+	objset_free(&act);
 	dobj_free(&want);
 
-	old = rport_find(d, p.dev);
+	had_old = old != NULL;
 	if (old) {
+		saved = *old;
 		slot = old;
 	} else {
 		slot = realloc(d->rports, (d->n_rports + 1) * sizeof(*slot));
-		if (!slot)
-			return error_reply("%s", strerror(ENOMEM));
+		if (!slot) {
+			snprintf(err, sizeof(err), "%s", strerror(ENOMEM));
+			goto undo;
+		}
 		d->rports = slot;
 		slot = &d->rports[d->n_rports++];
 	}
 	*slot = p;
-	if (state_save(d))
-		logmsg("rpc attach %s: not persisted", p.dev);
-	logmsg("rpc: attached %s to switch %s net %u", p.dev, p.sw, p.net);
+	if (state_save(d)) {
+		snprintf(err, sizeof(err), "cannot record the attachment in the state file: %s",
+			 strerror(errno));
+		if (had_old)
+			*slot = saved;
+		else
+			d->n_rports--;
+		goto undo;
+	}
+	logmsg("rpc: uid %u attached %s to switch %s net %u%s%s",
+	       (unsigned int)p.uid, p.dev, p.sw, p.net, p.tag[0] ? ", tag " : "",
+	       p.tag);
 
 	r = ok_reply();
 	load_act(d, &act);
-	json_object_object_add(r, "port", port_json(&p, &act));
+	json_object_object_add(r, "port", port_json(d, &p, &act));
 	objset_free(&act);
 	return r;
+
+undo:
+	/* nothing is answered ok that a restart would forget */
+	if (created) {
+		char *argv[] = { "port", "del", "dev", p.dev };
+
+		if (!kvsd_run(d, 4, argv))
+			owned_del(d, key);
+	} else if (had_old) {
+		d->dirty = true;	/* the old settings back */
+	}
+	logerr("rpc attach %s refused: %s", p.dev, err);
+	return error_reply("%s", err);
 }
 
-static struct json_object *op_detach(struct kvsd *d, struct json_object *req)
+/* Forget attachment @p, detaching its port if kvsd made it; 0 or -1 */
+static int detach_rport(struct kvsd *d, struct rport *p)
+{
+	struct objset act = { 0 };
+	char key[KEY_LEN], name[IFNAMSIZ];
+
+	snprintf(name, sizeof(name), "%s", p->dev);
+	snprintf(key, sizeof(key), "port %s", name);
+	if (load_act(d, &act) && attached(&act, p) && owned_has(d, key)) {
+		char *argv[] = { "port", "del", "dev", name };
+
+		if (kvsd_run(d, 4, argv) && d->ctx.nl.err != ENODEV &&
+		    d->ctx.nl.err != ENOENT) {
+			objset_free(&act);
+			return -1;
+		}
+	}
+	objset_free(&act);
+	owned_del(d, key);
+	*p = d->rports[--d->n_rports];
+	state_save(d);
+	return 0;
+}
+
+static struct json_object *op_detach(struct kvsd *d, struct client *c,
+				     struct json_object *req)
 {
 	struct json_object *r, *dev;
-	struct objset act = { 0 };
-	char name[IFNAMSIZ], err[256], key[KEY_LEN];
+	char name[IFNAMSIZ], err[256];
 	struct rport *p;
 
 	if (json_object_object_length(req) != 2 ||
@@ -474,30 +676,74 @@ static struct json_object *op_detach(struct kvsd *d, struct json_object *req)
 	if (get_name(dev, "dev", name, err, sizeof(err)))
 		return error_reply("%s", err);
 	p = rport_find(d, name);
+	if (p && p->uid != c->uid && c->uid != 0)
+		return error_reply("permission denied: %s was attached by uid %u; only that user or root may detach it",
+				   name, (unsigned int)p->uid);
 	r = ok_reply();
 	if (!p) {
 		json_object_object_add(r, "removed",
 				       json_object_new_boolean(false));
 		return r;
 	}
-	snprintf(key, sizeof(key), "port %s", name);
-	if (load_act(d, &act) && attached(&act, p) && owned_has(d, key)) {
-		char *argv[] = { "port", "del", "dev", name };
-
-		if (kvsd_run(d, 4, argv) && d->ctx.nl.err != ENODEV &&
-		    d->ctx.nl.err != ENOENT) {
-			objset_free(&act);
-			json_object_put(r);
-			return error_reply("%s", d->err);
-		}
+	if (detach_rport(d, p)) {
+		json_object_put(r);
+		return error_reply("%s", d->err);
 	}
-	objset_free(&act);
-	owned_del(d, key);
-	*p = d->rports[--d->n_rports];
-	state_save(d);
-	logmsg("rpc: detached %s", name);
+	logmsg("rpc: uid %u detached %s", (unsigned int)c->uid, name);
 	json_object_object_add(r, "removed", json_object_new_boolean(true));
 	return r;
+}
+
+/* The detach records the CNI plugin leaves when kvsd is down (DIR/detach/
+ * DEV next to the socket, root's only, holding the attachment's tag):
+ * each detaches DEV if its tag matches, then goes
+ */
+void rpc_collect_detached(struct kvsd *d)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path) + 8], *slash;
+	struct dirent *e;
+	int dfd;
+	DIR *dp;
+
+	snprintf(dir, sizeof(dir), "%s", d->sock_path);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		return;
+	strcpy(slash + 1, "detach");
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return;
+	dp = fdopendir(dfd);
+	if (!dp) {
+		close(dfd);
+		return;
+	}
+	while ((e = readdir(dp))) {
+		char tag[KVSD_TAG_MAX + 2] = "";
+		struct rport *p;
+		ssize_t n;
+		int fd;
+
+		if (e->d_name[0] == '.')
+			continue;
+		fd = openat(dfd, e->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
+			    O_NONBLOCK);
+		if (fd >= 0) {
+			n = read(fd, tag, sizeof(tag) - 1);
+			tag[n > 0 ? n : 0] = '\0';
+			tag[strcspn(tag, "\n")] = '\0';
+			close(fd);
+		}
+		p = strlen(e->d_name) < IFNAMSIZ ? rport_find(d, e->d_name) : NULL;
+		if (p && !strcmp(p->tag, tag) && !detach_rport(d, p))
+			logmsg("rpc: detached %s (a detach record left while kvsd was away)",
+			       e->d_name);
+		else if (p)
+			logwarn("%s/%s: does not match the attachment of %s (tag \"%s\"): ignored",
+				dir, e->d_name, e->d_name, p->tag);
+		unlinkat(dfd, e->d_name, 0);
+	}
+	closedir(dp);
 }
 
 static struct json_object *op_list(struct kvsd *d)
@@ -508,7 +754,7 @@ static struct json_object *op_list(struct kvsd *d)
 
 	load_act(d, &act);
 	for (i = 0; i < d->n_rports; i++)
-		json_object_array_add(ports, port_json(&d->rports[i], &act));
+		json_object_array_add(ports, port_json(d, &d->rports[i], &act));
 	objset_free(&act);
 	json_object_object_add(r, "ports", ports);
 	return r;
@@ -516,7 +762,7 @@ static struct json_object *op_list(struct kvsd *d)
 
 static struct json_object *op_health(struct kvsd *d)
 {
-	struct json_object *r = ok_reply();
+	struct json_object *r = ok_reply(), *f = json_object_new_array();
 	struct objset act = { 0 };
 	size_t i, n = 0;
 
@@ -529,7 +775,35 @@ static struct json_object *op_health(struct kvsd *d)
 			       json_object_new_string(KVS_VERSION));
 	json_object_object_add(r, "ports", json_object_new_int64(d->n_rports));
 	json_object_object_add(r, "attached", json_object_new_int64(n));
+	/* work not done yet: netdevs waited for, failures retried */
+	json_object_object_add(r, "waiting", json_object_new_int64(d->n_pending));
+	for (i = 0; i < d->n_failed; i++) {
+		struct json_object *e = json_object_new_object();
+		const char *tab = strchr(d->failed[i], '\t');
+
+		json_object_object_add(e, "object", json_object_new_string_len(
+			d->failed[i], tab ? (int)(tab - d->failed[i]) : 0));
+		json_object_object_add(e, "error",
+				       json_object_new_string(tab ? tab + 1 : ""));
+		json_object_array_add(f, e);
+	}
+	json_object_object_add(r, "failed", f);
+	if (d->retry_at) {
+		long long ms = d->retry_at - mono_ms();
+
+		json_object_object_add(r, "retry_in_ms",
+				       json_object_new_int64(ms > 0 ? ms : 0));
+	}
 	return r;
+}
+
+static struct json_object *op_reload(struct kvsd *d)
+{
+	char why[600];
+
+	if (load_config(d, why, sizeof(why)))
+		return error_reply("%s", why);
+	return ok_reply();
 }
 
 static struct json_object *request(struct kvsd *d, struct client *c,
@@ -560,18 +834,25 @@ static struct json_object *request(struct kvsd *d, struct client *c,
 	if (!strcmp(name, "attach") || !strcmp(name, "detach")) {
 		if (!c->may_change)
 			r = error_reply("permission denied: %s needs root or the group of %s",
-					name, sock_path);
+					name, d->sock_path);
 		else if (!strcmp(name, "attach"))
-			r = op_attach(d, req);
+			r = op_attach(d, c, req);
 		else
-			r = op_detach(d, req);
-	} else if (!strcmp(name, "list") || !strcmp(name, "health")) {
+			r = op_detach(d, c, req);
+	} else if (!strcmp(name, "list") || !strcmp(name, "health") ||
+		   !strcmp(name, "reload")) {
 		if (json_object_object_length(req) != 1)
 			r = error_reply("%s takes no arguments", name);
+		else if (name[0] == 'l')
+			r = op_list(d);
+		else if (name[0] == 'h')
+			r = op_health(d);
+		else if (c->uid != 0)
+			r = error_reply("permission denied: reload needs root");
 		else
-			r = name[0] == 'l' ? op_list(d) : op_health(d);
+			r = op_reload(d);
 	} else {
-		r = error_reply("unknown op \"%.32s\": attach, detach, list or health",
+		r = error_reply("unknown op \"%.32s\": attach, detach, list, health or reload",
 				name);
 	}
 	json_object_put(req);
@@ -583,7 +864,8 @@ static struct json_object *request(struct kvsd *d, struct client *c,
  */
 static bool reply(struct client *c, struct json_object *r)
 {
-	const char *s = json_object_to_json_string_ext(r, JSON_C_TO_STRING_PLAIN);
+	const char *s = json_object_to_json_string_ext(r, JSON_C_TO_STRING_PLAIN |
+						 JSON_C_TO_STRING_NOSLASHESCAPE);
 	size_t len = strlen(s), off = 0;
 	struct iovec iov[2];
 	bool ok = true;
@@ -622,16 +904,27 @@ static void client_read(struct kvsd *d, struct client *c)
 		return;
 	}
 	c->len += n;
-	c->deadline = mono_ms() + RPC_IDLE_MS;
 	while ((nl = memchr(c->buf, '\n', c->len))) {
 		size_t used = nl - c->buf + 1;
+		long long now = mono_ms();
 		struct json_object *r;
 
+		/* a whole request keeps the slot; a byte at a time does not */
+		c->tokens += (now - c->active) * RPC_RATE / 1000.0;
+		if (c->tokens > RPC_BURST)
+			c->tokens = RPC_BURST;
+		c->active = now;
+		c->deadline = now + RPC_IDLE_MS;
 		*nl = '\0';
-		if (memchr(c->buf, '\0', used - 1))
+		if (c->tokens < 1)
+			r = error_reply("too many requests: at most %d a second",
+					RPC_RATE);
+		else if (memchr(c->buf, '\0', used - 1))
 			r = error_reply("a request must not contain a NUL byte");
 		else
 			r = request(d, c, c->buf);
+		if (c->tokens >= 1)
+			c->tokens -= 1;
 		if (!reply(c, r)) {
 			client_close(c);
 			return;
