@@ -185,11 +185,11 @@ static uint64_t fnv1a(uint64_t h, const char *s)
 /* "kvs" and 12 hex digits of a 64-bit FNV-1a hash of "CONTAINERID/IFNAME":
  * the same for ADD, CHECK and DEL without looking into the netns
  */
-static void host_ifname(struct cni *c)
+static void host_ifname(const char *cid, const char *ifname, char buf[16])
 {
-	uint64_t h = fnv1a(fnv1a(fnv1a(FNV_BASIS, c->containerid), "/"), c->ifname);
+	uint64_t h = fnv1a(fnv1a(fnv1a(FNV_BASIS, cid), "/"), ifname);
 
-	snprintf(c->host_if, sizeof(c->host_if), "kvs%012llx",
+	snprintf(buf, 16, "kvs%012llx",
 		 (unsigned long long)((h ^ (h >> 48)) & 0xffffffffffffULL));
 }
 
@@ -1003,12 +1003,13 @@ static int gc_one(struct cni *c, struct nl_sock *sk, const char *dev,
 }
 
 /* The attachments kvsd lists whose tag names this network and an
- * attachment that is not in the valid list are removed; then IPAM GC.
- * What cannot be removed is reported, after the rest is done.
+ * attachment that is not in the valid list (and whose host end has the name
+ * the plugin gives that attachment) are removed; then IPAM GC. What cannot
+ * be removed is reported, after the rest is done.
  */
 static int cmd_gc(struct cni *c)
 {
-	char net[TAG_NAME_MAX + 1], *tag = NULL, *cid, *ifname;
+	char net[TAG_NAME_MAX + 1], dev[16], *tag = NULL, *cid, *ifname;
 	json_object *valid, *ports = NULL, *p, *v, *d;
 	struct nl_sock *sk;
 	size_t i, n, len;
@@ -1056,7 +1057,14 @@ static int cmd_gc(struct cni *c)
 		*ifname++ = '\0';
 		if (!*cid || !*ifname || is_valid(valid, cid, ifname))
 			continue;
-		if (gc_one(c, sk, json_object_get_string(d), cid, ifname))
+		/* only the host end this plugin makes for that attachment */
+		host_ifname(cid, ifname, dev);
+		if (strcmp(dev, json_object_get_string(d))) {
+			cni_log("GC: %s has the tag of %s's attachment: left alone",
+				json_object_get_string(d), dev);
+			continue;
+		}
+		if (gc_one(c, sk, dev, cid, ifname))
 			rc = -1;
 	}
 	free(tag);
@@ -1112,7 +1120,7 @@ static int run(struct cni *c)
 		return cmd_status(c);
 	if (!strcmp(c->command, "GC"))
 		return cmd_gc(c);
-	host_ifname(c);
+	host_ifname(c->containerid, c->ifname, c->host_if);
 	if (make_tag(c))
 		return -1;
 	if (!strcmp(c->command, "ADD"))
