@@ -94,6 +94,7 @@ int kvs_nl_switch_set(struct sk_buff *skb, struct genl_info *info)
 				      nla_get_u32(attrs[KVS_ATTR_AGEING_TIME]));
 	/* both are in the switch's link info: one RTM_NEWLINK */
 	kvs_link_info_changed(sw->dev);
+	kvs_notify_switch(sw, KVS_CMD_SWITCH_SET);
 	return 0;
 }
 
@@ -158,6 +159,7 @@ int kvs_nl_net_set(struct sk_buff *skb, struct genl_info *info)
 	network = kvs_nl_info_network(info);
 	max_macs = nla_get_u32(info->attrs[KVS_ATTR_NET_MAX_MACS]);
 	kvs_network_set_max_macs(network, max_macs);
+	kvs_notify_network(network, KVS_CMD_NET_SET);
 	/* done, but say what the new limit does not do */
 	if (max_macs && atomic_read(&network->learned) > max_macs)
 		GENL_SET_ERR_MSG(info,
@@ -455,11 +457,13 @@ int kvs_nl_port_set(struct sk_buff *skb, struct genl_info *info)
 			WRITE_ONCE(port->fabric->known_peers,
 				   nla_get_u8(peers) == KVS_PEERS_KNOWN);
 		kvs_switch_changed(port->sw);
+		kvs_notify_port(port, KVS_CMD_PORT_SET);
 		return 0;
 	}
 	err = kvs_port_configure(port, &cfg, info->extack);
 	if (err)
 		return kvs_nl_msg(info, err, "cannot configure the port");
+	kvs_notify_port(port, KVS_CMD_PORT_SET);
 	if (cfg.has_max_macs && cfg.max_macs &&
 	    atomic_read(&port->learned) > cfg.max_macs)
 		GENL_SET_ERR_MSG(info,

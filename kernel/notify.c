@@ -76,7 +76,7 @@ static void kvs_nl_notify_done(struct net *net, struct sk_buff *skb, int err)
 	kvs_nl_multicast(net, skb);
 }
 
-/* RTNL: SWITCH_NEW, SWITCH_DEL */
+/* RTNL: SWITCH_NEW, SWITCH_DEL, SWITCH_SET (changed) */
 void kvs_notify_switch(struct kvs_switch *sw, u8 cmd)
 {
 	struct kvs_nl_ctx ctx = { .cmd = cmd, .names = true };
@@ -92,7 +92,7 @@ void kvs_notify_switch(struct kvs_switch *sw, u8 cmd)
 	kvs_nl_notify_done(net, skb, kvs_switch_fill(skb, sw, &ctx));
 }
 
-/* RTNL: NET_NEW, NET_DEL */
+/* RTNL: NET_NEW, NET_DEL, NET_SET (changed) */
 void kvs_notify_network(struct kvs_network *network, u8 cmd)
 {
 	struct kvs_nl_ctx ctx = { .cmd = cmd, .names = true };
@@ -108,7 +108,7 @@ void kvs_notify_network(struct kvs_network *network, u8 cmd)
 	kvs_nl_notify_done(net, skb, kvs_network_fill(skb, network, &ctx));
 }
 
-/* RTNL: PORT_NEW (attached), PORT_DEL (detached) */
+/* RTNL: PORT_NEW (attached), PORT_DEL (detached), PORT_SET (changed) */
 void kvs_notify_port(struct kvs_port *port, u8 cmd)
 {
 	struct kvs_nl_ctx ctx = { .cmd = cmd, .names = true };

@@ -450,6 +450,7 @@ static int kvs_changelink(struct net_device *dev, struct nlattr *tb[],
 	}
 	if (data[IFLA_KVS_AGEING_TIME])
 		kvs_switch_set_ageing(sw, nla_get_u32(data[IFLA_KVS_AGEING_TIME]));
+	kvs_notify_switch(sw, KVS_CMD_SWITCH_SET);
 	return 0;
 }
 

@@ -218,6 +218,122 @@ out=$(rpc '{"op":"health"}')
 check_eq "another client is answered while one stalls mid-request" "$(jq -r .ok <<<"$out")" true
 check "kvsd is still running" kill -0 "$KVSD_PID"
 
+# ---- trust: what the RPC may attach, whose it is (issue 19) ----
+# Each refused attempt must change nothing: the kvs ports, the device's
+# master and flags are compared before and after.
+link_state() { ip -o link show "$1" 2>/dev/null | sed -E 's/^[0-9]+: //; s/ +state .*//'; }
+refused() { # refused DESC ERE DEV REQUEST
+	local ports links out
+	ports=$(kj port show | jq -c 'sort_by(.ifname)')
+	links=$(link_state "$3")
+	out=$(rpc "$4" 2>&1)
+	check_match "$1: refused" "^\\{\"ok\":false,\"error\":\".*$2" "$out"
+	check_eq "$1: the kvs ports are as before" "$(kj port show | jq -c 'sort_by(.ifname)')" "$ports"
+	check_eq "$1: $3 is as before ($(link_state "$3"))" "$(link_state "$3")" "$links"
+}
+attach_req() { echo "{\"op\":\"attach\",\"dev\":\"$1\",\"switch\":\"$SW\",\"net\":10}"; }
+HOSTV=k${PID}h
+BR=k${PID}br
+BRP=k${PID}bp
+DUM=k${PID}d
+must ip link add "$HOSTV" type veth peer name "${HOSTV}p"
+defer_cmd "ip link del $HOSTV 2>/dev/null"
+must ip addr add 198.51.100.1/24 dev "$HOSTV"
+must ip link set "$HOSTV" up
+must ip link add "$BR" type bridge
+defer_cmd "ip link del $BR 2>/dev/null"
+must ip link add "$BRP" type veth peer name "${BRP}p"
+defer_cmd "ip link del $BRP 2>/dev/null"
+must ip link set "$BRP" master "$BR"
+must ip link add "$DUM" type dummy
+defer_cmd "ip link del $DUM 2>/dev/null"
+refused "a veth with the host's IPv4 address" "has an address \\(198.51.100.1\\)" "$HOSTV" "$(attach_req "$HOSTV")"
+refused "a bridge" "is a device of kind bridge" "$BR" "$(attach_req "$BR")"
+refused "a bridge's port" "has a master \\($BR\\)" "$BRP" "$(attach_req "$BRP")"
+refused "a dummy device (no rpc allow line names the kind)" "is a device of kind dummy" "$DUM" "$(attach_req "$DUM")"
+refused "the loopback device" "is a device of kind other" lo "$(attach_req lo)"
+# an admin's hand-made port, locked to one MAC: never adopted, changed or detached
+ADMP=k${PID}ap
+mk_veth "$ADMP" "$NSB" - -
+must "$KVS" port add dev "$ADMP" switch "$ADM" net 10 mac 02:00:00:d0:00:aa learning off max-macs 1
+refused "an admin's locked port" "already a kvs port \\(switch $ADM\\) that kvsd's RPC did not make" "$ADMP" \
+	"{\"op\":\"attach\",\"dev\":\"$ADMP\",\"switch\":\"$SW\",\"net\":10,\"learning\":true}"
+out=$(rpc "{\"op\":\"detach\",\"dev\":\"$ADMP\"}")
+check_eq "detach of the admin's port: nothing removed" "$(jq -c '[.ok, .removed]' <<<"$out")" "[true,false]"
+check_eq "... it is still the admin's: switch $ADM, locked, learning off" \
+	"$(kj port show dev "$ADMP" | jq -c '.[0] | [.switch, .macs, .learning, .max_macs]')" \
+	"[\"$ADM\",[\"02:00:00:d0:00:aa\"],false,1]"
+# a pre-registered name that appears as a host device is checked when it appears
+LATE=k${PID}l
+out=$(rpc "$(attach_req "$LATE")")
+check_eq "attach of a netdev that does not exist yet: recorded, not attached" \
+	"$(jq -c '[.ok, .port.attached, .port.pending]' <<<"$out")" '[true,false,"waiting for the netdev"]'
+must ip link add "$LATE" type dummy
+defer_cmd "ip link del $LATE 2>/dev/null"
+nap 1
+check "when $LATE appears as a dummy device, it is not attached" port_absent "$LATE"
+check_match "... list says why" "is a device of kind dummy" "$(rpc '{"op":"list"}' | jq -r ".ports[] | select(.dev == \"$LATE\") | .error")"
+check_match "... and health counts it as failed" "\"object\":\"port $LATE\"" "$(rpc '{"op":"health"}')"
+must rpc "{\"op\":\"detach\",\"dev\":\"$LATE\"}"
+ip link del "$LATE"
+
+# a line of the configuration naming a device an RPC attachment holds: one
+# log line at reload, no moving back and forth
+echo "port add dev $PB switch $SW net 30" >>"$CONF"
+kill -HUP "$KVSD_PID"
+check_within "configuration and RPC name $PB: the line is refused at reload" 5 \
+	logged "port $PB is attached through the RPC \\(uid 0\\): line ignored"
+n0=$(grep -cE "event: port (attached|detached|changed) $PB" "$LOG")
+nap 10
+n1=$(grep -cE "event: port (attached|detached|changed) $PB" "$LOG")
+check_eq "... no port event of $PB in the 10 s that follow (no loop)" "$((n1 - n0))" 0
+check "... $PB stays where the RPC put it (net 10)" port_on "$PB" 10
+check_eq "... said once" "$(grep -c "port $PB is attached through the RPC" "$LOG")" 1
+sed -i "/^port add dev $PB /d" "$CONF"
+kill -HUP "$KVSD_PID"
+
+# a hand-made change to a configured port is undone at once (PORT_SET event)
+must "$KVS" port set dev "$PA" max-macs 50
+check_within "kvs port set on a configured port: kvsd sets it back (max-macs 6)" 3 \
+	eval '[ "$(kj port show dev "$PA" | jq -r ".[0].max_macs")" = 6 ]'
+must "$KVS" net set 10 switch "$SW" max-macs 7
+check_within "kvs net set on a configured network: set back (max-macs 100)" 3 \
+	eval '[ "$(kj net show switch "$SW" | jq -r ".[] | select(.net == 10) | .max_macs")" = 100 ]'
+
+# a fabric port whose local address is not there yet: retried, and created
+# as soon as the address appears (the address event wakes the retry)
+FSW=k${PID}f
+UP=k${PID}u
+must ip link add "$UP" type dummy
+defer_cmd "ip link del $UP 2>/dev/null"
+must ip link set "$UP" up
+cat >>"$CONF" <<EOF
+switch add $FSW
+net add 100 switch $FSW name blue
+port add dev $UP switch $FSW fabric vxlan local 192.0.2.77
+EOF
+defer_cmd "$KVS switch del $FSW 2>/dev/null"
+kill -HUP "$KVSD_PID"
+check_within "a fabric port whose local address is missing: the failure is logged" 5 logged "cannot create port $UP"
+check_match "... and reported by health" "\"object\":\"port $UP\"" "$(rpc '{"op":"health"}')"
+nap 2
+t0=$(($(date +%s%N) / 1000000))
+must ip addr add 192.0.2.77/24 dev "$UP"
+check_within "... created once the address appears" 5 eval "kj port show dev $UP | jq -e '.[0].type == \"fabric\"' >/dev/null"
+ms=$(($(log_ms "created port $UP") - t0))
+check_le "... within a second of the address ($ms ms, from kvsd's log)" "$ms" $((1000 * ${KVS_TIMEOUT_SCALE:-1}))
+check_eq "... and health has no failure left" "$(rpc '{"op":"health"}' | jq -c .failed)" "[]"
+# what "port set" cannot change is replaced
+sed -i "s/^port add dev $UP .*/port add dev $UP switch $FSW fabric vxlan local 192.0.2.77 dstport 4790/" "$CONF"
+sed -i "s/^net add 100 switch $FSW name blue/net add 100 switch $FSW name navy/" "$CONF"
+kill -HUP "$KVSD_PID"
+check_within "a changed dstport: the fabric port is replaced (dstport 4790)" 5 \
+	eval "[ \"\$(kj port show dev $UP | jq -r '.[0].dstport')\" = 4790 ]"
+check "... logged" logged "replaced port $UP: its encapsulation changed"
+check_within "a changed network name: the network is replaced (navy)" 5 \
+	eval "[ \"\$(kj net show switch $FSW | jq -r '.[0].label')\" = navy ]"
+check "... logged" logged "replaced net $FSW 100: its name changed"
+
 # ---- restart: RPC attachments persist ----
 stop_kvsd
 check "kvsd stopped (SIGTERM); the ports stay" port_on "$PB" 10

@@ -47,8 +47,10 @@
  * KVS_ATTR_SWITCH_* and KVS_ATTR_NET_ID). The same commands are sent to the
  * "events" multicast group when objects appear or go away:
  * KVS_CMD_PORT_NEW/DEL (attached/detached), KVS_CMD_FDB_NEW/DEL (learned or
- * added / aged or removed), KVS_CMD_SWITCH_NEW/DEL, KVS_CMD_NET_NEW/DEL and
- * KVS_CMD_POLICY_DROP (a frame refused by policy, rate limited per port).
+ * added / aged or removed), KVS_CMD_SWITCH_NEW/DEL, KVS_CMD_NET_NEW/DEL,
+ * KVS_CMD_SWITCH_SET, KVS_CMD_NET_SET and KVS_CMD_PORT_SET (settings changed;
+ * the object as it is now, as in a GET reply) and KVS_CMD_POLICY_DROP (a
+ * frame refused by policy, rate limited per port).
  *
  * @KVS_CMD_SWITCH_NEW: create a switch: SWITCH_NAME, optional AGEING_TIME
  * @KVS_CMD_SWITCH_DEL: delete a switch with its networks, ports and fdb

@@ -322,7 +322,7 @@ int auth_attach(struct kvsd *d, uid_t uid, const struct rport *p,
 		return 0;	/* checked when it appears (reconcile) */
 	k = kind_of(&di);
 	if (!(kinds & (1u << k))) {
-		snprintf(err, size, "permission denied: %s is a %s device; %s",
+		snprintf(err, size, "permission denied: %s is a device of kind %s; %s",
 			 p->dev, kind_names[k],
 			 rule ? "its \"rpc allow\" line does not list that dev-kind" :
 			 "only veth and tap devices may be attached unless an \"rpc allow\" line names the kind");

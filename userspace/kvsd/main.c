@@ -188,7 +188,23 @@ static int event_msg(struct nl_msg *msg, void *arg)
 	 */
 	if (cmd == KVS_CMD_SWITCH_DEL || cmd == KVS_CMD_NET_DEL) {
 		d->dirty = true;
-	} else if (cmd == KVS_CMD_PORT_DEL) {
+	} else if (cmd == KVS_CMD_SWITCH_SET || cmd == KVS_CMD_NET_SET) {
+		/* a hand-made change to something of the configuration is
+		 * undone now, not at the next unrelated event
+		 */
+		char buf[IFNAMSIZ], key[KEY_LEN];
+		const char *sw = kvs_parse(msg, tb) ?
+			attr_ifname(tb, KVS_ATTR_SWITCH_NAME,
+				    KVS_ATTR_SWITCH_IFINDEX, buf) : NULL;
+
+		if (cmd == KVS_CMD_SWITCH_SET)
+			snprintf(key, sizeof(key), "switch %s", sw ? sw : "");
+		else
+			snprintf(key, sizeof(key), "net %s %u", sw ? sw : "",
+				 attr_u32(tb, KVS_ATTR_NET_ID, 0));
+		if (!sw || objset_find(&d->desired, key))
+			d->dirty = true;
+	} else if (cmd == KVS_CMD_PORT_DEL || cmd == KVS_CMD_PORT_SET) {
 		char buf[IFNAMSIZ];
 		const char *dev = kvs_parse(msg, tb) ?
 			attr_ifname(tb, KVS_ATTR_PORT_NAME, KVS_ATTR_PORT_IFINDEX,
