@@ -80,7 +80,7 @@ static int fdb_change(struct kvs *ctx, struct args *a, uint8_t cmd)
 	if (add && !p.dev && !p.remote_str)
 		return arg_missing(ctx, "dev IFNAME\" or \"remote ADDR");
 	if (p.dev && p.remote_str)
-		return kvs_err(ctx, "\"dev\" and \"remote\" exclude each other");
+		return kvs_usage(ctx, "\"dev\" and \"remote\" exclude each other");
 
 	msg = kvs_req(ctx, cmd, 0);
 	if (!msg)

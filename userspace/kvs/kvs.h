@@ -32,6 +32,14 @@
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
+/* Exit status of kvs, by the kind of failure, as ip(8) and bridge(8) */
+enum kvs_status {
+	KVS_EXIT_OK	= 0,
+	KVS_EXIT_FAIL	= 1,	/* anything else: no module, I/O, memory */
+	KVS_EXIT_KERNEL	= 2,	/* the kernel refused the request */
+	KVS_EXIT_USAGE	= 255,	/* refused by our parser, nothing sent */
+};
+
 /* Global state: options and the netlink socket, one per process */
 struct kvs {
 	bool json;
@@ -44,6 +52,11 @@ struct kvs {
 	unsigned int monitor_mask;	/* objects monitor shows, 0: all */
 	struct knl nl;
 	unsigned long lineno;	/* batch line being run, 0 outside -b */
+	/* the kind of the last error reported (enum kvs_status): each of
+	 * kvs_err(), kvs_usage() and kvs_nl_err() sets it; commands still
+	 * return only 0 or -1
+	 */
+	int status;
 	/* kvsd: errors and warnings go to @errbuf instead of stderr, and a
 	 * dry run (kvsd --check) parses a command without sending it
 	 */
@@ -85,11 +98,19 @@ extern const char *const del_aliases[];		/* delete */
 /* ---- errors (err.c) ---- */
 
 /* Print "Error: ..." (with the batch line number) and return -1; with
- * ctx->errbuf, keep the text there instead
+ * ctx->errbuf, keep the text there instead. A failure of the system or
+ * of the tool itself (KVS_EXIT_FAIL).
  */
 int kvs_err(struct kvs *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* Print the last netlink failure (extack or strerror) and return -1 */
+/* The same for a command line that is wrong before anything is sent:
+ * unknown word, missing or malformed argument (KVS_EXIT_USAGE)
+ */
+int kvs_usage(struct kvs *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Print the last netlink failure (extack or strerror) and return -1;
+ * KVS_EXIT_KERNEL if it is the kernel's answer, else KVS_EXIT_FAIL
+ */
 int kvs_nl_err(struct kvs *ctx);
 
 /* ---- argument parsing (args.c) ---- */

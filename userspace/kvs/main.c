@@ -169,7 +169,17 @@ static bool is_help(const char *w)
 	return !strcmp(w, "help") || !strcmp(w, "-h") || !strcmp(w, "--help");
 }
 
-/* Run OBJECT [COMMAND] [ARGS]; 0 or -1 (error printed) */
+/* The exit status of a command that failed: what its error said, or
+ * KVS_EXIT_FAIL if it said nothing of the kind (never 0)
+ */
+static int failed(const struct kvs *ctx)
+{
+	return ctx->status ? ctx->status : KVS_EXIT_FAIL;
+}
+
+/* Run OBJECT [COMMAND] [ARGS]; its exit status (enum kvs_status), with
+ * the error printed if not 0
+ */
 static int run(struct kvs *ctx, int argc, char **argv)
 {
 	const struct kvs_object *obj;
@@ -178,9 +188,10 @@ static int run(struct kvs *ctx, int argc, char **argv)
 	struct args a;
 	bool first = true;
 
+	ctx->status = KVS_EXIT_OK;
 	if (argc < 1) {
 		usage(stderr);
-		return -1;
+		return KVS_EXIT_USAGE;
 	}
 	if (is_help(argv[0])) {
 		usage(stdout);
@@ -189,10 +200,12 @@ static int run(struct kvs *ctx, int argc, char **argv)
 	obj = find_object(argv[0], cands, sizeof(cands));
 	if (!obj) {
 		if (*cands)
-			return kvs_err(ctx, "ambiguous object \"%s\": %s?",
-				       argv[0], cands);
-		return kvs_err(ctx, "unknown object \"%s\", try \"kvs help\"",
-			       argv[0]);
+			kvs_usage(ctx, "ambiguous object \"%s\": %s?", argv[0],
+				  cands);
+		else
+			kvs_usage(ctx, "unknown object \"%s\", try \"kvs help\"",
+				  argv[0]);
+		return KVS_EXIT_USAGE;
 	}
 	argc--;
 	argv++;
@@ -208,12 +221,15 @@ static int run(struct kvs *ctx, int argc, char **argv)
 		cmd = find_cmd(obj, obj->def_cmd, cands, sizeof(cands));
 	} else {
 		cmd = find_cmd(obj, argv[0], cands, sizeof(cands));
-		if (!cmd && *cands)
-			return kvs_err(ctx, "ambiguous command \"%s\" for \"%s\": %s?",
-				       argv[0], obj->name, cands);
-		if (!cmd)
-			return kvs_err(ctx, "unknown command \"%s\" for \"%s\", try \"kvs %s help\"",
-				       argv[0], obj->name, obj->name);
+		if (!cmd) {
+			if (*cands)
+				kvs_usage(ctx, "ambiguous command \"%s\" for \"%s\": %s?",
+					  argv[0], obj->name, cands);
+			else
+				kvs_usage(ctx, "unknown command \"%s\" for \"%s\", try \"kvs %s help\"",
+					  argv[0], obj->name, obj->name);
+			return KVS_EXIT_USAGE;
+		}
 		argc--;
 		argv++;
 	}
@@ -231,11 +247,17 @@ static int run(struct kvs *ctx, int argc, char **argv)
 	a.argc = argc;
 	a.argv = argv;
 	a.what = what;
-	return cmd->run(ctx, &a) ? -1 : 0;
+	return cmd->run(ctx, &a) ? failed(ctx) : KVS_EXIT_OK;
 }
 
 /* ---- batch ---- */
 
+/*
+ * The exit status of a batch is that of its first failing line, as a
+ * single command's would be: without -force that line is also the last
+ * one run; with -force the lines after it run, and their failures are
+ * reported but leave the status as it is.
+ */
 static int batch(struct kvs *ctx, const char *file)
 {
 	char *line = NULL, *argv[256];
@@ -248,32 +270,39 @@ static int batch(struct kvs *ctx, const char *file)
 		f = stdin;
 	} else {
 		f = fopen(file, "r");
-		if (!f)
-			return kvs_err(ctx, "cannot open batch file \"%s\": %s",
-				       file, strerror(errno));
+		if (!f) {
+			kvs_err(ctx, "cannot open batch file \"%s\": %s", file,
+				strerror(errno));
+			return KVS_EXIT_FAIL;
+		}
 	}
 
 	while (getline(&line, &cap, f) > 0) {
-		int argc;
+		int argc, status;
 
 		ctx->lineno = ++lineno;
 		argc = split_words(line, argv, ARRAY_SIZE(argv));
 		if (argc == 0)
 			continue;
-		if (argc < 0)
-			ret = kvs_err(ctx, argc == -1 ? "unterminated quote"
-						      : "too many words");
-		else if (run(ctx, argc, argv))
-			ret = -1;
+		if (argc < 0) {
+			kvs_usage(ctx, argc == -1 ? "unterminated quote"
+						  : "too many words");
+			status = KVS_EXIT_USAGE;
+		} else {
+			status = run(ctx, argc, argv);
+		}
+		if (!ret)
+			ret = status;
 		/* -force: report every failing line, run all the others */
 		if (ret && !ctx->force)
 			break;
 		if (ctx->out_closed)
 			break;
 	}
-	if (!ret && ferror(f))
-		ret = kvs_err(ctx, "reading \"%s\": %s", file,
-			      strerror(errno));
+	if (!ret && ferror(f)) {
+		kvs_err(ctx, "reading \"%s\": %s", file, strerror(errno));
+		ret = KVS_EXIT_FAIL;
+	}
 	ctx->lineno = 0;
 	free(line);
 	if (f != stdin)
@@ -294,8 +323,8 @@ static int enter_netns(struct kvs *ctx, const char *name)
 	if ((size_t)snprintf(path, sizeof(path),
 			     strchr(name, '/') ? "%s" : "/run/netns/%s",
 			     name) >= sizeof(path))
-		return kvs_err(ctx, "network namespace \"%.32s...\" is too long",
-			       name);
+		return kvs_usage(ctx, "network namespace \"%.32s...\" is too long",
+				 name);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return kvs_err(ctx, "cannot open network namespace \"%s\": %s",
@@ -361,9 +390,9 @@ static int find_option(struct kvs *ctx, const char *arg, const char *word)
 	if (n == 1)
 		return found;
 	if (n > 1)
-		kvs_err(ctx, "ambiguous option \"%s\": %s?", arg, cands);
+		kvs_usage(ctx, "ambiguous option \"%s\": %s?", arg, cands);
 	else
-		kvs_err(ctx, "unknown option \"%s\", try \"kvs help\"", arg);
+		kvs_usage(ctx, "unknown option \"%s\", try \"kvs help\"", arg);
 	return -1;
 }
 
@@ -385,11 +414,11 @@ int main(int argc, char **argv)
 		}
 		i = find_option(&ctx, argv[0], word);
 		if (i < 0)
-			return 1;
+			return KVS_EXIT_USAGE;
 		if (options[i].arg && argc < 2) {
-			kvs_err(&ctx, "option \"%s\" needs an argument",
-				argv[0]);
-			return 1;
+			kvs_usage(&ctx, "option \"%s\" needs an argument",
+				  argv[0]);
+			return KVS_EXIT_USAGE;
 		}
 		switch (options[i].id) {
 		case OPT_JSON:
@@ -426,13 +455,13 @@ int main(int argc, char **argv)
 	out_init(ctx.json, ctx.pretty);
 
 	if (netns && enter_netns(&ctx, netns))
-		return 1;
+		return failed(&ctx);
 
 	if (file) {
 		if (argc) {
-			kvs_err(&ctx, "\"-b\" takes no command line, got \"%s\"",
-				argv[0]);
-			return 1;
+			kvs_usage(&ctx, "\"-b\" takes no command line, got \"%s\"",
+				  argv[0]);
+			return KVS_EXIT_USAGE;
 		}
 		ret = batch(&ctx, file);
 	} else {
@@ -442,11 +471,11 @@ int main(int argc, char **argv)
 	if (ctx.nl_open)
 		knl_close(&ctx.nl);
 	if (ctx.out_closed)
-		return ret ? 1 : 0;
+		return ret;
 	if (fflush(stdout) || ferror(stdout)) {
 		if (!ret)
 			kvs_err(&ctx, "writing output: %s", strerror(errno));
-		return 1;
+		return ret ? ret : KVS_EXIT_FAIL;
 	}
-	return ret ? 1 : 0;
+	return ret;
 }

@@ -298,8 +298,8 @@ static int monitor(struct kvs *ctx, struct args *a)
 		if (!strcmp(w, "all"))
 			ctx->monitor_mask = ~0u;
 		else if (i == ARRAY_SIZE(ev_objects))
-			return kvs_err(ctx, "unknown object \"%s\" for \"monitor\": give switch, net, port, fdb, drop or all",
-				       w);
+			return kvs_usage(ctx, "unknown object \"%s\" for \"monitor\": give switch, net, port, fdb, drop or all",
+					 w);
 		else
 			ctx->monitor_mask |= 1u << i;
 	}

@@ -45,8 +45,8 @@ static int net_parse(struct kvs *ctx, struct args *a, struct net_args *p,
 			if (arg_value(ctx, a, kw, &p->label))
 				return -1;
 			if (strlen(p->label) >= KVS_LABEL_MAX)
-				return kvs_err(ctx, "network name \"%s\" is too long (at most %d bytes)",
-					       p->label, KVS_LABEL_MAX - 1);
+				return kvs_usage(ctx, "network name \"%s\" is too long (at most %d bytes)",
+						 p->label, KVS_LABEL_MAX - 1);
 		} else if ((allowed & NA_MAX_MACS) &&
 			   !strcmp(kw, "max-macs")) {
 			if (arg_value(ctx, a, kw, &p->max_macs_str) ||
@@ -74,7 +74,7 @@ static int net_change(struct kvs *ctx, struct args *a, uint8_t cmd)
 	if (net_parse(ctx, a, &p, allowed))
 		return -1;
 	if (cmd == KVS_CMD_NET_SET && !p.max_macs_str)
-		return kvs_err(ctx, "nothing to change: give max-macs");
+		return kvs_usage(ctx, "nothing to change: give max-macs");
 	msg = kvs_req(ctx, cmd, 0);
 	if (!msg)
 		return -1;

@@ -64,14 +64,14 @@ static int port_parse_mac(struct kvs *ctx, struct args *a,
 		return -1;
 	if (!strcmp(s, "none")) {
 		if (p->nmacs)
-			return kvs_err(ctx, "\"mac none\" cannot be combined with MAC addresses");
+			return kvs_usage(ctx, "\"mac none\" cannot be combined with MAC addresses");
 		p->macs_none = true;
 	} else {
 		if (p->macs_none)
-			return kvs_err(ctx, "\"mac none\" cannot be combined with MAC addresses");
+			return kvs_usage(ctx, "\"mac none\" cannot be combined with MAC addresses");
 		if (p->nmacs == KVS_PORT_MACS_MAX)
-			return kvs_err(ctx, "too many MAC addresses (at most %d)",
-				       KVS_PORT_MACS_MAX);
+			return kvs_usage(ctx, "too many MAC addresses (at most %d)",
+					 KVS_PORT_MACS_MAX);
 		if (arg_mac(ctx, s, p->macs[p->nmacs]))
 			return -1;
 		p->nmacs++;
@@ -130,8 +130,8 @@ static int port_parse(struct kvs *ctx, struct args *a, struct port_args *p,
 				return -1;
 			if (!parse_u32_hex(p->gfm_str, UINT16_MAX,
 					   &p->group_fwd_mask))
-				return kvs_err(ctx, "\"%s\" expects a mask 0..0xffff, got \"%s\"",
-					       kw, p->gfm_str);
+				return kvs_usage(ctx, "\"%s\" expects a mask 0..0xffff, got \"%s\"",
+						 kw, p->gfm_str);
 			is_setting = true;
 		} else if ((allowed & PA_FABRIC) && !strcmp(kw, "fabric")) {
 			if (arg_value(ctx, a, kw, &p->fabric))
@@ -141,8 +141,8 @@ static int port_parse(struct kvs *ctx, struct args *a, struct port_args *p,
 			else if (!strcmp(p->fabric, "vlan"))
 				p->encap = KVS_ENCAP_VLAN;
 			else
-				return kvs_err(ctx, "\"fabric\" expects \"vxlan\" or \"vlan\", got \"%s\"",
-					       p->fabric);
+				return kvs_usage(ctx, "\"fabric\" expects \"vxlan\" or \"vlan\", got \"%s\"",
+						 p->fabric);
 		} else if ((allowed & PA_FABRIC) && !strcmp(kw, "local")) {
 			if (arg_value(ctx, a, kw, &p->local_str) ||
 			    arg_addr(ctx, kw, p->local_str, &p->local))
@@ -162,8 +162,8 @@ static int port_parse(struct kvs *ctx, struct args *a, struct port_args *p,
 			else if (!strcmp(p->peers_str, "known"))
 				p->peers = KVS_PEERS_KNOWN;
 			else
-				return kvs_err(ctx, "\"peers\" expects \"any\" or \"known\", got \"%s\"",
-					       p->peers_str);
+				return kvs_usage(ctx, "\"peers\" expects \"any\" or \"known\", got \"%s\"",
+						 p->peers_str);
 			/* a setting for port set, vxlan-only for port add */
 			is_setting = !(allowed & PA_FABRIC);
 			is_vxlan = !!(allowed & PA_FABRIC);
@@ -171,8 +171,8 @@ static int port_parse(struct kvs *ctx, struct args *a, struct port_args *p,
 			if (arg_value(ctx, a, kw, &p->dstport_str))
 				return -1;
 			if (!parse_u32(p->dstport_str, 1, 65535, &p->dstport))
-				return kvs_err(ctx, "\"dstport\" expects a UDP port 1..65535, got \"%s\"",
-					       p->dstport_str);
+				return kvs_usage(ctx, "\"dstport\" expects a UDP port 1..65535, got \"%s\"",
+						 p->dstport_str);
 			is_vxlan = true;
 		} else {
 			return arg_unknown(ctx, a, kw);
@@ -276,20 +276,20 @@ static int port_add(struct kvs *ctx, struct args *a)
 				  p.gfm_str ? "group-fwd-mask" : NULL;
 
 		if (bad)
-			return kvs_err(ctx, "\"%s\" cannot be used with a fabric port",
-				       bad);
+			return kvs_usage(ctx, "\"%s\" cannot be used with a fabric port",
+					 bad);
 		if (p.encap == KVS_ENCAP_VLAN && p.first_vxlan)
-			return kvs_err(ctx, "\"%s\" is only valid with \"fabric vxlan\"",
-				       p.first_vxlan);
+			return kvs_usage(ctx, "\"%s\" is only valid with \"fabric vxlan\"",
+					 p.first_vxlan);
 		if (p.encap == KVS_ENCAP_VXLAN && !p.local_str)
 			return arg_missing(ctx, "local ADDR");
 		if (p.local_str && p.remote_str &&
 		    p.local.family != p.remote.family)
-			return kvs_err(ctx, "\"local\" and \"remote\" must be of the same address family");
+			return kvs_usage(ctx, "\"local\" and \"remote\" must be of the same address family");
 	} else {
 		if (p.first_vxlan)
-			return kvs_err(ctx, "\"%s\" is only valid with \"fabric vxlan\"",
-				       p.first_vxlan);
+			return kvs_usage(ctx, "\"%s\" is only valid with \"fabric vxlan\"",
+					 p.first_vxlan);
 		if (!p.net_str)
 			return arg_missing(ctx, "net ID");
 	}
@@ -322,7 +322,7 @@ static int port_set(struct kvs *ctx, struct args *a)
 	if (!p.dev)
 		return arg_missing(ctx, "dev IFNAME");
 	if (!p.first_set)
-		return kvs_err(ctx, "nothing to change: give mac, learning, max-macs, bum-limit, group-fwd-mask or peers");
+		return kvs_usage(ctx, "nothing to change: give mac, learning, max-macs, bum-limit, group-fwd-mask or peers");
 
 	msg = kvs_req(ctx, KVS_CMD_PORT_SET, 0);
 	if (!msg)

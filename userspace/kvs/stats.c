@@ -103,7 +103,7 @@ static int stats_show(struct kvs *ctx, struct args *a)
 		}
 	}
 	if (p.sw && p.dev)
-		return kvs_err(ctx, "\"switch\" and \"dev\" exclude each other");
+		return kvs_usage(ctx, "\"switch\" and \"dev\" exclude each other");
 
 	msg = kvs_req(ctx, KVS_CMD_STATS_GET, p.sw || p.dev ? 0 : NLM_F_DUMP);
 	if (!msg)

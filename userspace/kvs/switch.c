@@ -45,7 +45,7 @@ static int switch_parse(struct kvs *ctx, struct args *a, struct switch_args *p,
 		}
 	}
 	if (change_required && !p->ageing && !p->batch)
-		return kvs_err(ctx, "nothing to change: give ageing or batch");
+		return kvs_usage(ctx, "nothing to change: give ageing or batch");
 	return 0;
 }
 

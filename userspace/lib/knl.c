@@ -28,6 +28,7 @@ struct knl_txn {
 	void *arg;
 	int done;	/* ACK, error or NLMSG_DONE seen */
 	int err;	/* negative errno, first failure */
+	bool kernel;	/* @err is the kernel's answer */
 	int intr;	/* NLM_F_DUMP_INTR seen */
 };
 
@@ -81,6 +82,7 @@ int knl_nle_errno(int nle)
 static void knl_reset_err(struct knl *k)
 {
 	k->err = 0;
+	k->refused = false;
 	k->msg[0] = '\0';
 	k->warn[0] = '\0';
 	k->miss_type = -1;
@@ -187,8 +189,10 @@ static int knl_finish_cb(struct nl_msg *msg, void *arg)
 
 		memcpy(&error, NLMSG_DATA(nlh), sizeof(error));
 		if (error < 0) {
-			if (!t->err)
+			if (!t->err) {
 				t->err = error;
+				t->kernel = true;
+			}
 			knl_extack(t->k, nlh,
 				   (char *)NLMSG_DATA(nlh) + sizeof(int),
 				   false);
@@ -215,8 +219,10 @@ static int knl_err_cb(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
 
 	(void)nla;
 	t->done = 1;
-	if (!t->err)
+	if (!t->err) {
 		t->err = e->error < 0 ? e->error : -EIO;
+		t->kernel = true;
+	}
 	if (off)
 		knl_extack(t->k, nlh, (char *)nlh + off, false);
 	return NL_STOP;
@@ -354,6 +360,7 @@ static int knl_transact_run(struct knl *k, struct nl_msg *msg, knl_cb_t cb,
 	if (t.err) {
 		if (t.intr && t.err == -EINTR)
 			return -EINTR;
+		k->refused = t.kernel;
 		return knl_set_err(k, t.err);
 	}
 	if (t.intr)

@@ -11,6 +11,7 @@
 #ifndef KNL_H
 #define KNL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <netlink/netlink.h>
 #include <netlink/attr.h>
@@ -23,6 +24,11 @@ struct knl {
 	char family_name[16];	/* GENL_NAMSIZ */
 	uint8_t version;	/* family version put in every request */
 	int err;		/* positive errno of the last failure, 0: none */
+	bool refused;		/* that failure is the kernel's error answer to
+				 * the request (NLMSG_ERROR, or an error in
+				 * NLMSG_DONE), not one of the socket or of a
+				 * reply callback
+				 */
 	char msg[256];		/* extack message of the last failure, or "" */
 	char warn[256];		/* extack message the kernel attached to the
 				 * last successful answer (a warning), or ""
@@ -48,7 +54,7 @@ struct nl_msg *knl_msg(struct knl *k, uint8_t cmd, int flags);
 /* Send @msg (not freed) and read the whole answer, passing each reply to
  * @cb. Returns 0, -EINTR if a dump was interrupted by a concurrent change
  * (read completely: the caller may simply retry), or a negative errno with
- * k->err and k->msg set.
+ * k->err and k->msg set, and k->refused if the kernel answered with it.
  */
 int knl_transact(struct knl *k, struct nl_msg *msg, knl_cb_t cb, void *arg);
 

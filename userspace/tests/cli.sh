@@ -38,18 +38,27 @@ expect_ok() {
 	else not_ok "$desc (rc=$rc err=$err)"; fi
 }
 
-# expect_err DESC "STDERR SUBSTRING" BIN ARGS...: exit 1, one "Error:" line
-expect_err() {
-	local desc=$1 want=$2
-	shift 2
+# expect_fail STATUS DESC "STDERR SUBSTRING" BIN ARGS...: exit STATUS, one
+# "Error:" line, nothing on stdout
+expect_fail() {
+	local status=$1 desc=$2 want=$3
+	shift 3
 	run "$@"
-	if [ "$rc" = 1 ] && [[ "$err" == *"$want"* ]] &&
+	if [ "$rc" = "$status" ] && [[ "$err" == *"$want"* ]] &&
 	   [ "$(grep -c '^Error: ' "$TMP/err")" = 1 ] && [ -z "$out" ]; then
 		ok "$desc"
 	else
-		not_ok "$desc (rc=$rc want '$want' got '$err' out '$out')"
+		not_ok "$desc (rc=$rc, want $status; want '$want' got '$err' out '$out')"
 	fi
 }
+
+# The exit statuses of ip(8): 255 for a command line kvs refuses itself
+# (nothing is sent), 2 when the kernel refuses the request, 1 for any
+# other failure (no module, a namespace or file that cannot be opened,
+# the socket)
+expect_usage() { expect_fail 255 "$@"; }
+expect_refused() { expect_fail 2 "$@"; }
+expect_err() { expect_fail 1 "$@"; }
 
 # expect_out DESC EXPECTED BIN ARGS...: success and exactly EXPECTED on stdout
 expect_out() {
@@ -112,17 +121,17 @@ for args in "-h" "--help"; do
 done
 
 run "$KVS"
-[ "$rc" = 1 ] && [ -z "$out" ] && [[ "$err" == Usage:* ]] && ok "no arguments: usage on stderr" || not_ok "no arguments"
+[ "$rc" = 255 ] && [ -z "$out" ] && [[ "$err" == Usage:* ]] && ok "no arguments: usage on stderr, exit 255" || not_ok "no arguments (rc=$rc)"
 run "$KVS" switch frob
-[ "$rc" = 1 ] && [ -z "$out" ] && [ "$(printf '%s\n' "$err" | wc -l)" = 1 ] && [[ "$err" == *'unknown command "frob"'*'kvs switch help'* ]] && ok "bad command: one error line naming the help" || not_ok "bad command ($err)"
+[ "$rc" = 255 ] && [ -z "$out" ] && [ "$(printf '%s\n' "$err" | wc -l)" = 1 ] && [[ "$err" == *'unknown command "frob"'*'kvs switch help'* ]] && ok "bad command: one error line naming the help" || not_ok "bad command ($err)"
 run "$KVS" frob
-[ "$rc" = 1 ] && [ -z "$out" ] && [[ "$err" == *'unknown object "frob"'* ]] && ok "bad object" || not_ok "bad object ($err)"
+[ "$rc" = 255 ] && [ -z "$out" ] && [[ "$err" == *'unknown object "frob"'* ]] && ok "bad object" || not_ok "bad object ($err)"
 
 M=02:00:00:00:00:01
 while IFS='|' read -r want args; do
 	[ -z "$args" ] && continue
 	# shellcheck disable=SC2086
-	expect_err "kvs $args" "$want" "$KVS" $args
+	expect_usage "kvs $args" "$want" "$KVS" $args
 done <<EOF
 invalid MAC address "zz:00"|port add dev veth1 switch sw0 net 100 mac zz:00
 invalid MAC address "02:00:00:00:00"|fdb add 02:00:00:00:00 net 1 switch sw0 dev veth1
@@ -206,15 +215,17 @@ network name "0123456789012345678901234567890123" is too long|net add 1 switch s
 ambiguous object "s"|s show
 unknown option "-x"|-x switch show
 option "-n" needs an argument|-n
-cannot open network namespace "kvs-no-such-ns"|-n kvs-no-such-ns switch show
-cannot open batch file|-b /nonexistent/kvs-batch
 "-b" takes no command line|-b - switch show
 EOF
+expect_err "a namespace that does not exist: exit 1" \
+	'cannot open network namespace "kvs-no-such-ns"' "$KVS" -n kvs-no-such-ns switch show
+expect_err "a batch file that does not exist: exit 1" \
+	"cannot open batch file" "$KVS" -b /nonexistent/kvs-batch
 
 printf 'switch add sw0\nnet add 5 switch sw0 name "a b" extra\n' >"$TMP/b"
-expect_err "batch: error names the line" 'line 2: unknown argument "extra"' "$FAKE" -b "$TMP/b"
+expect_usage "batch: error names the line" 'line 2: unknown argument "extra"' "$FAKE" -b "$TMP/b"
 printf '# comment\n\n   \nnet add 1 switch sw0 name "unterminated\n' >"$TMP/b"
-expect_err "batch: comments skipped, quote error" 'line 4: unterminated quote' "$KVS" -b "$TMP/b"
+expect_usage "batch: comments skipped, quote error" 'line 4: unterminated quote' "$KVS" -b "$TMP/b"
 
 # ---- against the fake kernel ----
 
@@ -262,7 +273,7 @@ KVS_FAKE_DEBUG=1 run "$FAKE" -b "$TMP/b"
 	not_ok "switch set batch request ($err)"
 
 printf 'switch add sw2 batch 4\n' | batch
-KVS_FAKE_OLD=1 expect_err "switch add batch to an older module: the kernel's refusal" \
+KVS_FAKE_OLD=1 expect_refused "switch add batch to an older module: the kernel's refusal" \
 	"line 10: Unknown attribute type" "$FAKE" -b "$TMP/b"
 
 printf 'switch add sw2 batch 32\nswitch show sw2\n' | batch
@@ -318,7 +329,7 @@ expect_out "net set max-macs" "net 100 switch sw0 name red ports 1 max-macs 0 le
 net 200 switch sw0 ports 1 max-macs 4294967295 learned 0" "$FAKE" -b "$TMP/b"
 
 printf 'net set 300 switch sw0 max-macs 1\n' | batch
-expect_err "net set of a missing network: the kernel's message" "no such network" "$FAKE" -b "$TMP/b"
+expect_refused "net set of a missing network: the kernel's message" "no such network" "$FAKE" -b "$TMP/b"
 
 batch <<<"port show"
 expect_out "port show (the kernel's default max-macs)" "veth1: switch sw0 net 100 learning off max-macs 5 learned 0 macs 02:00:00:00:00:01 02:00:00:00:00:02
@@ -337,7 +348,7 @@ printf 'port add dev veth4 switch sw1 net 7 group-fwd-mask 0X0008 max-macs 0\npo
 expect_out "port add group-fwd-mask" "veth4: switch sw1 net 7 learning on max-macs 0 group-fwd-mask 0x8 learned 0" "$FAKE" -b "$TMP/b"
 
 printf 'port set dev veth2 group-fwd-mask 0x4001\n' | batch
-expect_err "group-fwd-mask with a restricted bit: the kernel's message" "may not forward" "$FAKE" -b "$TMP/b"
+expect_refused "group-fwd-mask with a restricted bit: the kernel's message" "may not forward" "$FAKE" -b "$TMP/b"
 
 batch <<<"fdb show net 200"
 expect_out "fdb show net" "02:00:00:00:00:aa net 200 switch sw0 dev veth2 static" "$FAKE" -b "$TMP/b"
@@ -430,15 +441,15 @@ run "$FAKE" -j -p switch show
 	ok "empty show -j -p" || not_ok "empty show -j -p ($out)"
 
 printf 'switch add sw0\nswitch add sw0\n' >"$TMP/b"
-expect_err "kernel error text (extack)" "line 2: File exists" "$FAKE" -b "$TMP/b"
+expect_refused "kernel error text (extack)" "line 2: File exists" "$FAKE" -b "$TMP/b"
 printf 'switch add sw0\nnet add 1 switch sw0\nport add dev veth1 switch sw0 net 2\n' >"$TMP/b"
-expect_err "kernel extack message" "line 3: no such network" "$FAKE" -b "$TMP/b"
+expect_refused "kernel extack message" "line 3: no such network" "$FAKE" -b "$TMP/b"
 printf 'switch add sw0\nport add dev eth0 switch sw0 fabric vxlan local 10.0.0.1 remote 10.0.0.2 dstport 4790\n' >"$TMP/b"
-expect_err "fabric request reaches the kernel" "fabric ports are not supported yet" "$FAKE" -b "$TMP/b"
+expect_refused "fabric request reaches the kernel" "fabric ports are not supported yet" "$FAKE" -b "$TMP/b"
 printf 'switch add sw0\nport add dev eth0 switch sw0 fabric vxlan local fe80::1\n' >"$TMP/b"
-expect_err "fabric vxlan over IPv6" "fabric ports are not supported yet" "$FAKE" -b "$TMP/b"
+expect_refused "fabric vxlan over IPv6" "fabric ports are not supported yet" "$FAKE" -b "$TMP/b"
 printf 'switch add sw0\nfdb add 02:00:00:00:00:01 net 1 switch sw0 remote 10.1.1.1\n' >"$TMP/b"
-expect_err "fdb remote reaches the kernel" "fabric ports are not supported yet" "$FAKE" -b "$TMP/b"
+expect_refused "fdb remote reaches the kernel" "fabric ports are not supported yet" "$FAKE" -b "$TMP/b"
 
 cp "$TMP/setup" "$TMP/b"
 echo "switch show" >>"$TMP/b"
@@ -572,11 +583,11 @@ for o in -netns -n --netns -net; do
 	expect_err "option $o takes the next word as the namespace" \
 		'cannot open network namespace "nosuchns"' "$KVS" $o nosuchns switch show
 done
-expect_err "a namespace path too long for the buffer" "is too long" \
+expect_usage "a namespace path too long for the buffer" "is too long" \
 	"$KVS" -n "/$(printf 'x%.0s' $(seq 5000))" switch show
-expect_err "option -netns without a value" 'option "-netns" needs an argument' "$KVS" -netns
-expect_err "unknown option" 'unknown option "-frob"' "$KVS" -frob switch show
-expect_err "unknown option --x" 'unknown option "--x"' "$KVS" --x switch show
+expect_usage "option -netns without a value" 'option "-netns" needs an argument' "$KVS" -netns
+expect_usage "unknown option" 'unknown option "-frob"' "$KVS" -frob switch show
+expect_usage "unknown option --x" 'unknown option "--x"' "$KVS" --x switch show
 for o in -V -Version -version --version -Ver; do
 	run "$KVS" $o
 	[ "$rc" = 0 ] && [[ "$out" =~ ^kvs\  ]] && ok "option $o" || not_ok "option $o ($out $err)"
@@ -594,8 +605,8 @@ run "$KVS" port add help
 run "$KVS" net show help
 [ "$rc" = 0 ] && [ "$(head -n1 <<<"$out")" = "Usage: kvs net show [ switch SWITCH ]" ] &&
 	ok "kvs net show help" || not_ok "kvs net show help ($out)"
-expect_err "ambiguous object names the candidates" 'ambiguous object "s": switch, stats?' "$KVS" s show
-expect_err "ambiguous command names the candidates" 'ambiguous command "s" for "port": set, show?' \
+expect_usage "ambiguous object names the candidates" 'ambiguous object "s": switch, stats?' "$KVS" s show
+expect_usage "ambiguous command names the candidates" 'ambiguous command "s" for "port": set, show?' \
 	"$KVS" port s dev x
 printf 'switch add sw0\nnet add 1 switch sw0\nsw sh\nn ls\n' >"$TMP/b"
 expect_out "unambiguous abbreviations" "sw0: ifindex 10 ageing 300 batch 1
@@ -608,19 +619,36 @@ run "$FAKE" -b - <<<$'switch add sw0 # a comment\n# a whole comment line\n\nswit
 	ok "-b -: commands from stdin, comments and quotes" || not_ok "-b - ($rc $out $err)"
 printf 'switch add sw0\nswitch add sw0\nnet add 5 switch sw0\nport frob\nnet show\n' >"$TMP/b"
 run "$FAKE" -b "$TMP/b"
-[ "$rc" = 1 ] && [ -z "$out" ] && [ "$(grep -c '^Error: ' <<<"$err")" = 1 ] &&
+[ "$rc" = 2 ] && [ -z "$out" ] && [ "$(grep -c '^Error: ' <<<"$err")" = 1 ] &&
 	[[ "$err" == *"line 2: File exists"* ]] &&
-	ok "batch stops at the first failing line" || not_ok "batch without -force ($rc $out $err)"
+	ok "batch stops at the first failing line, with its status (2)" ||
+	not_ok "batch without -force ($rc $out $err)"
 run "$FAKE" -force -b "$TMP/b"
-[ "$rc" = 1 ] && [ "$out" = "net 5 switch sw0 ports 0 max-macs 16384 learned 0" ] &&
+[ "$rc" = 2 ] && [ "$out" = "net 5 switch sw0 ports 0 max-macs 16384 learned 0" ] &&
 	[ "$(grep -c '^Error: ' <<<"$err")" = 2 ] && [[ "$err" == *"line 2: "* ]] &&
 	[[ "$err" == *'line 4: unknown command "frob"'* ]] &&
-	ok "-force: every failing line reported, the others run, exit 1" ||
+	ok "-force: every failing line reported, the others run, the first failure's status (2)" ||
 	not_ok "-force ($rc $out $err)"
+printf 'switch add sw0\nport frob\nswitch add sw0\nswitch show\n' >"$TMP/b"
+run "$FAKE" -b "$TMP/b"
+[ "$rc" = 255 ] && [ -z "$out" ] && [ "$(grep -c '^Error: ' <<<"$err")" = 1 ] &&
+	[[ "$err" == *'line 2: unknown command "frob"'* ]] &&
+	ok "batch: a usage error on its first failing line, exit 255" ||
+	not_ok "batch usage error ($rc $out $err)"
+run "$FAKE" -force -b "$TMP/b"
+[ "$rc" = 255 ] && [ "$(grep -c '^Error: ' <<<"$err")" = 2 ] &&
+	[[ "$err" == *"line 3: File exists"* ]] && [ -n "$out" ] &&
+	ok "-force: a usage error, then a refusal: exit 255, the first failure's" ||
+	not_ok "-force usage then refusal ($rc $out $err)"
+printf 'switch add sw0\nswitch show\n' >"$TMP/b"
+KVS_FAKE_INTR=50 run "$FAKE" -force -b "$TMP/b"
+[ "$rc" = 1 ] && [[ "$err" == *"line 2: the dump was interrupted"* ]] &&
+	ok "batch: another failure (endless dump interruptions), exit 1" ||
+	not_ok "batch other failure ($rc $out $err)"
 run "$FAKE" -f -b - <<<$'switch add sw0\nswitch show'
 [ "$rc" = 0 ] && [ -n "$out" ] && ok "-f -b -: exit 0 when nothing failed" || not_ok "-f ($rc $err)"
 run "$FAKE" -b - <<<"switch show 'sw0"
-[ "$rc" = 1 ] && [[ "$err" == *"line 1: unterminated quote"* ]] &&
+[ "$rc" = 255 ] && [[ "$err" == *"line 1: unterminated quote"* ]] &&
 	ok "batch: unterminated quote" || not_ok "batch quote ($err)"
 run "$FAKE" -b - <<<$'switch add a\\ b\nswitch add "c \\"d\\""\nswitch show'
 [ "$rc" = 0 ] && [ "$(cut -d: -f1 <<<"$out" | tr '\n' '|')" = 'a b|c "d"|' ] &&
@@ -657,8 +685,54 @@ assert all(re.fullmatch(r"20\d\d-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", x["timestamp
 assert [x["event"] for x in e] == ["net_added", "events_lost", "net_deleted", "net_added", "net_deleted"], e' &&
 	ok "-t -j monitor net: timestamp key, events_lost too" || not_ok "-t -j monitor net ($out)"
 run "$FAKE" monitor frob
-[ "$rc" = 1 ] && [[ "$err" == *'unknown object "frob" for "monitor"'* ]] &&
+[ "$rc" = 255 ] && [[ "$err" == *'unknown object "frob" for "monitor"'* ]] &&
 	ok "monitor frob: refused" || not_ok "monitor frob ($err)"
+
+# ---- exit statuses, as ip(8) ----
+
+# 255: kvs's own parser refuses the command line, and sends nothing (the
+# fake prints every request it gets with KVS_FAKE_DEBUG)
+for args in "frob" "switch frob" "switch add" "port add dev veth1 switch sw0 net 0" \
+	"-frob switch show" "fdb add 02:00:00:00:00:01 net 1 switch sw0"; do
+	# shellcheck disable=SC2086
+	KVS_FAKE_DEBUG=1 run "$FAKE" $args
+	[ "$rc" = 255 ] && [ -z "$out" ] && [ "$(wc -l <<<"$err")" = 1 ] &&
+		[[ "$err" == Error:* ]] &&
+		ok "usage error, nothing sent: kvs $args, exit 255" ||
+		not_ok "usage error: kvs $args (rc=$rc err=$err)"
+done
+# 2: the kernel's error answer, to a change or to a get or dump
+expect_refused "a change refused by the kernel (ENODEV): exit 2" "no such kvs switch" \
+	"$FAKE" port add dev veth1 switch nosuch net 1
+expect_refused "a get refused by the kernel: exit 2" "no such kvs switch" \
+	"$FAKE" switch show nosuch
+expect_refused "a dump that fails once started: exit 2" "no such kvs switch" \
+	"$FAKE" net show switch nosuch
+expect_refused "-j: a refusal is still exit 2" "no such kvs switch" \
+	"$FAKE" -j port add dev veth1 switch nosuch net 1
+# 1: the rest, including errno values the kernel could have sent too
+KVS_FAKE_NOFAMILY=1 expect_err "no module (the controller's ENOENT): exit 1" \
+	"is the module loaded?" "$FAKE" net add 1 switch sw0
+KVS_FAKE_OOM=1 expect_err "the socket fails while listening (ENOMEM): exit 1" \
+	"Cannot allocate memory" "$FAKE" monitor
+KVS_FAKE_NOCAP=1 expect_err "joining the events group refused (setsockopt, not an answer): exit 1" \
+	"wants CAP_NET_ADMIN" "$FAKE" monitor
+KVS_FAKE_INTR=50 expect_err "a dump interrupted on every try: exit 1" \
+	"interrupted by concurrent changes" "$FAKE" switch show
+# stdout on /dev/full: writing fails (ENOSPC), an I/O error, unless a
+# command failed first: then its status stands
+printf 'switch add sw0\nswitch show\n' >"$TMP/b"
+"$FAKE" -b "$TMP/b" >/dev/full 2>"$TMP/err"
+rc=$?
+[ "$rc" = 1 ] && grep -q '^Error: writing output' "$TMP/err" &&
+	ok "output that cannot be written: exit 1" ||
+	not_ok "output to /dev/full (rc=$rc $(cat "$TMP/err"))"
+printf 'switch add sw0\nswitch show\nswitch add sw0\n' >"$TMP/b"
+"$FAKE" -b "$TMP/b" >/dev/full 2>"$TMP/err"
+rc=$?
+[ "$rc" = 2 ] && ! grep -q 'writing output' "$TMP/err" &&
+	ok "a refusal, and output that cannot be written: exit 2, the refusal's" ||
+	not_ok "refusal and /dev/full (rc=$rc $(cat "$TMP/err"))"
 
 echo "1..$count"
 [ "$fails" = 0 ] && echo "# all $count passed" || echo "# $fails of $count failed"

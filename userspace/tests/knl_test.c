@@ -47,8 +47,8 @@ static bool check(bool cond, const char *fmt, ...)
 /* Print the state of @k under a failed check */
 static void diag(const struct knl *k, int ret)
 {
-	printf("# ret %d err %d msg \"%s\" warn \"%s\" miss_type %d\n", ret,
-	       k->err, k->msg, k->warn, k->miss_type);
+	printf("# ret %d err %d refused %d msg \"%s\" warn \"%s\" miss_type %d\n",
+	       ret, k->err, k->refused, k->msg, k->warn, k->miss_type);
 }
 
 static int open_knl(struct knl *k)
@@ -154,8 +154,8 @@ static void check_doit(struct knl *k)
 	int ret;
 
 	ret = switch_add(k, "t0");
-	if (!check(!ret && !k->err && !k->msg[0] && !k->warn[0],
-		   "change: ACK, no error, no warning"))
+	if (!check(!ret && !k->err && !k->refused && !k->msg[0] &&
+		   !k->warn[0], "change: ACK, no error, no warning"))
 		diag(k, ret);
 
 	m = knl_msg(k, KVS_CMD_SWITCH_GET, 0);
@@ -166,10 +166,10 @@ static void check_doit(struct knl *k)
 	      "get: one reply, then the ACK ends it (%d replies)", c.msgs);
 
 	ret = net_add(k, "nosuch", 5);
-	if (!check(ret == -ENODEV && k->err == ENODEV &&
+	if (!check(ret == -ENODEV && k->err == ENODEV && k->refused &&
 		   !strcmp(k->msg, "no such kvs switch") &&
 		   k->miss_type == -1 && !k->warn[0],
-		   "error: errno and extack message (capped)"))
+		   "error: errno and extack message (capped), refused"))
 		diag(k, ret);
 
 	ret = net_add(k, "t0", 0);
@@ -195,8 +195,8 @@ static void check_doit(struct knl *k)
 	set_opt(k, NETLINK_EXT_ACK, 1);
 
 	ret = switch_add(k, "t0");
-	if (!check(ret == -EEXIST && k->err == EEXIST && !k->msg[0],
-		   "error without a message: errno only"))
+	if (!check(ret == -EEXIST && k->err == EEXIST && !k->msg[0] &&
+		   k->refused, "error without a message: errno only, refused"))
 		diag(k, ret);
 }
 
@@ -245,13 +245,13 @@ static void check_dumps(struct knl *k)
 		   "dump flagged NLM_F_DUMP_INTR: -EINTR, read to the end"))
 		diag(k, ret);
 	ret = dump(k, KVS_CMD_SWITCH_GET, NULL, &c);
-	if (!check(!ret && c.msgs == n && !k->err,
+	if (!check(!ret && c.msgs == n && !k->err && !k->refused,
 		   "interrupted dump: the retry is clean"))
 		diag(k, ret);
 
 	ret = dump(k, KVS_CMD_NET_GET, "nosuch", &c);
 	if (!check(ret == -ENODEV && k->err == ENODEV && c.msgs == 0 &&
-		   !strcmp(k->msg, "no such kvs switch"),
+		   !strcmp(k->msg, "no such kvs switch") && k->refused,
 		   "dump failing once started: errno, message in NLMSG_DONE"))
 		diag(k, ret);
 
@@ -260,7 +260,8 @@ static void check_dumps(struct knl *k)
 	nla_put_u32(m, KVS_ATTR_AGEING_TIME, 1);
 	ret = knl_transact(k, m, count_cb, &c);
 	nlmsg_free(m);
-	if (!check(ret == -EINVAL && !strcmp(k->msg, "Unknown attribute type"),
+	if (!check(ret == -EINVAL && k->refused &&
+		   !strcmp(k->msg, "Unknown attribute type"),
 		   "dump refused by policy: NLMSG_ERROR with message"))
 		diag(k, ret);
 
@@ -269,8 +270,9 @@ static void check_dumps(struct knl *k)
 	m = knl_msg(k, KVS_CMD_SWITCH_GET, NLM_F_DUMP);
 	ret = knl_transact(k, m, count_cb, &c);
 	nlmsg_free(m);
-	if (!check(ret == -ENOMEM && k->err == ENOMEM && c.msgs == 1,
-		   "dump callback failing: its errno, the rest skipped"))
+	if (!check(ret == -ENOMEM && k->err == ENOMEM && c.msgs == 1 &&
+		   !k->refused,
+		   "dump callback failing: its errno, the rest skipped, not refused"))
 		diag(k, ret);
 	ret = dump(k, KVS_CMD_SWITCH_GET, NULL, &c);
 	check(!ret && c.msgs == n,
@@ -472,7 +474,8 @@ static void check_garbage(struct knl *k)
 	h->nlmsg_flags = NLM_F_CAPPED;
 	h->nlmsg_seq = 12345;
 	ret = garbage(k, &u, h->nlmsg_len, false, KVS_CMD_SWITCH_NEW, 0, &c);
-	if (!check(ret == -EPROTO, "wrong sequence number: EPROTO (%d)", ret))
+	if (!check(ret == -EPROTO && !k->refused,
+		   "wrong sequence number: EPROTO (%d), not the kernel's", ret))
 		diag(k, ret);
 
 	/* a reply too short for its genl header, then the ACK */
