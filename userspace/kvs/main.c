@@ -76,7 +76,8 @@ static void usage(FILE *f)
 		"Usage: kvs [ OPTIONS ] OBJECT COMMAND [ ARGS ]\n"
 		"       kvs help | kvs OBJECT help | kvs OBJECT COMMAND help | kvs -V\n"
 		"OPTIONS := { -j[son] | -p[retty] | -s[tatistics] | -t[imestamp] |\n"
-		"             -n[etns] NETNS | -b[atch] FILE | -f[orce] | -V[ersion] }\n"
+		"             -n[etns] NETNS | -b[atch] FILE | -f[orce] | -V[ersion] |\n"
+		"             -h[elp] }\n"
 		"OBJECT := { ");
 	for (i = 0; i < ARRAY_SIZE(objects); i++)
 		fprintf(f, "%s%s", i ? " | " : "", objects[i]->name);

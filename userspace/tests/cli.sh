@@ -594,6 +594,7 @@ for o in -V -Version -version --version -Ver; do
 done
 run "$KVS" -help
 [ "$rc" = 0 ] && [[ "$out" == Usage:* ]] && [[ "$out" == *"-t[imestamp]"* ]] &&
+	[[ "$out" == *"-h[elp]"* ]] &&
 	ok "-help: usage names every option" || not_ok "-help ($out)"
 
 # ---- help, abbreviations, ambiguity ----
