@@ -8,8 +8,9 @@
 # a local address the host does not have, a second fabric port, a VLAN
 # fabric with networks above 4094 and the other way round, remote entries
 # without a fabric, multicast remote MACs, flood-list members that are not
-# there), then as raw netlink messages (kvs_nlraw). Each refusal must exit 1
-# with one "Error: ..." line; the state shown by
+# there), then as raw netlink messages (kvs_nlraw). Each refusal must exit
+# with one "Error: ..." line, and with 255 when the CLI refused it itself,
+# 2 when the kernel did (kvs(8), EXIT STATUS); the state shown by
 # `kvs -j {switch,net,port,fdb} show` must be the same before and after.
 #
 #  +-------------+     +-------------+
@@ -68,93 +69,98 @@ before=$(kvs_state)
 check_match "the state shows $SW, its networks and $P1" \
 	"\"$SW\".*\"$P1\"" "$(jq -c '[.switches[].ifname, .nets[].net, .ports[].ifname]' <<<"$before")"
 
-k() { kvs_err "kvs $*" "" "$KVS" "$@"; }		# any message
-km() { local re=$1; shift; kvs_err "kvs $*" "$re" "$KVS" "$@"; }	# message matching
+# refused by kvs's own parser, before anything is sent: exit 255
+u() { kvs_usage_err "kvs $*" "" "$KVS" "$@"; }		# any message
+um() { local re=$1; shift; kvs_usage_err "kvs $*" "$re" "$KVS" "$@"; }	# message matching
+# refused by the kernel: exit 2
+k() { kvs_refused "kvs $*" "" "$KVS" "$@"; }
+km() { local re=$1; shift; kvs_refused "kvs $*" "$re" "$KVS" "$@"; }
 
 # ---- CLI: syntax ----------------------------------------------------------------
 
-k bogus
-k switch bogus
-k switch add
-k switch add "$NEW" bogus 1
-k switch add "$NEW" ageing
-k switch add "$NEW" ageing 1000001
-k switch add "$NEW" ageing -1
-k switch add "$NEW" ageing abc
-k switch add "$NEW" ageing 1.5
-k switch add kvsname16charsxx
-k switch del
-k switch set "$SW" ageing 1000001
-k switch set "$SW" ageing -1
-k switch set "$SW" ageing
-k switch set "$SW" bogus 1
-k net add
-k net add 300
-k net add 300 switch
-k net add 0 switch "$SW"
-k net add 16777216 switch "$SW"
-k net add 4294967296 switch "$SW"
-k net add -1 switch "$SW"
-k net add abc switch "$SW"
-k net add 300abc switch "$SW"
-k net add 300 switch "$SW" name label-of-32-bytes-is-one-too-lon
-k net add 300 switch "$SW" bogus x
-k net del 100
-k net del abc switch "$SW"
-k net add 300 switch "$SW" max-macs -1
-k net add 300 switch "$SW" max-macs abc
-k net add 300 switch "$SW" max-macs 4294967296
-k net set 100
-k net set 100 switch "$SW"
-k net set 100 switch "$SW" max-macs
-k net set 100 switch "$SW" max-macs -1
-k net set 100 switch "$SW" name x
-k port add dev "$P2" switch "$SW"
-k port add dev "$P2" net 100
-k port add switch "$SW" net 100
-k port add dev
-k port add dev "$P2" switch "$SW" net 0
-k port add dev "$P2" switch "$SW" net 16777216
-k port add dev "$P2" switch "$SW" net abc
-k port add dev "$P2" switch "$SW" net 100 learning maybe
-k port add dev "$P2" switch "$SW" net 100 learning
-k port add dev "$P2" switch "$SW" net 100 max-macs -1
-k port add dev "$P2" switch "$SW" net 100 max-macs abc
-k port add dev "$P2" switch "$SW" net 100 max-macs 4294967296
-k port add dev "$P2" switch "$SW" net 100 mac 02:00:00:00:00
-k port add dev "$P2" switch "$SW" net 100 mac 02:00:00:00:00:0g
-k port add dev "$P2" switch "$SW" net 100 mac 02:00:00:00:00:01:02
-k port add dev "$P2" switch "$SW" net 100 mac
-k port add dev "$P2" switch "$SW" net 100 bogus 1
+u bogus
+u switch bogus
+u switch add
+u switch add "$NEW" bogus 1
+u switch add "$NEW" ageing
+u switch add "$NEW" ageing 1000001
+u switch add "$NEW" ageing -1
+u switch add "$NEW" ageing abc
+u switch add "$NEW" ageing 1.5
+u switch add kvsname16charsxx
+u switch del
+u switch set "$SW" ageing 1000001
+u switch set "$SW" ageing -1
+u switch set "$SW" ageing
+u switch set "$SW" bogus 1
+u net add
+u net add 300
+u net add 300 switch
+u net add 0 switch "$SW"
+u net add 16777216 switch "$SW"
+u net add 4294967296 switch "$SW"
+u net add -1 switch "$SW"
+u net add abc switch "$SW"
+u net add 300abc switch "$SW"
+u net add 300 switch "$SW" name label-of-32-bytes-is-one-too-lon
+u net add 300 switch "$SW" bogus x
+u net del 100
+u net del abc switch "$SW"
+u net add 300 switch "$SW" max-macs -1
+u net add 300 switch "$SW" max-macs abc
+u net add 300 switch "$SW" max-macs 4294967296
+u net set 100
+u net set 100 switch "$SW"
+u net set 100 switch "$SW" max-macs
+u net set 100 switch "$SW" max-macs -1
+u net set 100 switch "$SW" name x
+u port add dev "$P2" switch "$SW"
+u port add dev "$P2" net 100
+u port add switch "$SW" net 100
+u port add dev
+u port add dev "$P2" switch "$SW" net 0
+u port add dev "$P2" switch "$SW" net 16777216
+u port add dev "$P2" switch "$SW" net abc
+u port add dev "$P2" switch "$SW" net 100 learning maybe
+u port add dev "$P2" switch "$SW" net 100 learning
+u port add dev "$P2" switch "$SW" net 100 max-macs -1
+u port add dev "$P2" switch "$SW" net 100 max-macs abc
+u port add dev "$P2" switch "$SW" net 100 max-macs 4294967296
+u port add dev "$P2" switch "$SW" net 100 mac 02:00:00:00:00
+u port add dev "$P2" switch "$SW" net 100 mac 02:00:00:00:00:0g
+u port add dev "$P2" switch "$SW" net 100 mac 02:00:00:00:00:01:02
+u port add dev "$P2" switch "$SW" net 100 mac
+u port add dev "$P2" switch "$SW" net 100 bogus 1
 many=()
 for i in $(seq 1 65); do
 	many+=(mac "$(printf '02:00:00:61:00:%02x' "$i")")
 done
-kvs_err "kvs port add ... with 65 MACs (more than 64)" "" \
+kvs_usage_err "kvs port add ... with 65 MACs (more than 64)" "" \
 	"$KVS" port add dev "$P2" switch "$SW" net 100 "${many[@]}"
-k port set dev "$P1" learning maybe
-k port set dev "$P1" max-macs -1
-k port set dev "$P1" mac 02:00:00
-k port set dev "$P1" bogus 1
-k port set dev "$P1" group-fwd-mask
-k port set dev "$P1" group-fwd-mask 0x10000
-k port set dev "$P1" group-fwd-mask abc
-k port set
-k port del
-k port show dev
-k fdb add $MN net 100 switch "$SW"
-k fdb add $MN net 100 switch "$SW" dev
-k fdb add 02:00:00:00:00 net 100 switch "$SW" dev "$P1"
-k fdb add $MN net 0 switch "$SW" dev "$P1"
-k fdb add $MN net abc switch "$SW" dev "$P1"
-k fdb add $MN switch "$SW" dev "$P1"
-k fdb add $MN net 100 dev "$P1"
-k fdb add $MN net 100 switch "$SW" dev "$P1" bogus
-k fdb add $MN net 100 switch "$SW" remote not-an-address
-k fdb del $MN net 100
-k fdb show net abc
-k stats show bogus x
-k -n "kvs-bad-$PID-nosuch" switch show
+u port set dev "$P1" learning maybe
+u port set dev "$P1" max-macs -1
+u port set dev "$P1" mac 02:00:00
+u port set dev "$P1" bogus 1
+u port set dev "$P1" group-fwd-mask
+u port set dev "$P1" group-fwd-mask 0x10000
+u port set dev "$P1" group-fwd-mask abc
+u port set
+u port del
+u port show dev
+u fdb add $MN net 100 switch "$SW"
+u fdb add $MN net 100 switch "$SW" dev
+u fdb add 02:00:00:00:00 net 100 switch "$SW" dev "$P1"
+u fdb add $MN net 0 switch "$SW" dev "$P1"
+u fdb add $MN net abc switch "$SW" dev "$P1"
+u fdb add $MN switch "$SW" dev "$P1"
+u fdb add $MN net 100 dev "$P1"
+u fdb add $MN net 100 switch "$SW" dev "$P1" bogus
+u fdb add $MN net 100 switch "$SW" remote not-an-address
+u fdb del $MN net 100
+u fdb show net abc
+u stats show bogus x
+# not a usage error, nor the kernel's: exit 1
+kvs_err "kvs -n (no such namespace)" "" "$KVS" -n "kvs-bad-$PID-nosuch" switch show
 
 # ---- CLI: objects that do not exist, exist already, or do not fit --------------
 
@@ -187,24 +193,24 @@ k stats show switch "$NEW"
 
 # ---- CLI: fabric ports that do not fit, on a switch without one ---------------------
 
-km 'local' port add dev "$U1" switch "$SW" fabric vxlan
-km 'local' port add dev "$U1" switch "$SW" fabric vxlan remote 192.0.2.2 dstport 4789
-km 'family' port add dev "$U1" switch "$SW" fabric vxlan local $LOCAL remote 2001:db8::2
-km 'family' port add dev "$U1" switch "$SW" fabric vxlan local 2001:db8::1 remote 192.0.2.2
-km 'dstport' port add dev "$U1" switch "$SW" fabric vxlan local $LOCAL dstport 0
-km 'dstport' port add dev "$U1" switch "$SW" fabric vxlan local $LOCAL dstport 70000
-km 'dstport' port add dev "$U1" switch "$SW" fabric vxlan local $LOCAL dstport -1
-km 'dstport' port add dev "$U1" switch "$SW" fabric vxlan local $LOCAL dstport
-km 'local' port add dev "$U1" switch "$SW" fabric vxlan local
-km 'local' port add dev "$U1" switch "$SW" fabric vxlan local 192.0.2.300
-km 'fabric' port add dev "$U1" switch "$SW" fabric bogus
-km 'fabric' port add dev "$U1" switch "$SW" fabric
-km 'vxlan' port add dev "$U1" switch "$SW" fabric vlan local $LOCAL
-km 'vxlan' port add dev "$U1" switch "$SW" fabric vlan dstport 4789
-km 'vxlan' port add dev "$U1" switch "$SW" net 100 local $LOCAL
-km 'fabric' port add dev "$U1" switch "$SW" fabric vxlan local $LOCAL mac $MN
-km 'fabric' port add dev "$U1" switch "$SW" fabric vxlan local $LOCAL max-macs 10
-k port add dev "$U1" switch "$SW" fabric vxlan local $LOCAL net 100
+um 'local' port add dev "$U1" switch "$SW" fabric vxlan
+um 'local' port add dev "$U1" switch "$SW" fabric vxlan remote 192.0.2.2 dstport 4789
+um 'family' port add dev "$U1" switch "$SW" fabric vxlan local $LOCAL remote 2001:db8::2
+um 'family' port add dev "$U1" switch "$SW" fabric vxlan local 2001:db8::1 remote 192.0.2.2
+um 'dstport' port add dev "$U1" switch "$SW" fabric vxlan local $LOCAL dstport 0
+um 'dstport' port add dev "$U1" switch "$SW" fabric vxlan local $LOCAL dstport 70000
+um 'dstport' port add dev "$U1" switch "$SW" fabric vxlan local $LOCAL dstport -1
+um 'dstport' port add dev "$U1" switch "$SW" fabric vxlan local $LOCAL dstport
+um 'local' port add dev "$U1" switch "$SW" fabric vxlan local
+um 'local' port add dev "$U1" switch "$SW" fabric vxlan local 192.0.2.300
+um 'fabric' port add dev "$U1" switch "$SW" fabric bogus
+um 'fabric' port add dev "$U1" switch "$SW" fabric
+um 'vxlan' port add dev "$U1" switch "$SW" fabric vlan local $LOCAL
+um 'vxlan' port add dev "$U1" switch "$SW" fabric vlan dstport 4789
+um 'vxlan' port add dev "$U1" switch "$SW" net 100 local $LOCAL
+um 'fabric' port add dev "$U1" switch "$SW" fabric vxlan local $LOCAL mac $MN
+um 'fabric' port add dev "$U1" switch "$SW" fabric vxlan local $LOCAL max-macs 10
+u port add dev "$U1" switch "$SW" fabric vxlan local $LOCAL net 100
 # refused by the kernel
 km 'local address' port add dev "$U1" switch "$SW" fabric vxlan local $NOADDR
 km 'local address' port add dev "$U1" switch "$SW" fabric vxlan local 2001:db8::77
@@ -256,7 +262,7 @@ km 'unicast' fdb add ff:ff:ff:ff:ff:ff net 100 switch "$SW" remote 192.0.2.2
 km 'family' fdb add $MN net 100 switch "$SW" remote 2001:db8::2
 km 'family' fdb add 00:00:00:00:00:00 net 100 switch "$SW" remote 2001:db8::2
 k fdb add $MN net 300 switch "$SW" remote 192.0.2.2
-k fdb add $MN net 100 switch "$SW" remote 192.0.2.2 dev "$P1"
+u fdb add $MN net 100 switch "$SW" remote 192.0.2.2 dev "$P1"
 km 'flood list' \
 	fdb del 00:00:00:00:00:00 net 100 switch "$SW" remote 192.0.2.9
 km 'flood list' \

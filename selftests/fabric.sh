@@ -376,9 +376,9 @@ check_match "kvs port show (text): $U fabric vxlan local $L4 remote $R4 dstport 
 	"^$U: switch $SW fabric vxlan local $L4 remote $R4 dstport 4789( |\$)" \
 	"$("$KVS" port show dev "$U" 2>&1)"
 check "a UDP socket is bound to $L4:4789" bound $L4 4789
-kvs_err "a second fabric port (vxlan) on $SW is refused, naming the fabric" 'fabric' \
+kvs_refused "a second fabric port (vxlan) on $SW is refused, naming the fabric" 'fabric' \
 	"$KVS" port add dev "$U2" switch "$SW" fabric vxlan local $L6B remote $R6B
-kvs_err "a second fabric port (vlan) on $SW is refused, naming the fabric" 'fabric' \
+kvs_refused "a second fabric port (vlan) on $SW is refused, naming the fabric" 'fabric' \
 	"$KVS" port add dev "$U2" switch "$SW" fabric vlan
 fsnap
 check_eq "kvs -j port show: $U type encap local remote dstport" "$(fab "$U")" \

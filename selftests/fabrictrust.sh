@@ -357,7 +357,7 @@ EOF
 	check "IPv$fam: kvs port set dev $U peers any" "$KVS" port set dev "$U" peers any
 	rmark; rsend "$TAG-p$fam-any2"
 	check_eq "IPv$fam: peers any again: taken" "$(rdelta)" "5 0"
-	kvs_err "IPv$fam: peers on a VM port is refused" 'peers is for a vxlan fabric port' \
+	kvs_refused "IPv$fam: peers on a VM port is refused" 'peers is for a vxlan fabric port' \
 		"$KVS" port set dev "$PA" peers known
 
 	# ---- net del / net add while the fabric learns into the network --------------------

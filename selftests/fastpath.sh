@@ -256,8 +256,8 @@ run ip link del "k${PID}h"
 # ---- the per-CPU batch -----------------------------------------------------------
 
 check_eq "batch defaults to 1" "$(kj switch show "$SW" | jq -r '.[0].batch')" 1
-kvs_err "batch 0 is refused" '"batch" expects a number 1\.\.64' "$KVS" switch set "$SW" batch 0
-kvs_err "batch 65 is refused" '"batch" expects a number 1\.\.64' "$KVS" switch set "$SW" batch 65
+kvs_usage_err "batch 0 is refused" '"batch" expects a number 1\.\.64' "$KVS" switch set "$SW" batch 0
+kvs_usage_err "batch 65 is refused" '"batch" expects a number 1\.\.64' "$KVS" switch set "$SW" batch 65
 for b in 16 64; do
 	check "switch set batch $b" "$KVS" switch set "$SW" batch $b
 	check_eq "switch show: batch $b" "$(kj switch show "$SW" | jq -r '.[0].batch')" $b

@@ -100,7 +100,7 @@ check "kvs -b deletes the $N entries" "$KVS" -b "$TMPD/del"
 diag "deleting $N entries took about $((SECONDS - t0)) s"
 mapfile -t q <<<"$(fdbq)"
 check_eq "only the learned M2 is left" "${q[0]}" "1 1 0 1"
-kvs_err "deleting a deleted entry is refused" "" \
+kvs_refused "deleting a deleted entry is refused" "" \
 	"$KVS" fdb del "$(mac_n 0)" net 100 switch "$SW"
 
 check "kvs -b adds $N static entries again" "$KVS" -b "$TMPD/add"

@@ -843,7 +843,7 @@ else
 fi
 
 if is_kvs; then
-	kvs_err "4: kvs net add 5000 is refused while the switch has a VLAN fabric" \
+	kvs_refused "4: kvs net add 5000 is refused while the switch has a VLAN fabric" \
 		'vlan|4094' "$KVS" -n "$H4" net add 5000 switch "$SW"
 	txt=$("$KVS" -n "$H4" -j net show switch "$SW" 2>&1)
 	check_eq "4: ... and network 5000 does not exist" \

@@ -277,20 +277,20 @@ check_nomatch() { # check_nomatch DESC ERE TEXT : no line of TEXT matches ERE
 	return 1
 }
 
-# kvs_err DESC ERE CMD... : CMD must exit with status 1 and print on stderr
-# one "Error: <message>" line, first, with a message matching ERE
+# _kvs_fails STATUS DESC ERE CMD... : CMD must exit with STATUS and print on
+# stderr one "Error: <message>" line, first, with a message matching ERE
 # (case-insensitive; "" for any message). Lines after it (usage) are
 # shown but tolerated.
-kvs_err() {
-	local desc=$1 re=$2 err rc first errors
-	shift 2
+_kvs_fails() {
+	local want=$1 desc=$2 re=$3 err rc first errors
+	shift 3
 	echo "# + $*"
 	err=$("$@" 2>&1 >/dev/null)
 	rc=$?
 	first=${err%%$'\n'*}
 	errors=$(count_lines '^Error:' "$err")
-	if [ $rc -ne 1 ]; then
-		fail "$desc" "exit status $rc, expected 1"
+	if [ $rc -ne "$want" ]; then
+		fail "$desc" "exit status $rc, expected $want"
 	elif ! [[ $first =~ ^Error:\ [^[:space:]] ]] || [ "$errors" != 1 ]; then
 		fail "$desc" "stderr does not start with one \"Error: <message>\" line"
 	elif [ -n "$re" ] && ! matches "$re" "$first"; then
@@ -304,6 +304,16 @@ kvs_err() {
 	_diag_out "$err"
 	return 1
 }
+
+# The exit statuses of kvs, as ip(8)'s (kvs(8), EXIT STATUS); each takes
+# DESC ERE CMD... as _kvs_fails:
+# kvs_refused: 2, the kernel refused the request (its error answer)
+kvs_refused() { _kvs_fails 2 "$@"; }
+# kvs_usage_err: 255, kvs's own parser refused the command line
+kvs_usage_err() { _kvs_fails 255 "$@"; }
+# kvs_err: 1, any other failure (a namespace that cannot be entered, no
+# module, the socket)
+kvs_err() { _kvs_fails 1 "$@"; }
 
 wait_until() { # wait_until SECONDS CMD... : poll CMD every 0.3 s until it succeeds
 	# SECONDS times KVS_TIMEOUT_SCALE on slow debug kernels (make check-debug)

@@ -119,27 +119,27 @@ link add k${PID}o type veth peer name k${PID}O
 link set k${PID}o netns $NS1
 EOF
 
-kvs_err "lo is refused" "" "$KVS" port add dev lo switch "$SW" net 100
-kvs_err "the switch itself is refused" "" "$KVS" port add dev "$SW" switch "$SW" net 100
-kvs_err "another kvs switch is refused" "" "$KVS" port add dev "$SW2" switch "$SW" net 100
-kvs_err "a bridge port is refused, naming the bridge" "bridge" \
+kvs_refused "lo is refused" "" "$KVS" port add dev lo switch "$SW" net 100
+kvs_refused "the switch itself is refused" "" "$KVS" port add dev "$SW" switch "$SW" net 100
+kvs_refused "another kvs switch is refused" "" "$KVS" port add dev "$SW2" switch "$SW" net 100
+kvs_refused "a bridge port is refused, naming the bridge" "bridge" \
 	"$KVS" port add dev "k${PID}b" switch "$SW" net 100
-kvs_err "a device with a macvlan on it is refused" "" \
+kvs_refused "a device with a macvlan on it is refused" "" \
 	"$KVS" port add dev "k${PID}m" switch "$SW" net 100
-kvs_err "a device that does not exist is refused" "" \
+kvs_refused "a device that does not exist is refused" "" \
 	"$KVS" port add dev "k${PID}none" switch "$SW" net 100
-kvs_err "a device in another netns is refused" "" \
+kvs_refused "a device in another netns is refused" "" \
 	"$KVS" port add dev "k${PID}o" switch "$SW" net 100
-kvs_err "an attached port is refused (same switch)" "" \
+kvs_refused "an attached port is refused (same switch)" "" \
 	"$KVS" port add dev "$P1" switch "$SW" net 100
-kvs_err "an attached port is refused (other switch)" "" \
+kvs_refused "an attached port is refused (other switch)" "" \
 	"$KVS" port add dev "$P1" switch "$SW2" net 7
-kvs_err "a network that does not exist is refused" "" \
+kvs_refused "a network that does not exist is refused" "" \
 	"$KVS" port add dev "k${PID}B" switch "$SW" net 999
 modprobe tun 2>/dev/null
 if ip tuntap add dev "k${PID}tun" mode tun 2>/dev/null; then
 	defer_link "k${PID}tun"
-	kvs_err "a non-Ethernet (tun) device is refused" "" \
+	kvs_refused "a non-Ethernet (tun) device is refused" "" \
 		"$KVS" port add dev "k${PID}tun" switch "$SW" net 100
 else
 	skip "a non-Ethernet (tun) device is refused" "cannot create a tun device here"

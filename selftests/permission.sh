@@ -83,7 +83,7 @@ changes=(
 for who in as_nobody as_nocap as_usernsroot; do
 	for c in "${changes[@]}"; do
 		# shellcheck disable=SC2086 # the command words split on purpose
-		kvs_err "$who: kvs $c -> EPERM" "$EPERM_RE" "$who" "$KVSBIN" $c
+		kvs_refused "$who: kvs $c -> EPERM" "$EPERM_RE" "$who" "$KVSBIN" $c
 	done
 done
 

@@ -161,7 +161,7 @@ check_eq "ME learned on $PE after learning on" "$(fdb_field "$SW" 100 $ME dev)" 
 
 mk_veth "k${PID}f" "$NSF" $MF
 PF=k${PID}f
-kvs_err "port add with MA, static on $PA in the same network, is refused" "" \
+kvs_refused "port add with MA, static on $PA in the same network, is refused" "" \
 	"$KVS" port add dev "$PF" switch "$SW" net 100 mac $MA
 check_fail "$PF was not attached" port_listed "$PF"
 mk_net "$SW" 200

@@ -239,7 +239,7 @@ check_match "... with the port's warning" '^Warning: more MACs are learned on th
 out=$("$KVS" -b - <<<"port set dev $PC1 max-macs 0
 net set 300 switch $SW max-macs 0" 2>&1); rc=$?
 check_eq "limits lifted again: no warning, no output" "$rc:$out" "0:"
-kvs_err "kvs net set on a network that does not exist is refused" "" \
+kvs_refused "kvs net set on a network that does not exist is refused" "" \
 	"$KVS" net set 999 switch "$SW" max-macs 5
 
 # ---- a MAC moving between ports (migration), then flapping ----------------------------
@@ -353,9 +353,9 @@ check "kvs port set group-fwd-mask 0x4008 (802.1X and LLDP)" \
 	"$KVS" port set dev "$PB1" group-fwd-mask 0x4008
 check_eq "$PB1 shows group_fwd_mask 0x4008" "$(pfield "$PB1" group_fwd_mask)" "$((0x4008))"
 ll_round "group-fwd-mask 0x4008" 03 0e
-kvs_err "group-fwd-mask 0x1 (STP) is refused" "" \
+kvs_refused "group-fwd-mask 0x1 (STP) is refused" "" \
 	"$KVS" port set dev "$PB1" group-fwd-mask 0x1
-kvs_err "group-fwd-mask 0x6 (PAUSE, LACP) is refused" "" \
+kvs_refused "group-fwd-mask 0x6 (PAUSE, LACP) is refused" "" \
 	"$KVS" port set dev "$PB1" group-fwd-mask 0x6
 check_eq "$PB1 kept group_fwd_mask 0x4008" "$(pfield "$PB1" group_fwd_mask)" "$((0x4008))"
 check "kvs port set group-fwd-mask 0" "$KVS" port set dev "$PB1" group-fwd-mask 0
