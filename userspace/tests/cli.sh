@@ -711,6 +711,10 @@ expect_refused "a dump that fails once started: exit 2" "no such kvs switch" \
 	"$FAKE" net show switch nosuch
 expect_refused "-j: a refusal is still exit 2" "no such kvs switch" \
 	"$FAKE" -j port add dev veth1 switch nosuch net 1
+expect_refused "a streamed dump (fdb show) refused: exit 2" "no such kvs switch" \
+	"$FAKE" fdb show switch nosuch
+expect_refused "a streamed dump refused, -j: exit 2" "no such kvs switch" \
+	"$FAKE" -j fdb show switch nosuch
 # 1: the rest, including errno values the kernel could have sent too
 KVS_FAKE_NOFAMILY=1 expect_err "no module (the controller's ENOENT): exit 1" \
 	"is the module loaded?" "$FAKE" net add 1 switch sw0
