@@ -80,6 +80,7 @@ static const struct {
 	{ KVS_CMD_SWITCH_SET,	EV_SWITCH, "changed",	"switch_changed" },
 	{ KVS_CMD_SWITCH_DEL,	EV_SWITCH, "deleted",	"switch_deleted" },
 	{ KVS_CMD_NET_NEW,	EV_NET,	   "added",	"net_added" },
+	{ KVS_CMD_NET_SET,	EV_NET,	   "changed",	"net_changed" },
 	{ KVS_CMD_NET_DEL,	EV_NET,	   "deleted",	"net_deleted" },
 	{ KVS_CMD_PORT_NEW,	EV_PORT,   "attached",	"port_attached" },
 	{ KVS_CMD_PORT_SET,	EV_PORT,   "changed",	"port_changed" },
@@ -343,7 +344,7 @@ const struct kvs_object obj_monitor = {
 	.summary = "print kvs events as they happen",
 	.cmds = monitor_cmds,
 	.def_cmd = NULL,
-	.notes = "Events: switch added|changed|deleted, net added|deleted,\n"
+	.notes = "Events: switch added|changed|deleted, net added|changed|deleted,\n"
 		 "port attached|changed|detached, fdb learned|added|deleted,\n"
 		 "drop REASON (spoofed-src, mac-limit, storm-limit, ...).\n"
 		 "Objects given: only their events (default: all). -t: with the time.\n"
