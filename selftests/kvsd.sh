@@ -254,7 +254,10 @@ refused "a dummy device (no rpc allow line names the kind)" "is a device of kind
 refused "the loopback device" "is a device of kind other" lo "$(attach_req lo)"
 # an admin's hand-made port, locked to one MAC: never adopted, changed or detached
 ADMP=k${PID}ap
-mk_veth "$ADMP" "$NSB" - -
+NSD=kvs-kd-$PID-d
+must ip netns add "$NSD"
+defer_ns "$NSD"
+mk_veth "$ADMP" "$NSD" - -
 must "$KVS" port add dev "$ADMP" switch "$ADM" net 10 mac 02:00:00:d0:00:aa learning off max-macs 1
 refused "an admin's locked port" "already a kvs port \\(switch $ADM\\) that kvsd's RPC did not make" "$ADMP" \
 	"{\"op\":\"attach\",\"dev\":\"$ADMP\",\"switch\":\"$SW\",\"net\":10,\"learning\":true}"
