@@ -15,9 +15,11 @@
 #   net 10: a, b   198.51.100.0/24, addresses .2-.127
 #   net 20: c, d   198.51.100.0/24, addresses .128-.254 (the same subnet: only
 #                  the isolation of the networks keeps c from reaching a)
-#   net 10: e      started with --mac-address: podman gives the MAC to the
-#                  plugin and to the tuning plugin chained after it (the "mac"
-#                  capability, runtimeConfig.mac); e must be reachable with it
+#   net 10: e      started with --mac-address: podman 4 gives the MAC to the
+#                  plugin and to the tuning plugin chained after it (CNI_ARGS
+#                  MAC=, with IgnoreUnknown=1; both also declare the "mac"
+#                  capability for runtimes that send runtimeConfig.mac); e must
+#                  be reachable with it
 #
 # Podman writes nothing outside $TMPD: in the test VM / (so /etc and /var/lib)
 # is read-only and /tmp, /run are tmpfs. CONTAINERS_CONF and
