@@ -8,7 +8,9 @@
 #   run_tests.sh [-t TEST]... [-l]
 #
 # The tests are the TEST_PROGS of selftests/Makefile ("make print-tests"), each run with
-# the timeout from selftests/settings. Exit status 0 if no test failed, else 1.
+# the timeout from selftests/settings. -t also takes one of its BOOT_PROGS ("make
+# print-boot-tests": tests that need a VM boot of their own, such as systemd.sh under
+# run.sh -y), which never run by default. Exit status 0 if no test failed, else 1.
 
 set -u
 
@@ -33,19 +35,22 @@ while getopts "t:lh" opt; do
 done
 
 all=()
+boot=()
 if [ -f "$here/Makefile" ]; then
 	mapfile -t all < <(make -s -C "$here" --no-print-directory print-tests 2>/dev/null)
+	mapfile -t boot < <(make -s -C "$here" --no-print-directory print-boot-tests 2>/dev/null)
 fi
 if [ ${#all[@]} -eq 0 ]; then
 	for f in "$here"/*.sh; do
 		case ${f##*/} in
-		lib.sh|run_tests.sh) ;;
+		lib.sh|run_tests.sh|systemd.sh) ;;
 		*) all+=("${f##*/}") ;;
 		esac
 	done
 fi
 
 tests=()
+[ ${#only[@]} -eq 0 ] || all+=("${boot[@]}")
 for t in "${all[@]}"; do
 	[ -n "$t" ] || continue
 	if [ ${#only[@]} -eq 0 ]; then

@@ -8,6 +8,9 @@
 #   style: checkpatch --strict               sparse: no warning
 #   build: the selftests' C helpers          then one VM boot (run.sh) running
 #   run_tests.sh, whose every subtest line counts, and run.sh's kernel-log checks.
+#   Unless KVS_SYSTEMD_TEST=0 (kernels.sh: every lane but the first): kvsd's units checked
+#   with systemd-analyze (selftests/systemd.sh --offline), then one more VM boot with
+#   systemd as PID 1 (run.sh -y) running selftests/systemd.sh, counted the same way.
 #
 # Counting: every "ok"/"not ok" line a test program prints is one result (a "# SKIP" one
 # is a skip); a program that prints none counts once by its own result; a program that
@@ -103,5 +106,21 @@ else
 	# are counted from checks.tap.
 	"$here/run.sh" -k "$KERNELRELEASE" -K "$tree/kvs.ko" -o "$vm" 2>&1 | sed -u 's/^/# /'
 	tally_vm "$vm"
+fi
+
+# kvsd's systemd units: systemd-analyze verify and security on the host, then a boot of
+# their own with systemd as PID 1 (about 3 minutes under TCG): once per "make check", on
+# the first lane; a standalone check-quick runs them too.
+if [ "${KVS_SYSTEMD_TEST:-1}" = 0 ]; then
+	result skip "systemd: kvsd's units and the systemd boot (KVS_SYSTEMD_TEST=0: the first lane runs them)"
+else
+	tally_tap "systemd units" "$tree/selftests/systemd.sh" --offline
+	if [ ! -f "$tree/kvs.ko" ]; then
+		result 1 "systemd boot: not run (kvs.ko did not build)"
+	else
+		"$here/run.sh" -y -k "$KERNELRELEASE" -K "$tree/kvs.ko" -o "$work/vm-systemd" 2>&1 |
+			sed -u 's/^/# /'
+		tally_vm "$work/vm-systemd" "systemd boot"
+	fi
 fi
 tally_finish

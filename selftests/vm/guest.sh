@@ -14,6 +14,9 @@
 #   dmesg.live	the kernel log as it was written (all run.sh has if the VM hung)
 #   kmemleak	kmemleak report, on kernels with kmemleak (kmemleak.loaded: before rmmod)
 #   uptime	seconds from boot to the start of the command
+#
+# Under systemd (run.sh -y, KVS_SYSTEMD=1: started by kvs-test.service on an overlay
+# root) the mounts below are systemd's and the root is writable: they are left alone.
 
 res=/run/kvs-vm
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
@@ -23,32 +26,35 @@ cut -d' ' -f1 /proc/uptime >"$res/uptime"
 
 log() { echo "kvs-vm: $*"; }
 
-# Writable scratch space. /tmp or /var/tmp may hold the work tree on the host: keep that
-# visible by moving a bind mount of it over the new tmpfs.
 mkdir -p /run/kvs
-for d in /tmp /var/tmp; do
-	keep=
-	case $KVS_TREE/ in
-	"$d"/*)
-		keep=/run/kvs/keep
-		mkdir -p "$keep" && mount --bind "$KVS_TREE" "$keep"
-		;;
-	esac
-	mount -t tmpfs -o mode=1777 tmpfs "$d"
-	if [ -n "$keep" ]; then
-		mkdir -p "$KVS_TREE" && mount --move "$keep" "$KVS_TREE"
-	fi
-done
-mkdir -p /dev/pts /dev/shm
-ln -sfn /proc/self/fd /dev/fd
-ln -sfn /proc/self/fd/0 /dev/stdin
-ln -sfn /proc/self/fd/1 /dev/stdout
-ln -sfn /proc/self/fd/2 /dev/stderr
-mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts /dev/pts
-mount -t tmpfs -o mode=1777 tmpfs /dev/shm
-mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
-mount -t bpf bpf /sys/fs/bpf 2>/dev/null
-mount -t tmpfs -o mode=0755 tmpfs /var/log
+system_mounts() {
+	# Writable scratch space. /tmp or /var/tmp may hold the work tree on the host: keep that
+	# visible by moving a bind mount of it over the new tmpfs.
+	for d in /tmp /var/tmp; do
+		keep=
+		case $KVS_TREE/ in
+		"$d"/*)
+			keep=/run/kvs/keep
+			mkdir -p "$keep" && mount --bind "$KVS_TREE" "$keep"
+			;;
+		esac
+		mount -t tmpfs -o mode=1777 tmpfs "$d"
+		if [ -n "$keep" ]; then
+			mkdir -p "$KVS_TREE" && mount --move "$keep" "$KVS_TREE"
+		fi
+	done
+	mkdir -p /dev/pts /dev/shm
+	ln -sfn /proc/self/fd /dev/fd
+	ln -sfn /proc/self/fd/0 /dev/stdin
+	ln -sfn /proc/self/fd/1 /dev/stdout
+	ln -sfn /proc/self/fd/2 /dev/stderr
+	mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts /dev/pts
+	mount -t tmpfs -o mode=1777 tmpfs /dev/shm
+	mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+	mount -t bpf bpf /sys/fs/bpf 2>/dev/null
+	mount -t tmpfs -o mode=0755 tmpfs /var/log
+}
+[ -n "${KVS_SYSTEMD:-}" ] || system_mounts
 
 # Only errors and worse reach the console; everything (the kvs pr_debug lines too) goes
 # to the log, which is copied to the share as it grows: if the VM hangs and run.sh kills
@@ -76,7 +82,9 @@ if [ -f "$res/kvs.ko" ] && [ -d "$res/modules" ]; then
 	orig=/run/kvs/modules.orig
 	mkdir -p "$orig"
 	if [ -d "/lib/modules/$kver" ]; then
-		mount --bind "/lib/modules/$kver" "$orig"
+		# private: under systemd / is shared, and the bind below would propagate to
+		# this peer and hide the original behind the tree of links to it (a loop)
+		mount --bind "/lib/modules/$kver" "$orig" && mount --make-private "$orig"
 	else
 		# a kernel with no installed modules (run.sh -B): an empty /lib/modules/$kver
 		mount -t tmpfs -o mode=0755 tmpfs /lib/modules && mkdir -p "/lib/modules/$kver"

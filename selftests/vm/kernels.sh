@@ -30,7 +30,8 @@
 #
 # Environment: KVS_KERNEL_SERIES (default 6.12), KVS_KERNEL_FLAVOURS (default
 # "amd64 rt-amd64"), KVS_KERNELS (for check: the releases to run instead of the 6.1 one
-# and the listed ones), KVS_ROOT (a directory to read /boot and /lib/modules under instead
+# and the listed ones), KVS_SYSTEMD_TEST (1: every lane runs the systemd boot, 0: none;
+# default the first), KVS_ROOT (a directory to read /boot and /lib/modules under instead
 # of /, for kernels_test.sh).
 
 set -u -o pipefail
@@ -255,22 +256,25 @@ check() {
 	# PREEMPT_RT takes what forwards frames under locks that sleep there (the datapath,
 	# the storm, lifecycle and churn); the stock 6.12 kernel takes the control plane, the
 	# fuzzers of input, the encapsulation trust tests and the interop peers.
-	# fabrictrust.sh tests both underlays on the 6.1 lane and IPv4 on 6.12.
+	# fabrictrust.sh tests both underlays on the 6.1 lane and IPv4 on 6.12. kvsd's systemd
+	# units (systemd-analyze, then one VM boot with systemd as PID 1: check.sh) are tested
+	# on the first lane only (KVS_SYSTEMD_TEST).
 	local once="dumps.sh kvsd.sh cni.sh podman.sh"
 	local rt_only="forwarding.sh lifecycle.sh churn.sh framefuzz.sh tenant.sh fastpath.sh fabric.sh"
 	local stock_only="isolation.sh security.sh ageing.sh fdbscale.sh badinput.sh permission.sh
 		nlfuzz.sh accounting.sh hosttools.sh fabrictrust.sh fabricfuzz.sh interop.sh"
-	local skip= fams= first=1
+	local skip= fams= sysd= first=1
 	for k in $kernels; do
 		if [ -n "$first" ]; then
-			skip= fams=
+			skip= fams= sysd=1
 		elif [ "${k%-rt-*}" != "$k" ]; then
-			skip="$once $stock_only" fams=4
+			skip="$once $stock_only" fams=4 sysd=0
 		else
-			skip="$once $rt_only" fams=4
+			skip="$once $rt_only" fams=4 sysd=0
 		fi
 		first=
 		KVS_TESTS_SKIP="${KVS_TESTS_SKIP-$(echo $skip)}" FT_FAMILIES="${FT_FAMILIES-$fams}" \
+			KVS_SYSTEMD_TEST="${KVS_SYSTEMD_TEST-$sysd}" \
 			lane "$k" make -C "$tree" --no-print-directory check-quick \
 			KERNELRELEASE="$k" KERNELDIR="/lib/modules/$k/build"
 	done

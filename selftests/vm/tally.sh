@@ -21,9 +21,10 @@ result() { # 0|1|skip DESCRIPTION
 	esac
 }
 
-# tally_vm DIR: the results a run.sh -o DIR left: its checks, then run_tests.sh's output
+# tally_vm DIR [WHAT]: the results a run.sh -o DIR left: its checks, then run_tests.sh's
+# output; WHAT names the VM in its own failure lines (default "vm")
 tally_vm() {
-	local vm=$1 line t_planned=0 t_pass=0 t_fail=0 t_skip=0 t_failures=
+	local vm=$1 what=${2:-vm} line t_planned=0 t_pass=0 t_fail=0 t_skip=0 t_failures=
 
 	while read -r line; do
 		case $line in
@@ -31,10 +32,10 @@ tally_vm() {
 		"not ok - "*) result 1 "${line#not ok - }" ;;
 		esac
 	done <"$vm/checks.tap"
-	[ -s "$vm/checks.tap" ] || result 1 "vm: the VM harness ran (see above)"
+	[ -s "$vm/checks.tap" ] || result 1 "$what: the VM harness ran (see above)"
 
 	if [ ! -s "$vm/output" ]; then
-		result 1 "selftests: run_tests.sh produced output"
+		result 1 "selftests${2:+ ($what)}: run_tests.sh produced output"
 		return
 	fi
 	eval "$(awk -f "$(dirname "${BASH_SOURCE[0]}")/count.awk" "$vm/output")"
@@ -44,7 +45,41 @@ tally_vm() {
 	while IFS= read -r line; do
 		[ -n "$line" ] && failures+=("$line")
 	done <<<"$t_failures"
-	[ "$t_planned" -gt 0 ] || result 1 "selftests: run_tests.sh found tests to run"
+	[ "$t_planned" -gt 0 ] || result 1 "selftests${2:+ ($what)}: run_tests.sh found tests to run"
+}
+
+# tally_tap PREFIX COMMAND...: run COMMAND (a TAP test on the host); each of its "ok" and
+# "not ok" lines is one result named "PREFIX: ..." ("# SKIP" ones are skips), a skip of
+# the whole program (1..0 # SKIP) one skip; a failure without a "not ok" line, or no line
+# at all, one failure. The output is kept in $work.
+tally_tap() {
+	local prefix=$1 log line n=0 rc lines i
+
+	shift
+	log=$work/${prefix//[^A-Za-z0-9_.-]/_}.log
+	"$@" >"$log" 2>&1
+	rc=$?
+	mapfile -t lines <"$log"
+	for ((i = 0; i < ${#lines[@]}; i++)); do
+		line=${lines[i]}
+		case $line in
+		"ok "*" # SKIP"*)
+			line=${line#ok * - }
+			result skip "$prefix: ${line%% # SKIP*} (${line#* # SKIP })"
+			n=$((n + 1)) ;;
+		"ok "*)     result 0 "$prefix: ${line#ok * - }"; n=$((n + 1)) ;;
+		"not ok "*) result 1 "$prefix: ${line#not ok * - }"; n=$((n + 1))
+			    printf '%s\n' "${lines[@]:i+1:12}" | sed -n '/^#/!q; s/^/#   /p' ;;
+		"1..0 # SKIP"*) result skip "$prefix: ${line#1..0 # SKIP }"; n=$((n + 1)) ;;
+		esac
+	done
+	if [ "$rc" -ne 0 ] && [ "$rc" -ne 4 ] && ! grep -q '^not ok ' "$log"; then
+		result 1 "$prefix: $* (exit $rc, no failing test named)"
+		tail -n 20 "$log" | sed 's/^/#   /'
+	elif [ "$n" -eq 0 ]; then
+		result 1 "$prefix: $* printed no result"
+		tail -n 20 "$log" | sed 's/^/#   /'
+	fi
 }
 
 tally_finish() {
