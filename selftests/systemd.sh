@@ -154,6 +154,7 @@ printf '[Socket]\nSocketMode=0620\nSocketGroup=%s\n' "$grp" \
 
 diag "systemd $(systemctl --version | head -n 1 | cut -d' ' -f2), booted to" \
 	"$(systemctl list-units --type=target --state=active --no-legend | awk '{ printf "%s ", $1 }')"
+diag "$(systemd-analyze time 2>&1 | head -n 1)"
 check_fail "systemd does not take the VM for a container (systemd-detect-virt --container)" \
 	systemd-detect-virt --container
 check_eq "booted kvs-test.target, not the default target (no multi-user.target)" \
