@@ -261,7 +261,7 @@ static enum dev_kind kind_of(const struct devinfo *di)
 }
 
 /* The first address of @dev that is not IPv6 link-local, into @buf */
-static bool has_address(const char *dev, char *buf, size_t size)
+static bool has_address(const char *dev, char buf[ADDR_STRLEN])
 {
 	struct ifaddrs *ifa, *i;
 	bool found = false;
@@ -286,7 +286,6 @@ static bool has_address(const char *dev, char *buf, size_t size)
 			found = true;
 		}
 	}
-	(void)size;
 	freeifaddrs(ifa);
 	return found;
 }
@@ -336,7 +335,7 @@ int auth_attach(struct kvsd *d, uid_t uid, const struct rport *p,
 			 p->dev, m);
 		return -1;
 	}
-	if (has_address(p->dev, addr, sizeof(addr))) {
+	if (has_address(p->dev, addr)) {
 		snprintf(err, size, "permission denied: %s has an address (%s): it belongs to the host",
 			 p->dev, addr);
 		return -1;

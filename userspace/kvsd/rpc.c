@@ -497,8 +497,8 @@ static struct json_object *port_json(struct kvsd *d, const struct rport *p,
 	snprintf(key, sizeof(key), "port %s", p->dev);
 	why = failed_why(d, key);
 	if (on)
-		;
-	else if (!d->module)
+		return o;
+	if (!d->module)
 		json_object_object_add(o, "pending",
 				       json_object_new_string("the kvs module is not loaded"));
 	else if (is_pending(d, p->dev))
