@@ -183,8 +183,10 @@ soak: deps
 
 # Not part of check: the benchmark (kvs against the Linux bridge, Open vSwitch, tc mirred
 # and the no-switch floor), in one VM; writes BENCH_OUT (default bench-results/). Knobs:
-# BENCH_REPS, BENCH_SECS, BENCH_QUICK=1, BENCH_OUT. See selftests/bench/README.
-BENCH_DEPS := $(DEPS) gnuplot-nox
+# BENCH_MODE (exact: instructions per frame, the default; wall), BENCH_REPS, BENCH_FRAMES,
+# BENCH_SECS, BENCH_QUICK=1, BENCH_OUT. See selftests/bench/README. perf (linux-perf) for
+# the exact mode's profiles; ethtool is in DEPS.
+BENCH_DEPS := $(DEPS) gnuplot-nox linux-perf
 
 # the deps recipe with the bench's list (a command-line DEPS overrides the Makefile's)
 bench-deps:
@@ -254,8 +256,8 @@ help:
 	@echo "  check-debug   the selftests on a KASAN/lockdep/kmemleak kernel built from linux-source-6.1"
 	@echo "  kernels       install the other kernels kvs is tested on (6.12, 6.12-rt)"
 	@echo "  check-kernels check-quick on the default kernel and each of those; ends with the sum"
-	@echo "  bench         benchmark vs bridge, OVS, tc mirred in a VM: bench-results/ (BENCH_REPS, BENCH_QUICK=1)"
-	@echo "  bench-deps    apt-get install what bench needs (deps and gnuplot)"
+	@echo "  bench         benchmark vs bridge, OVS, tc mirred in a VM: bench-results/ (BENCH_MODE=exact|wall, BENCH_QUICK=1)"
+	@echo "  bench-deps    apt-get install what bench needs (deps, gnuplot and perf)"
 	@echo "  demo          two isolated networks, one switch, a server over VXLAN (in a VM unless kvs loads here)"
 	@echo "  kernelrelease, version   print them"
 	@echo "  clean"
