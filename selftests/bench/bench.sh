@@ -858,13 +858,16 @@ fi
 # One 64-byte known-unicast run of FRAMES frames per system under perf record (the
 # host's perf, seen over 9p; cpu-clock, one sample per 50 us, that is per 50 000
 # instructions on this clock; every CPU, call graphs). OUT/profile-SYS.txt: who ran
-# (comm), the flat profile by symbol, and for kvs the call graph with callers first.
-# The run's own instructions per frame include perf's sampling: not comparable with the
-# other tables.
+# (comm; pktgen's start and end sleep, so the idle task has a good share), the flat
+# profile by symbol of the datapath's threads (kpktgend_0, which runs the softirqs
+# too, and ksoftirqd/0), and for kvs the inclusive share of its functions and the call
+# graph with callers first. The run's instructions per frame include perf's sampling:
+# not comparable with the other tables.
 # profile SYS
 profile() {
 	local sys=$1 ns=b-$1 data=$OUT/perf-$1.data txt=$OUT/profile-$1.txt out rc del sent usec rep
-	rep=(perf report -i "$data" --kallsyms=/proc/kallsyms --stdio --no-children)
+	rep=(perf report -i "$data" --kallsyms=/proc/kallsyms --stdio)
+	local dp=(--comms "kpktgend_0,ksoftirqd/0" --percentage relative)
 	if [ -n "${FAILED[$sys]:-}" ]; then emit prof "$sys" 64 1 FAIL "${FAILED[$sys]}"; return; fi
 	if ! command -v perf >/dev/null; then
 		emit prof "$sys" 64 1 FAIL "perf not found in the guest (the host's linux-perf)"; return
@@ -886,16 +889,19 @@ profile() {
 		echo "# $(awk -v u="$usec" -v n="$sent" 'BEGIN {printf "%.1f", u * 1000 / n}') ns (instructions) per frame with perf sampling"
 		echo "# kernel $(uname -r), kvs $(modinfo -F version kvs 2>/dev/null || echo ?)"
 		echo
-		echo "## by command"
-		"${rep[@]}" --sort comm -g none 2>&1 | grep -v -e '^#' -e '^$' | head -n 8
+		echo "## by command (share of all samples)"
+		"${rep[@]}" --no-children --sort comm -g none 2>&1 | grep -E '^# Samples|%' | head -n 9
 		echo
-		echo "## by symbol (all CPUs, idle included)"
-		"${rep[@]}" --sort sym -g none 2>&1 | grep -E '^# (Samples|Event count)|%' | head -n 42
+		echo "## by symbol: kpktgend_0 and ksoftirqd/0 (share of their samples)"
+		"${rep[@]}" --no-children "${dp[@]}" --sort sym -g none 2>&1 | grep '%' | head -n 40
 		case $sys in kvs*)
 			echo
-			echo "## call graph, callers first (-g caller), symbols above 2%"
-			"${rep[@]}" --sort sym -g caller,0.5,callee,function,percent --percent-limit 2 2>&1 |
-				grep -v -e '^#' -e '^$' | head -n 400 ;;
+			echo "## kvs functions, inclusive (children): share of kpktgend_0 and ksoftirqd/0"
+			"${rep[@]}" --children "${dp[@]}" --sort sym -g none 2>&1 | grep '%.*\] kvs_' | head -n 30
+			echo
+			echo "## call graph, callers first (-g caller), symbols above 1%"
+			"${rep[@]}" --no-children "${dp[@]}" --sort sym -g graph,0.5,caller,function,percent \
+				--percent-limit 1 2>&1 | grep -v -e '^#' -e '^$' | head -n 600 ;;
 		esac
 	} >"$txt" 2>&1
 	if ! grep -q '%' "$txt"; then

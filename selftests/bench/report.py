@@ -196,7 +196,7 @@ def latency_table():
 # frame = instructions per frame. Lower is better; the repetitions should agree to
 # within a fraction of a percent, so the median is the figure and min/max the check.
 BURST_PARAMS = [("b1:uni", "burst 1, known unicast"), ("b1:flood", "burst 1, flood"),
-                ("b32:uni", "32 per poll, known unicast"), ("b32:flood", "32 per poll, flood"),
+                ("b32:uni", "rx burst 32, known unicast"), ("b32:flood", "rx burst 32, flood"),
                 ("gro:uni", "veth GRO, known unicast"), ("gro:flood", "veth GRO, flood")]
 
 
@@ -231,15 +231,24 @@ def ratio(a, b):
     return "%.2fx" % (a / b) if a is not None and b else "-"
 
 
-def cost_table(measure, param, title, floor=True, unit_csv="ns/frame"):
-    """instructions per frame of every system at one point; with floor: own costs and
-    their ratios to the bridge's and mirred's own costs"""
+def cost_table(measure, param, title, floor=True, unit="ns/frame"):
+    """instructions per frame (or us) of every system at one point; with floor: own costs
+    and their ratios to the bridge's and mirred's own costs"""
+    syss = systems(measure)
+    why = {skips.get((measure, s, param)) for s in syss}
+    if syss and len(why) == 1 and None not in why:
+        # nothing of it was run, for one reason: one line
+        for s in syss:
+            csv_add(s, measure, param, unit, (measure, s, param), True)
+        md.append("## %s\n\n| systems | |\n| --- | --- |\n| %s | skipped: %s |\n"
+                  % (title, ", ".join(syss), why.pop().replace("|", "/")))
+        return ""
     fl = exact_median((measure, "floor", param)) if floor else None
     own = {}
     for s in ("bridge", "mirred"):
         m = exact_median((measure, s, param))
         own[s] = m - fl if m is not None and fl is not None else None
-    head = "| system | ns/frame (median) | min / max | spread | "
+    head = "| system | %s (median) | min / max | spread | " % unit
     rule = "| --- | ---: | ---: | ---: | "
     if floor:
         head += "own cost ns | own vs bridge's | own vs mirred's | "
@@ -249,9 +258,9 @@ def cost_table(measure, param, title, floor=True, unit_csv="ns/frame"):
         rule += "---: | "
     lines = ["## %s\n" % title, head + "reps: every run |", rule + "--- |"]
     br = exact_median((measure, "bridge", param))
-    for s in systems(measure):
+    for s in syss:
         k = (measure, s, param)
-        csv_add(s, measure, param, unit_csv, k, True)
+        csv_add(s, measure, param, unit, k, True)
         e = est(k)
         if not e:
             lines.append("| %s | %s |" % (s, failtext(k)))
@@ -286,7 +295,8 @@ def exact_tables():
     if meta.get("batch") == "0":
         md.append("This kvs has no per-switch `batch` knob: kvs-b1/b16/b64 were not run.\n")
     main = ""
-    for param in params("tput"):
+    # 1 pair by frame size first, then the pairs (skipped: one vCPU)
+    for param in sorted(params("tput"), key=lambda p: (int(p.split(":")[1]), int(p.split(":")[0]))):
         size, pairs = (int(x) for x in param.split(":"))
         t = cost_table("tput", param, "Instructions per frame: %d-byte frames, %d pair%s, known "
                        "unicast" % (size, pairs, "" if pairs == 1 else "s"))
@@ -327,7 +337,7 @@ def exact_tables():
             own_lines.append("| %s | %s |" % (s, " | ".join(orow)))
         md.append("\n".join(lines) + "\n")
         md.append("burst 1: pktgen on a0 -> veth -> p0, the stack's backlog, one frame per "
-                  "softirq round (known unicast = the table above). 32 per poll: pktgen "
+                  "softirq round (known unicast = the table above). rx burst 32: pktgen "
                   "`xmit_mode netif_receive` `burst 32` on p0 (floor: on d0, so its floor has "
                   "no veth hop): 32 frames received back to back with bottom halves off, as "
                   "from one NAPI poll, then the softirq work (sink backlog, kvs batch queue). "
@@ -358,13 +368,14 @@ def exact_tables():
     if params("rtt"):
         cost_table("rtt", "avg", "Flood ping (ping -f, 2000 round trips): average round trip "
                    "through the switch, us (thousands of instructions)", floor=False,
-                   unit_csv="us")
+                   unit="us")
         md.append("ping prints the average to the microsecond: differences of 1 us are "
                   "rounding.\n")
 
     if params("prof"):
         lines = ["## perf profiles (64-byte known unicast, one run each, cpu-clock every 50 us)\n",
-                 "| system | ns/frame under perf | samples | top symbols (share of all samples) |",
+                 "| system | ns/frame under perf | samples | top symbols (share of kpktgend_0 "
+                 "and ksoftirqd/0 samples) |",
                  "| --- | ---: | --- | --- |"]
         for s in systems("prof"):
             k = ("prof", s, "64")
@@ -392,9 +403,11 @@ def exact_tables():
                 s, e[0], notes.get(k, "").split("; ")[-1].replace("|", "/"),
                 ", ".join(top[:8])))
         md.append("\n".join(lines) + "\n")
-        md.append("profile-SYSTEM.txt: by command, by symbol (40 lines), and for kvs the call "
-                  "graph with callers first. perf's sampling adds instructions: the ns/frame "
-                  "here are not comparable with the tables above.\n")
+        md.append("profile-SYSTEM.txt: by command, by symbol (40 lines, the datapath's threads: "
+                  "pktgen's, which runs the softirqs, and ksoftirqd), and for kvs the inclusive "
+                  "share of its functions and the call graph with callers first. perf's "
+                  "sampling adds instructions: the ns/frame here are not comparable with the "
+                  "tables above.\n")
 
     for param in params("fabric"):
         cost_table("fabric", param, "Fabric (VXLAN): %s-byte inner frames, to a Linux vxlan "
@@ -439,8 +452,8 @@ def exact_phases():
                     host[q[0]] = q[1]
     except OSError:
         pass
-    names = [p for p, _ in phases]
-    names += [p for p in host if p not in names]
+    names = [p for p in host]
+    names += [p for p, _ in phases if p not in names]
     guest = dict(phases)
     md.append("## Time per phase (s)\n\nhost = wall-clock seconds on the host (boot: from "
               "starting the VM); guest = the guest's clock, which counts instructions and "
