@@ -163,7 +163,7 @@ static void kvs_policy_drop(struct kvs_port *in, struct sk_buff *skb,
  */
 void kvs_switch_frame(struct kvs_switch *sw, struct kvs_port *in,
 		      struct kvs_network *network, struct sk_buff *skb,
-		      const struct kvs_ip *from, struct kvs_pass *pass)
+		      const struct kvs_ip *from, const struct kvs_pass *pass)
 {
 	const struct ethhdr *eth = eth_hdr(skb);
 	struct kvs_decision d;
@@ -228,7 +228,7 @@ void kvs_switch_frame(struct kvs_switch *sw, struct kvs_port *in,
  * switch is down or the frame is no Ethernet frame. Softirq, RCU.
  */
 void kvs_port_input(struct kvs_port *port, struct sk_buff *skb,
-		    struct kvs_pass *pass)
+		    const struct kvs_pass *pass)
 {
 	struct kvs_switch *sw = port->sw;
 
@@ -251,7 +251,6 @@ void kvs_port_input(struct kvs_port *port, struct sk_buff *skb,
 /* The rx_handler of VM ports */
 rx_handler_result_t kvs_handle_frame(struct sk_buff **pskb)
 {
-	struct kvs_pass pass = {};
 	struct sk_buff *skb = *pskb;
 	struct kvs_port *port;
 	struct kvs_switch *sw;
@@ -288,11 +287,6 @@ rx_handler_result_t kvs_handle_frame(struct sk_buff **pskb)
 
 	kvs_stats_rx(port, len);
 	dev_sw_netstats_rx_add(sw->dev, len);
-	/* a frame for a veth peer may come back for a round there */
-	kvs_port_input(port, skb, &pass);
-	if (pass.skb) {
-		*pskb = pass.skb;
-		return RX_HANDLER_ANOTHER;
-	}
+	kvs_port_input(port, skb, &kvs_pass_now);
 	return RX_HANDLER_CONSUMED;
 }
