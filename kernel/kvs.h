@@ -461,6 +461,20 @@ int kvs_fdb_learn_remote(struct kvs_port *fabric, struct kvs_network *network,
  */
 struct kvs_pass {
 	struct list_head *list;
+	struct kvs_flow *flow;
+};
+
+/*
+ * A batch pass's last unicast decision (batch.c): the next frame from the
+ * same port with the same two addresses goes the same way, without the
+ * source checks, learning and look-ups its predecessor did in the same
+ * RCU section. Never a multicast destination (the storm limit counts each).
+ */
+struct kvs_flow {
+	struct kvs_port *in;
+	struct kvs_port *to;
+	u8 src[ETH_ALEN];
+	u8 dst[ETH_ALEN];
 };
 
 extern const struct kvs_pass kvs_pass_now;
