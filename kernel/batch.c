@@ -78,7 +78,8 @@ static int kvs_batch_pass(struct kvs_batch *b, int n)
 	struct sk_buff_head frames;
 	struct sk_buff *skb, *next;
 	LIST_HEAD(peers);
-	struct kvs_pass pass = { .list = &peers };
+	struct kvs_flow flow = {};
+	struct kvs_pass pass = { .list = &peers, .flow = &flow };
 	int taken = 0;
 
 	__skb_queue_head_init(&frames);

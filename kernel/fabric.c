@@ -287,7 +287,7 @@ static int kvs_vxlan_rcv(struct sock *sk, struct sk_buff *skb)
 		kvs_forward_drop(port, skb, KVS_DROP_NO_ROUTE);
 		return 0;
 	}
-	kvs_switch_frame(sw, port, network, skb, &from, NULL);
+	kvs_switch_frame(sw, port, network, skb, &from, &kvs_pass_now);
 	return 0;
 }
 
@@ -625,7 +625,7 @@ rx_handler_result_t kvs_fabric_vlan_rx(struct kvs_port *port,
 		kvs_forward_drop(port, skb, KVS_DROP_NO_ROUTE);
 		return RX_HANDLER_CONSUMED;
 	}
-	kvs_switch_frame(sw, port, network, skb, NULL, NULL);
+	kvs_switch_frame(sw, port, network, skb, NULL, &kvs_pass_now);
 	return RX_HANDLER_CONSUMED;
 }
 

@@ -33,27 +33,34 @@ bool kvs_port_can_tx(const struct kvs_port *port)
  * The veth shortcut. A frame for a veth port would go through the port's
  * transmit path (qdisc, tc and netfilter egress, taps, the device's
  * features), veth_xmit() and the peer's backlog to reach the peer's
- * receive path. When nothing is attached to that transmit path and the
- * frame needs nothing of it, it can enter the peer's receive path in this
- * softirq pass instead: the rx_handler hands it back to
- * __netif_receive_skb_core() for another receive round on the peer, the
- * way bpf_redirect_peer() does. Everything of the peer's receive path
- * runs (taps, tc and netfilter ingress, the stack). No observer can tell
- * the two apart, and the round is bounded:
+ * receive path in a later softirq round. When nothing is attached to that
+ * transmit path and the frame needs nothing of it, kvs hands it to the
+ * peer's receive path at once instead: netif_receive_skb() on the peer,
+ * nested in this one, as act_mirred does for an ingress redirect. All of
+ * the peer's receive path runs (taps, XDP generic, tc and netfilter
+ * ingress, its rx_handler, the stack), so no observer can tell the two
+ * apart. The conditions:
  *  - the egress port has no tap, qdisc, tc or netfilter egress, and its
  *    features take the frame as it is (no segmentation or checksum that
  *    validate_xmit_skb() would do);
- *  - the ingress port has no protocol-bound packet socket: the extra
- *    round delivers to the handlers of the device the frame first came in
- *    on (orig_dev), which on the normal path never see a switched frame;
- *  - the peer has no rx_handler and no tc ingress, so the round can reach
- *    no switch again, directly or through bpf_redirect_peer() (no loop in
- *    softirq), and no XDP program (veth runs native XDP only on its own
- *    receive queue).
+ *  - the peer has no native XDP program (veth runs it only in its own
+ *    NAPI poll, which the shortcut skips);
+ *  - fewer than KVS_NEST_MAX shortcuts are in progress on this CPU: the
+ *    peer's receive path may lead back into a switch at once (its own
+ *    rx_handler, or bpf_redirect_peer() from its tc ingress or from that
+ *    of a vlan on top of it), and a frame that goes round takes the
+ *    transmit path and the backlog after a few laps, which bounds the
+ *    stack and the time spent in one softirq.
  */
-static struct net_device *kvs_veth_peer(struct kvs_port *from,
-					struct kvs_port *to,
-					struct sk_buff *skb)
+#define KVS_NEST_MAX	4
+
+static DEFINE_PER_CPU(unsigned int, kvs_nest);
+
+const struct kvs_pass kvs_pass_now;
+
+static struct net_device *kvs_veth_peer(struct kvs_port *to,
+					struct sk_buff *skb,
+					const struct kvs_pass *pass)
 {
 	struct net_device *dev = to->dev, *peer;
 	netdev_features_t features;
@@ -61,52 +68,71 @@ static struct net_device *kvs_veth_peer(struct kvs_port *from,
 
 	if (!to->veth || dev_nit_active(dev) || kvs_dev_tc_egress(dev) ||
 	    kvs_dev_nf_egress(dev) ||
-	    !list_empty(&from->dev->ptype_specific))
+	    (!pass->list && __this_cpu_read(kvs_nest) >= KVS_NEST_MAX))
 		return NULL;
 	for (i = 0; i < dev->real_num_tx_queues; i++)
 		if (rcu_dereference_bh(netdev_get_tx_queue(dev, i)->qdisc)->enqueue)
 			return NULL;
-	features = netif_skb_features(skb);
-	if (netif_needs_gso(skb, features) ||
-	    (skb->ip_summed == CHECKSUM_PARTIAL &&
-	     !(features & NETIF_F_CSUM_MASK)))
-		return NULL;
+	/* only a GSO frame or a checksum to finish can need the features */
+	if (skb_is_gso(skb) || skb->ip_summed == CHECKSUM_PARTIAL) {
+		features = netif_skb_features(skb);
+		if (netif_needs_gso(skb, features) ||
+		    (skb->ip_summed == CHECKSUM_PARTIAL &&
+		     !(features & NETIF_F_CSUM_MASK)))
+			return NULL;
+	}
 
 	peer = dev->netdev_ops->ndo_get_peer_dev(dev);
-	if (!peer || rcu_access_pointer(peer->rx_handler) ||
-	    kvs_dev_tc_ingress(peer) || dev_xdp_prog_count(peer) ||
+	if (!peer || dev_xdp_prog_count(peer) ||
 	    !__is_skb_forwardable(peer, skb, true))
 		return NULL;
 	return peer;
 }
 
 /*
- * Send @skb (its Ethernet header pushed) out of @to: to @pass, into the
- * peer's receive path, when the shortcut applies, else through
- * dev_queue_xmit(). Either way it counts as the port's tx, and as
- * the veth's own tx, which its peer reports as rx, as veth_xmit() would.
+ * Send @skb (its Ethernet header pushed) out of @to: into the peer's
+ * receive path, when the shortcut applies and @pass allows it, else
+ * through dev_queue_xmit(). Either way it counts as the port's tx, and
+ * as the veth's own tx, which its peer reports as rx, as veth_xmit()
+ * would.
  */
 static void kvs_xmit(struct kvs_port *from, struct kvs_port *to,
-		     struct sk_buff *skb, struct kvs_pass *pass)
+		     struct sk_buff *skb, const struct kvs_pass *pass)
 {
-	struct net_device *peer = pass ? kvs_veth_peer(from, to, skb) : NULL;
+	struct net_device *peer = pass ? kvs_veth_peer(to, skb, pass) : NULL;
 	unsigned int len = skb->len;
+	ktime_t stamp;
 
-	if (peer) {
-		/* scrubs across netns, pulls the header for the peer */
-		if (unlikely(__dev_forward_skb(peer, skb))) {
-			kvs_stats_drop(from, KVS_DROP_NO_MEMORY);
-			dev_core_stats_rx_dropped_inc(from->sw->dev);
-			return;
-		}
-		dev_sw_netstats_tx_add(to->dev, 1, len);
-		if (pass->list)
-			list_add_tail(&skb->list, pass->list);
-		else
-			pass->skb = skb;
-	} else {
+	if (!peer) {
+		/* the receive side's time means nothing on tx: fq would
+		 * read it as a departure time
+		 */
+		skb_clear_tstamp(skb);
 		dev_queue_xmit(skb);
+		goto count;
 	}
+
+	/*
+	 * Still a receive: the frame keeps the time it came in, as with
+	 * bpf_redirect_peer() (the peer's netif_rx() would stamp it anew).
+	 * __dev_forward_skb() scrubs across netns and pulls the header.
+	 */
+	stamp = skb->tstamp;
+	if (unlikely(__dev_forward_skb(peer, skb))) {
+		kvs_stats_drop(from, KVS_DROP_NO_MEMORY);
+		dev_core_stats_rx_dropped_inc(from->sw->dev);
+		return;
+	}
+	skb->tstamp = stamp;
+	dev_sw_netstats_tx_add(to->dev, 1, len);
+	if (pass->list) {
+		list_add_tail(&skb->list, pass->list);
+	} else {
+		__this_cpu_inc(kvs_nest);
+		netif_receive_skb(skb);
+		__this_cpu_dec(kvs_nest);
+	}
+count:
 	kvs_stats_tx(to, len);
 	dev_sw_netstats_tx_add(from->sw->dev, 1, len);
 }
@@ -117,7 +143,7 @@ static void kvs_xmit(struct kvs_port *from, struct kvs_port *to,
  * an ICMP answer); counted as @from's drop if it cannot go.
  */
 void kvs_port_xmit(struct kvs_port *from, struct kvs_port *to,
-		   struct sk_buff *skb, struct kvs_pass *pass)
+		   struct sk_buff *skb, const struct kvs_pass *pass)
 {
 	int depth;
 
@@ -153,27 +179,27 @@ struct kvs_target {
 
 /*
  * The one way out of the switch, whatever the target: what every frame
- * needs before it leaves is done here once (the receive side's timestamp
- * cleared: fq would read it as a departure time; LRO output refused), then
- * the fabric encapsulates it (vlan tag, vxlan to a VTEP) or it goes out of
- * a VM port, through the veth shortcut when @pass allows.
+ * needs before it leaves is done here once (LRO output refused), then
+ * the fabric encapsulates it (vlan tag, vxlan to a VTEP; the receive
+ * side's timestamp cleared: fq would read it as a departure time) or it
+ * goes out of a VM port, through the veth shortcut when @pass allows.
  */
 static void kvs_egress(struct kvs_port *from, struct kvs_network *network,
 		       const struct kvs_target *t, struct sk_buff *skb,
-		       struct kvs_pass *pass)
+		       const struct kvs_pass *pass)
 {
 	/* LRO output cannot be resegmented; dev_disable_lro() should stop it */
 	if (unlikely(skb_warn_if_lro(skb))) {
 		kvs_forward_drop(from, skb, KVS_DROP_MALFORMED);
 		return;
 	}
-	skb_clear_tstamp(skb);
-
-	if (t->port->type == KVS_PORT_FABRIC)
+	if (t->port->type == KVS_PORT_FABRIC) {
+		skb_clear_tstamp(skb);
 		t->port->fabric->ops->xmit(from, t->port, t->remote, network,
 					   skb);
-	else
+	} else {
 		kvs_port_xmit(from, t->port, skb, pass);
+	}
 }
 
 /*
@@ -181,7 +207,7 @@ static void kvs_egress(struct kvs_port *from, struct kvs_network *network,
  * transmit path (see kvs_veth_peer()), or NULL.
  */
 void kvs_forward_unicast(struct kvs_port *from, struct kvs_port *to,
-			 struct sk_buff *skb, struct kvs_pass *pass)
+			 struct sk_buff *skb, const struct kvs_pass *pass)
 {
 	struct kvs_target t = { .port = to };
 
@@ -230,7 +256,7 @@ static bool kvs_flood_one(struct kvs_port *from, struct kvs_network *network,
 			kvs_forward_drop(from, skb, KVS_DROP_NO_MEMORY);
 			return false;
 		}
-		kvs_egress(from, network, prev, clone, NULL);
+		kvs_egress(from, network, prev, clone, &kvs_pass_now);
 	}
 	*prev = *next;
 	return true;
@@ -283,5 +309,5 @@ void kvs_forward_flood(struct kvs_port *from, struct kvs_network *network,
 		kvs_forward_drop(from, skb, KVS_DROP_NO_ROUTE);
 		return;
 	}
-	kvs_egress(from, network, &prev, skb, NULL);
+	kvs_egress(from, network, &prev, skb, &kvs_pass_now);
 }

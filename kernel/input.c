@@ -152,6 +152,27 @@ static void kvs_policy_drop(struct kvs_port *in, struct sk_buff *skb,
 	kvs_forward_drop(in, skb, reason);
 }
 
+static bool kvs_flow_match(const struct kvs_flow *flow,
+			   const struct kvs_port *in, const struct ethhdr *eth)
+{
+	return flow->in == in && ether_addr_equal(flow->dst, eth->h_dest) &&
+	       ether_addr_equal(flow->src, eth->h_source);
+}
+
+/* The unicast decision for @eth from @in, for the frames that follow */
+static void kvs_flow_keep(const struct kvs_pass *pass, struct kvs_port *in,
+			  struct kvs_port *to, const struct ethhdr *eth)
+{
+	struct kvs_flow *flow = pass ? pass->flow : NULL;
+
+	if (!flow)
+		return;
+	flow->in = in;
+	flow->to = to;
+	ether_addr_copy(flow->src, eth->h_source);
+	ether_addr_copy(flow->dst, eth->h_dest);
+}
+
 /*
  * Switch one frame of @network that came in on @in: the only place that
  * decides, whatever the ingress. The frame's network is the ingress's
@@ -163,11 +184,17 @@ static void kvs_policy_drop(struct kvs_port *in, struct sk_buff *skb,
  */
 void kvs_switch_frame(struct kvs_switch *sw, struct kvs_port *in,
 		      struct kvs_network *network, struct sk_buff *skb,
-		      const struct kvs_ip *from, struct kvs_pass *pass)
+		      const struct kvs_ip *from, const struct kvs_pass *pass)
 {
 	const struct ethhdr *eth = eth_hdr(skb);
 	struct kvs_decision d;
 	int reason;
+
+	/* the frame before it in this batch decided already */
+	if (pass && pass->flow && kvs_flow_match(pass->flow, in, eth)) {
+		kvs_forward_unicast(in, pass->flow->to, skb, pass);
+		return;
+	}
 
 	reason = kvs_check_source(in, eth->h_source);
 	if (unlikely(reason)) {
@@ -195,17 +222,20 @@ void kvs_switch_frame(struct kvs_switch *sw, struct kvs_port *in,
 	 */
 	d.to = rcu_dereference(in->highway);
 	if (d.to) {
-		if (unlikely(is_multicast_ether_addr(eth->h_dest) &&
-			     !kvs_storm_pass(in)))
+		if (!is_multicast_ether_addr(eth->h_dest)) {
+			kvs_flow_keep(pass, in, d.to, eth);
+		} else if (unlikely(!kvs_storm_pass(in))) {
 			kvs_policy_drop(in, skb, KVS_DROP_STORM_LIMIT);
-		else
-			kvs_forward_unicast(in, d.to, skb, pass);
+			return;
+		}
+		kvs_forward_unicast(in, d.to, skb, pass);
 		return;
 	}
 
 	kvs_classify(sw, in, network, eth->h_dest, &d);
 	switch (d.action) {
 	case KVS_ACT_UNICAST:
+		kvs_flow_keep(pass, in, d.to, eth);
 		kvs_forward_unicast(in, d.to, skb, pass);
 		break;
 	case KVS_ACT_FLOOD:
@@ -228,7 +258,7 @@ void kvs_switch_frame(struct kvs_switch *sw, struct kvs_port *in,
  * switch is down or the frame is no Ethernet frame. Softirq, RCU.
  */
 void kvs_port_input(struct kvs_port *port, struct sk_buff *skb,
-		    struct kvs_pass *pass)
+		    const struct kvs_pass *pass)
 {
 	struct kvs_switch *sw = port->sw;
 
@@ -251,7 +281,6 @@ void kvs_port_input(struct kvs_port *port, struct sk_buff *skb,
 /* The rx_handler of VM ports */
 rx_handler_result_t kvs_handle_frame(struct sk_buff **pskb)
 {
-	struct kvs_pass pass = {};
 	struct sk_buff *skb = *pskb;
 	struct kvs_port *port;
 	struct kvs_switch *sw;
@@ -288,11 +317,6 @@ rx_handler_result_t kvs_handle_frame(struct sk_buff **pskb)
 
 	kvs_stats_rx(port, len);
 	dev_sw_netstats_rx_add(sw->dev, len);
-	/* a frame for a veth peer may come back for a round there */
-	kvs_port_input(port, skb, &pass);
-	if (pass.skb) {
-		*pskb = pass.skb;
-		return RX_HANDLER_ANOTHER;
-	}
+	kvs_port_input(port, skb, &kvs_pass_now);
 	return RX_HANDLER_CONSUMED;
 }

@@ -455,21 +455,37 @@ int kvs_fdb_learn_remote(struct kvs_port *fabric, struct kvs_network *network,
 
 /*
  * Where frames for a veth peer go instead of its port's transmit path
- * (forward.c, the veth shortcut): the one frame an rx_handler hands back
- * for another receive round, or a batch's list for the stack.
+ * (forward.c, the veth shortcut): into the peer's receive path at once
+ * (@list NULL: kvs_pass_now), or onto a batch's list for the stack. A
+ * NULL kvs_pass: the transmit path only.
  */
 struct kvs_pass {
-	struct sk_buff *skb;
 	struct list_head *list;
+	struct kvs_flow *flow;
 };
+
+/*
+ * A batch pass's last unicast decision (batch.c): the next frame from the
+ * same port with the same two addresses goes the same way, without the
+ * source checks, learning and look-ups its predecessor did in the same
+ * RCU section. Never a multicast destination (the storm limit counts each).
+ */
+struct kvs_flow {
+	struct kvs_port *in;
+	struct kvs_port *to;
+	u8 src[ETH_ALEN];
+	u8 dst[ETH_ALEN];
+};
+
+extern const struct kvs_pass kvs_pass_now;
 
 /* input.c: rx_handler and the forwarding decision */
 rx_handler_result_t kvs_handle_frame(struct sk_buff **pskb);
 void kvs_port_input(struct kvs_port *port, struct sk_buff *skb,
-		    struct kvs_pass *pass);
+		    const struct kvs_pass *pass);
 void kvs_switch_frame(struct kvs_switch *sw, struct kvs_port *in,
 		      struct kvs_network *network, struct sk_buff *skb,
-		      const struct kvs_ip *from, struct kvs_pass *pass);
+		      const struct kvs_ip *from, const struct kvs_pass *pass);
 
 /* batch.c: the per-CPU batch */
 void kvs_batch_stop(struct kvs_switch *sw);		/* RTNL or last ref */
@@ -481,9 +497,9 @@ int kvs_switch_set_batch(struct kvs_switch *sw, u32 batch,
 /* forward.c: delivery */
 bool kvs_port_can_tx(const struct kvs_port *port);
 void kvs_port_xmit(struct kvs_port *from, struct kvs_port *to,
-		   struct sk_buff *skb, struct kvs_pass *pass);
+		   struct sk_buff *skb, const struct kvs_pass *pass);
 void kvs_forward_unicast(struct kvs_port *from, struct kvs_port *to,
-			 struct sk_buff *skb, struct kvs_pass *pass);
+			 struct sk_buff *skb, const struct kvs_pass *pass);
 void kvs_forward_fabric(struct kvs_port *from, struct kvs_network *network,
 			struct kvs_remote *remote, struct sk_buff *skb);
 void kvs_forward_flood(struct kvs_port *from, struct kvs_network *network,

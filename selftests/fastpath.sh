@@ -178,17 +178,19 @@ if [ -w $EV/enable ] && echo 1 >$EV/enable 2>/dev/null; then
 		check_match "and the qdisc sent the 40 frames" 'Sent [0-9]+ bytes 40 pkt' \
 			"$(tc -s qdisc show dev "$P2")"
 		run tc qdisc del dev "$P2" root
-		# tc ingress on the peer (where bpf_redirect_peer() could send the frame into
-		# another round toward a kvs port) turns the shortcut off: its filter sees all
+		# tc ingress on the peer runs on the shortcut too (a bpf_redirect_peer() loop
+		# through it is bounded: peerloop.sh)
 		run tc -n "$NS2" qdisc add dev eth0 clsact
 		run tc -n "$NS2" filter add dev eth0 ingress matchall action pass
 		: >$TRACE/trace
+		v2i=$(vstat "$NS2" eth0 rx)
 		send_frames "$NS1" $M1 $M2 10 "$TAG-i"
 		settle
-		check_eq "with tc ingress on vm2's eth0: the 10 frames take veth_xmit() on $P2" \
-			"$(xmits "$P2")" 10
+		check_eq "with tc ingress on vm2's eth0: still no veth_xmit() on $P2" \
+			"$(xmits "$P2")" 0
 		check_match "and vm2's ingress filter saw the 10 frames" 'Sent [0-9]+ bytes 10 pkt' \
 			"$(tc -n "$NS2" -s filter show dev eth0 ingress)"
+		check_eq "and vm2's eth0 received them" "$(sub "$(vstat "$NS2" eth0 rx)" "$v2i")" 10
 		run tc -n "$NS2" qdisc del dev eth0 clsact
 	else
 		skip "shortcut with a qdisc on the port, tc ingress on the peer" \
@@ -214,9 +216,10 @@ check_eq "tcpdump on $P2 saw the 15 frames it sent" "$(grep -c "$M1 > $M2" "$TMP
 # ---- the veth shortcut is invisible to a protocol-bound packet socket ----------------
 # A packet socket bound with ETH_P_IP to $P2 sees what arrives on $P2 for the host: on
 # the normal path kvs's rx_handler takes every frame of vm2 first, so it sees nothing.
-# The shortcut's extra receive round delivers to the handlers of the device the frame
-# came in on (orig_dev): it must not be taken then. The frames go to a port whose veth
-# peer is in this namespace (a host-side container), where the socket would see them.
+# The shortcut's receive on the peer is a receive of its own (netif_receive_skb() on the
+# peer), never a round on the device the frame came in on: the socket sees nothing with
+# it either. The frames go to a port whose veth peer is in this namespace (a host-side
+# container), where the socket would see them.
 MH=02:00:00:90:00:68
 defer_link "k${PID}h"
 must ip link add "k${PID}h" type veth peer name "k${PID}H"
@@ -252,6 +255,88 @@ check_eq "the ETH_P_IP packet socket on $P2 saw none of them" \
 	"$(sed -n 's/^count //p' "$TMPD/psock")" 0
 run "$KVS" port del dev "k${PID}h"
 run ip link del "k${PID}h"
+
+# ---- a loop through the shortcut is bounded ----------------------------------------------
+# A tenant with two ports in one netns (eth0 on $PB, eth1 on $PX) puts a tc ingress BPF
+# program on eth0 that hands every frame to bpf_redirect_peer(eth1): it comes back into
+# the switch on $PX at once, goes to $PB (its destination is static there), whose
+# shortcut delivers it to eth0 at once, and so on. Each lap nests a receive inside the
+# last: without a bound the stack overflows. kvs takes at most KVS_NEST_MAX shortcuts
+# nested on a CPU; then the frame takes $PB's transmit path and veth's backlog, a fresh
+# softirq round. The frame keeps going round (as it would through a bridge) until the
+# filter goes; the host must stay up and answer meanwhile.
+NSL=kvs-fp-$PID-l
+ML=02:00:00:90:00:4c
+mk_vm "$NSL" "$SW" 100 - $ML; PB=$VM_DEV
+must ip link add "k${PID}x" type veth peer name eth1 netns "$NSL"
+defer_link "k${PID}x"
+must ip link set "k${PID}x" up
+must ip -n "$NSL" link set eth1 up
+must "$KVS" port add dev "k${PID}x" switch "$SW" net 100; PX=k${PID}x
+must "$KVS" fdb add $ML net 100 switch "$SW" dev "$PB"
+# the program: r1 = ifindex of eth1, r2 = 0, call bpf_redirect_peer (helper 155), exit
+peerloop() { # peerloop IFINDEX PIN : load the program, pin it at PIN
+	python3 - "$1" "$2" <<'EOF'
+import ctypes, os, struct, sys
+ifindex, pin = int(sys.argv[1]), sys.argv[2].encode()
+def insn(code, dst, src, off, imm):
+    return struct.pack("<BBhi", code, dst | (src << 4), off, imm)
+prog = insn(0xb7, 1, 0, 0, ifindex) + insn(0xb7, 2, 0, 0, 0) + \
+       insn(0x85, 0, 0, 0, 155) + insn(0x95, 0, 0, 0, 0)
+libc = ctypes.CDLL(None, use_errno=True)
+buf = ctypes.create_string_buffer(prog)
+lic = ctypes.create_string_buffer(b"GPL")
+log = ctypes.create_string_buffer(65536)
+# union bpf_attr for BPF_PROG_LOAD: prog_type, insn_cnt, insns, license,
+# log_level, log_size, log_buf (then zeros)
+attr = struct.pack("<IIQQIIQ", 3, len(prog) // 8, ctypes.addressof(buf),
+                   ctypes.addressof(lic), 1, len(log), ctypes.addressof(log))
+attr = ctypes.create_string_buffer(attr + bytes(128 - len(attr)))
+fd = libc.syscall(321, 5, attr, 128)  # bpf(BPF_PROG_LOAD)
+if fd < 0:
+    sys.exit("BPF_PROG_LOAD: %s %s" % (os.strerror(ctypes.get_errno()), log.value.decode()))
+p = ctypes.create_string_buffer(pin)
+attr = ctypes.create_string_buffer(struct.pack("<QI", ctypes.addressof(p), fd) + bytes(116))
+if libc.syscall(321, 6, attr, 128) < 0:  # BPF_OBJ_PIN
+    sys.exit("BPF_OBJ_PIN: %s" % os.strerror(ctypes.get_errno()))
+EOF
+}
+# a bpffs of our own: tc -n remounts /sys in the namespace, hiding /sys/fs/bpf's pins
+mkdir -p "$TMPD/bpf"
+PIN=$TMPD/bpf/peerloop
+if ! mount -t bpf bpf "$TMPD/bpf"; then
+	check "a bpf filesystem for the loop's program" false
+elif ! defer_cmd "umount '$TMPD/bpf'"; then
+	:
+elif ! tc -n "$NSL" qdisc add dev eth0 clsact 2>/dev/null; then
+	skip "a bpf_redirect_peer() loop through the shortcut" "this kernel has no clsact qdisc"
+elif ! out=$(peerloop "$(ip -n "$NSL" -j link show eth1 | jq '.[0].ifindex')" "$PIN" 2>&1); then
+	_diag_out "$out"
+	check "the loop's BPF program loads" false
+else
+	check "a tc ingress BPF program on the tenant's eth0: bpf_redirect_peer(eth1)" \
+		tc -n "$NSL" filter add dev eth0 ingress bpf object-pinned "$PIN" da
+	tx0=$(link_stat "$PB" tx_packets)
+	# from vm2, with a source nobody uses (it moves to $PX on every lap)
+	must ip netns exec "$NS2" "$KVS_PKT" send eth0 $M9 $ML count 1 tag "$TAG-loop"
+	nap 2
+	check_within "the host answers while the frame goes round: kvs port show" 10 \
+		"$KVS" port show dev "$PX"
+	# (not in net 100: a broadcast there, such as an ARP request, would go round
+	# with it and reach every port on every lap, as in a bridge loop)
+	check "and vm3 still pings vm4 through the switch (net 200)" \
+		ip netns exec "$NS3" ping -c 2 -i 0.2 -W 5 10.9.0.4
+	laps=$(sub "$(link_stat "$PB" tx_packets)" "$tx0")
+	check_ge "the frame went round through $PB (more than 100 laps)" "$laps" 100
+	check "the filter is deleted" tc -n "$NSL" filter del dev eth0 ingress
+	settle
+	l1=$(link_stat "$PB" tx_packets)
+	nap 1
+	check_eq "the loop has ended: nothing more through $PB" "$(link_stat "$PB" tx_packets)" "$l1"
+fi
+run "$KVS" port del dev "$PX"
+run "$KVS" port del dev "$PB"
+run ip netns del "$NSL"
 
 # ---- the per-CPU batch -----------------------------------------------------------
 
