@@ -68,7 +68,7 @@ static struct net_device *kvs_veth_peer(struct kvs_port *to,
 
 	if (!to->veth || dev_nit_active(dev) || kvs_dev_tc_egress(dev) ||
 	    kvs_dev_nf_egress(dev) ||
-	    (!pass->list && __this_cpu_read(kvs_nest) >= KVS_NEST_MAX))
+	    __this_cpu_read(kvs_nest) >= KVS_NEST_MAX)
 		return NULL;
 	for (i = 0; i < dev->real_num_tx_queues; i++)
 		if (rcu_dereference_bh(netdev_get_tx_queue(dev, i)->qdisc)->enqueue)
@@ -125,13 +125,9 @@ static void kvs_xmit(struct kvs_port *from, struct kvs_port *to,
 	}
 	skb->tstamp = stamp;
 	dev_sw_netstats_tx_add(to->dev, 1, len);
-	if (pass->list) {
-		list_add_tail(&skb->list, pass->list);
-	} else {
-		__this_cpu_inc(kvs_nest);
-		netif_receive_skb(skb);
-		__this_cpu_dec(kvs_nest);
-	}
+	__this_cpu_inc(kvs_nest);
+	netif_receive_skb(skb);
+	__this_cpu_dec(kvs_nest);
 count:
 	kvs_stats_tx(to, len);
 	dev_sw_netstats_tx_add(from->sw->dev, 1, len);

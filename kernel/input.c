@@ -159,7 +159,7 @@ static bool kvs_flow_match(const struct kvs_flow *flow,
 	       ether_addr_equal(flow->src, eth->h_source);
 }
 
-/* The unicast decision for @eth from @in, for the frames that follow */
+/* The decision for @eth from @in (@to, or NULL: a flood), for the next */
 static void kvs_flow_keep(const struct kvs_pass *pass, struct kvs_port *in,
 			  struct kvs_port *to, const struct ethhdr *eth)
 {
@@ -191,9 +191,19 @@ void kvs_switch_frame(struct kvs_switch *sw, struct kvs_port *in,
 	int reason;
 
 	/* the frame before it in this batch decided already */
-	if (pass && pass->flow && kvs_flow_match(pass->flow, in, eth)) {
-		kvs_forward_unicast(in, pass->flow->to, skb, pass);
-		return;
+	if (pass && pass->flow) {
+		if (kvs_flow_match(pass->flow, in, eth)) {
+			d.to = pass->flow->to;
+			if (d.to)
+				kvs_forward_unicast(in, d.to, skb, pass);
+			else if (unlikely(!kvs_storm_pass(in)))
+				kvs_policy_drop(in, skb, KVS_DROP_STORM_LIMIT);
+			else
+				kvs_forward_flood(in, network, skb);
+			return;
+		}
+		/* whatever this one changes (a move), the next decides anew */
+		pass->flow->in = NULL;
 	}
 
 	reason = kvs_check_source(in, eth->h_source);
@@ -239,6 +249,7 @@ void kvs_switch_frame(struct kvs_switch *sw, struct kvs_port *in,
 		kvs_forward_unicast(in, d.to, skb, pass);
 		break;
 	case KVS_ACT_FLOOD:
+		kvs_flow_keep(pass, in, NULL, eth);
 		if (unlikely(!kvs_storm_pass(in)))
 			kvs_policy_drop(in, skb, KVS_DROP_STORM_LIMIT);
 		else

@@ -454,21 +454,20 @@ int kvs_fdb_learn_remote(struct kvs_port *fabric, struct kvs_network *network,
 			 const u8 *addr, const struct kvs_ip *from);
 
 /*
- * Where frames for a veth peer go instead of its port's transmit path
- * (forward.c, the veth shortcut): into the peer's receive path at once
- * (@list NULL: kvs_pass_now), or onto a batch's list for the stack. A
- * NULL kvs_pass: the transmit path only.
+ * How a frame is switched: a kvs_pass allows the veth shortcut
+ * (forward.c), and a batch pass's has a @flow; a NULL kvs_pass: the
+ * transmit path only (kvs_pass_now: the shortcut, no flow).
  */
 struct kvs_pass {
-	struct list_head *list;
 	struct kvs_flow *flow;
 };
 
 /*
- * A batch pass's last unicast decision (batch.c): the next frame from the
- * same port with the same two addresses goes the same way, without the
- * source checks, learning and look-ups its predecessor did in the same
- * RCU section. Never a multicast destination (the storm limit counts each).
+ * A batch pass's last decision (batch.c): the next frame from the same
+ * port with the same two addresses goes the same way, without the source
+ * checks, learning and look-ups its predecessor did in the same RCU
+ * section: to @to, or flooded (@to NULL; the storm limit still counts
+ * each flooded frame). A frame in between from elsewhere replaces it.
  */
 struct kvs_flow {
 	struct kvs_port *in;

@@ -270,19 +270,40 @@ ML=02:00:00:90:00:4c
 mk_vm "$NSL" "$SW" 100 - $ML; PB=$VM_DEV
 must ip link add "k${PID}x" type veth peer name eth1 netns "$NSL"
 defer_link "k${PID}x"
-must ip link set "k${PID}x" up
-must ip -n "$NSL" link set eth1 up
+# no IPv6 on them: its multicast would be flooded out of $PB, uncounted by the loop test
+must ip link set "k${PID}x" addrgenmode none up
+must ip -n "$NSL" link set eth1 addrgenmode none up
 must "$KVS" port add dev "k${PID}x" switch "$SW" net 100; PX=k${PID}x
 must "$KVS" fdb add $ML net 100 switch "$SW" dev "$PB"
-# the program: r1 = ifindex of eth1, r2 = 0, call bpf_redirect_peer (helper 155), exit
-peerloop() { # peerloop IFINDEX PIN : load the program, pin it at PIN
-	python3 - "$1" "$2" <<'EOF'
+# tc_prog PIN PROGRAM ARGS... : load a small tc (sched_cls) program and pin it at PIN.
+#  peer IFINDEX: bpf_redirect_peer(IFINDEX), that is r1 = IFINDEX, r2 = 0, call
+#    helper 155, exit;
+#  frames IFINDEX DST,SRC...: for each pair, write DST and SRC over the frame's
+#    addresses (bpf_skb_store_bytes, helper 9) and send a copy out of IFINDEX
+#    (bpf_clone_redirect, helper 13); then drop the frame (TC_ACT_SHOT).
+tc_prog() {
+	python3 - "$@" <<'EOF'
 import ctypes, os, struct, sys
-ifindex, pin = int(sys.argv[1]), sys.argv[2].encode()
+pin, kind, ifindex = sys.argv[1].encode(), sys.argv[2], int(sys.argv[3])
 def insn(code, dst, src, off, imm):
     return struct.pack("<BBhi", code, dst | (src << 4), off, imm)
-prog = insn(0xb7, 1, 0, 0, ifindex) + insn(0xb7, 2, 0, 0, 0) + \
-       insn(0x85, 0, 0, 0, 155) + insn(0x95, 0, 0, 0, 0)
+if kind == "peer":
+    prog = insn(0xb7, 1, 0, 0, ifindex) + insn(0xb7, 2, 0, 0, 0) + \
+           insn(0x85, 0, 0, 0, 155) + insn(0x95, 0, 0, 0, 0)
+else:
+    prog = insn(0xbf, 6, 1, 0, 0)                   # r6 = skb
+    for pair in sys.argv[4:]:
+        addrs = b"".join(bytes.fromhex(m.replace(":", "")) for m in pair.split(","))
+        for i in range(3):                          # *(u32 *)(r10 - 16 + 4i) = ...
+            prog += insn(0x62, 10, 0, -16 + 4 * i,
+                         struct.unpack("<i", addrs[4 * i:4 * i + 4])[0])
+        prog += insn(0xbf, 1, 6, 0, 0) + insn(0xb7, 2, 0, 0, 0) + \
+                insn(0xbf, 3, 10, 0, 0) + insn(0x07, 3, 0, 0, -16) + \
+                insn(0xb7, 4, 0, 0, 12) + insn(0xb7, 5, 0, 0, 0) + \
+                insn(0x85, 0, 0, 0, 9)              # bpf_skb_store_bytes(skb, 0, r10 - 16, 12, 0)
+        prog += insn(0xbf, 1, 6, 0, 0) + insn(0xb7, 2, 0, 0, ifindex) + \
+                insn(0xb7, 3, 0, 0, 0) + insn(0x85, 0, 0, 0, 13)  # bpf_clone_redirect(skb, ifindex, 0)
+    prog += insn(0xb7, 0, 0, 0, 2) + insn(0x95, 0, 0, 0, 0)     # return TC_ACT_SHOT
 libc = ctypes.CDLL(None, use_errno=True)
 buf = ctypes.create_string_buffer(prog)
 lic = ctypes.create_string_buffer(b"GPL")
@@ -304,13 +325,17 @@ EOF
 # a bpffs of our own: tc -n remounts /sys in the namespace, hiding /sys/fs/bpf's pins
 mkdir -p "$TMPD/bpf"
 PIN=$TMPD/bpf/peerloop
-if ! mount -t bpf bpf "$TMPD/bpf"; then
-	check "a bpf filesystem for the loop's program" false
-elif ! defer_cmd "umount '$TMPD/bpf'"; then
+BPFFS=
+if mount -t bpf bpf "$TMPD/bpf" && defer_cmd "umount '$TMPD/bpf'"; then
+	BPFFS=$TMPD/bpf
+else
+	check "a bpf filesystem for the tc programs" false
+fi
+if [ -z "$BPFFS" ]; then
 	:
 elif ! tc -n "$NSL" qdisc add dev eth0 clsact 2>/dev/null; then
 	skip "a bpf_redirect_peer() loop through the shortcut" "this kernel has no clsact qdisc"
-elif ! out=$(peerloop "$(ip -n "$NSL" -j link show eth1 | jq '.[0].ifindex')" "$PIN" 2>&1); then
+elif ! out=$(tc_prog "$PIN" peer "$(ip -n "$NSL" -j link show eth1 | jq '.[0].ifindex')" 2>&1); then
 	_diag_out "$out"
 	check "the loop's BPF program loads" false
 else
@@ -371,6 +396,50 @@ for b in 16 64; do
 done
 check "batch 64: ping vm1 -> vm2" ip netns exec "$NS1" ping -c 3 -i 0.2 -W 5 10.9.0.2
 
+# A pass lets a frame go where the frame before it went when both came in on one port
+# with the same two addresses (struct kvs_flow). A frame in between that moves the
+# destination must end that. A tenant's tc program on a veth of its own (t1) turns one
+# frame into three out of its eth0, which reach the switch back to back, in one pass:
+# A->B (B is learned on vm2's port: to vm2), B->A (B moves to the tenant's port, where A
+# is: a hairpin, dropped as no-route) and A->B again (B is behind the ingress now: a
+# no-route drop too, not a frame for vm2).
+NSM=kvs-fp-$PID-m
+MA=02:00:00:90:00:a1; MB=02:00:00:90:00:b1
+mk_vm "$NSM" "$SW" 100 - $MA; PM=$VM_DEV
+must ip -n "$NSM" link add t0 type veth peer name t1
+# no IPv6: every frame t1 gets becomes three
+must ip -n "$NSM" link set t0 addrgenmode none up
+must ip -n "$NSM" link set t1 addrgenmode none up
+if [ -z "$BPFFS" ]; then
+	check "batch 64: a move ends a pass's memo (needs a bpf filesystem)" false
+elif ! tc -n "$NSM" qdisc add dev t1 clsact 2>/dev/null; then
+	skip "batch 64: a move ends a pass's memo" "this kernel has no clsact qdisc"
+elif ! out=$(tc_prog "$BPFFS/frames" frames "$(ip -n "$NSM" -j link show eth0 | jq '.[0].ifindex')" \
+		$MB,$MA $MA,$MB $MB,$MA 2>&1); then
+	_diag_out "$out"
+	check "the three-frame BPF program loads" false
+else
+	must ip netns exec "$NS2" "$KVS_PKT" send eth0 $MB $BC count 1 tag "$TAG-mb"
+	settle
+	check_match "batch 64: $MB is learned on vm2's $P2" "dev $P2" "$("$KVS" fdb show switch "$SW" | grep "$MB")"
+	check "a tc ingress program on the tenant's t1: frames A->B, B->A, A->B out of eth0" \
+		tc -n "$NSM" filter add dev t1 ingress bpf object-pinned "$BPFFS/frames" da
+	snap "$SW"
+	rxm=$(stat_get "$PM" rx_packets); nrm=$(stat_get "$PM" no_route)
+	sniff_start v2 "$NS2" "$TAG-memo"
+	must ip netns exec "$NSM" "$KVS_PKT" send t0 02:00:00:90:00:c1 $BC count 1 tag "$TAG-memo"
+	settle
+	sniff_stop v2
+	snap "$SW"
+	check_eq "batch 64: the tenant's port got the three frames" "$(sub "$(stat_get "$PM" rx_packets)" "$rxm")" 3
+	check_eq "batch 64: vm2 got the first A->B only" "$(sniffed v2 "$TAG-memo")" 1
+	check_eq "batch 64: B->A and the second A->B are no-route drops (hairpins)" \
+		"$(sub "$(stat_get "$PM" no_route)" "$nrm")" 2
+	check_match "batch 64: $MB moved to the tenant's $PM" "dev $PM" "$("$KVS" fdb show switch "$SW" | grep "$MB")"
+fi
+run "$KVS" port del dev "$PM"
+run ip netns del "$NSM"
+
 # The per-CPU queue is bounded by net.core.netdev_max_backlog, as the stack's own. pktgen
 # (xmit_mode netif_receive, burst 32) hands $P1 32 frames to receive at a time with
 # softirqs off, so the batch's NAPI cannot drain in between: with a backlog of 4, 28 of
@@ -407,6 +476,35 @@ if modprobe -q pktgen 2>/dev/null && [ -w /proc/net/pktgen/pgctrl ]; then
 	check_eq "backlog: pktgen's 3200 frames reached the switch" "$rx" 3200
 	check_eq "backlog: every frame went to vm2 or is a backlog drop" "$(sum "$tx" "$bl")" "$rx"
 	check_ge "backlog: the bounded queue overflowed (28 of 32 a burst at most fit 4)" "$bl" 2000
+
+	# A pass floods a broadcast like the one before it without a look-up, but the
+	# storm limit still counts each: 100 bursts of 32 broadcasts at bum-limit 50. A
+	# third port in net 100 makes it a flood (with two, the point-to-point highway
+	# sends it to the other port)
+	mk_vm "$NS6" "$SW" 100 - $M5
+	must "$KVS" port set dev "$P1" bum-limit 50
+	snap "$SW"
+	rx1=$(stat_get "$P1" rx_packets); tx2=$(stat_get "$P2" tx_packets)
+	st1=$(stat_get "$P1" storm_limit)
+	pg kpktgend_0 "add_device $P1"
+	for c in "count 3200" "pkt_size 60" "xmit_mode netif_receive" "burst 32" "delay 0" \
+		 "src_mac $M1" "dst_mac $BC"; do
+		pg "$P1" "$c"
+	done
+	pg pgctrl start
+	pg kpktgend_0 rem_device_all
+	settle
+	must "$KVS" port set dev "$P1" bum-limit 0
+	snap "$SW"
+	rx=$(sub "$(stat_get "$P1" rx_packets)" "$rx1")
+	tx=$(sub "$(stat_get "$P2" tx_packets)" "$tx2")
+	st=$(sub "$(stat_get "$P1" storm_limit)" "$st1")
+	diag "bum-limit 50, pktgen bursts of 32 broadcasts: $rx in, $tx flooded to vm2, $st storm-limit drops"
+	check_eq "bum-limit: pktgen's 3200 broadcasts reached the switch" "$rx" 3200
+	check_eq "bum-limit: every one was flooded to vm2 or is a storm-limit drop" "$(sum "$tx" "$st")" "$rx"
+	check_ge "bum-limit: frames after the first of a burst count too (3000 or more dropped)" "$st" 3000
+	run "$KVS" port del dev "$VM_DEV"
+	run ip netns del "$NS6"
 else
 	skip "the batch queue's bound" "no pktgen on this kernel"
 fi
