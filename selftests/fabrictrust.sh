@@ -146,14 +146,6 @@ fdb_count() { # fdb_count NET : entries of the network in fdb show
 
 fdb_ge() { [ "$(fdb_count "$1")" -ge "$2" ]; }	# fdb_ge NET N
 
-rx_quiet() { # rx_quiet DEV : DEV received nothing in the last second
-	local a b
-	a=$(cat "/sys/class/net/$1/statistics/rx_packets")
-	nap 1
-	b=$(cat "/sys/class/net/$1/statistics/rx_packets")
-	[ "$a" = "$b" ]
-}
-
 for fam in $FT_FAMILIES; do
 	if [ $fam = 4 ]; then LB=$B4 LX=$X4 over=50; else LB=$B6 LX=$X6 over=70; fi
 	fabric $fam
@@ -278,7 +270,7 @@ EOF
 		"$(sub "$(stat_get "$U" bad_encap)" "$be0")" 1
 
 	# ---- path MTU ---------------------------------------------------------------------
-	out=$(ip netns exec "$NS_A" ping -n -c 1 -W 2 -M do -s 1472 $IP_B 2>&1)
+	out=$(ip netns exec "$NS_A" ping -n -c 1 -W 2 -M "do" -s 1472 $IP_B 2>&1)
 	_diag_out "$out"
 	check_match "IPv$fam: ping -M do -s 1472 from the VM gets frag needed (mtu $((1500 - over)))" \
 		"mtu ?=? ?$((1500 - over))" "$out"
@@ -386,7 +378,7 @@ EOF
 	kill "$churn" 2>/dev/null; wait "$churn" 2>/dev/null
 	# frames of the churn still queued on the way (B's qdisc, R, the backlog) take
 	# seconds to drain on a debug kernel: the new network must not learn any of them
-	check "IPv$fam: the churn's frames stop arriving on $U" wait_until 30 rx_quiet "$U"
+	check "IPv$fam: the churn's frames stop arriving on $U" wait_until 30 link_quiet "$U" rx_packets
 	must "$KVS" net del 300 switch "$SW"
 	must "$KVS" net add 300 switch "$SW" max-macs 0
 	check_eq "IPv$fam: after net add 300, no entry of the old network is left" "$(fdb_count 300)" 0

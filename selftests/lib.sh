@@ -852,6 +852,13 @@ check_sniff() {
 
 settle() { nap "${SETTLE:-1}"; }	# let frames in flight arrive
 
+link_quiet() { # link_quiet DEV COUNTER : the netdev counter of DEV did not move in a second
+	local a
+	a=$(link_stat "$1" "$2")
+	nap 1
+	[ "$(link_stat "$1" "$2")" = "$a" ]
+}
+
 # ---- events ----------------------------------------------------------------------------------
 
 monitor_start() { # kvs monitor into $TMPD/monitor.log
