@@ -852,10 +852,10 @@ check_sniff() {
 
 settle() { nap "${SETTLE:-1}"; }	# let frames in flight arrive
 
-link_quiet() { # link_quiet DEV COUNTER : the netdev counter of DEV did not move in a second
+link_quiet() { # link_quiet DEV COUNTER [SECONDS] : the netdev counter did not move in SECONDS (1)
 	local a
 	a=$(link_stat "$1" "$2")
-	nap 1
+	nap "${3:-1}"
 	[ "$(link_stat "$1" "$2")" = "$a" ]
 }
 
