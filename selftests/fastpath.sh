@@ -461,15 +461,19 @@ if modprobe -q pktgen 2>/dev/null && [ -w /proc/net/pktgen/pgctrl ]; then
 	rx1=$(stat_get "$P1" rx_packets); tx2=$(stat_get "$P2" tx_packets)
 	bl1=$(stat_get "$P1" backlog)
 	sysctl -qw net.core.netdev_max_backlog=4
-	pg kpktgend_0 rem_device_all
-	pg kpktgend_0 "add_device $P1"
-	# netif_receive before burst: a veth refuses bursts of start_xmit
-	for c in "count 3200" "pkt_size 60" "xmit_mode netif_receive" "burst 32" "delay 0" \
-		 "src_mac $M1" "dst_mac $M2"; do
-		pg "$P1" "$c"
-	done
-	pg pgctrl start
-	pg kpktgend_0 rem_device_all
+	pg_bursts() { # pg_bursts DST : 100 bursts of 32 frames from vm1's MAC to DST into $P1
+		local c
+		pg kpktgend_0 rem_device_all
+		pg kpktgend_0 "add_device $P1"
+		# netif_receive before burst: a veth refuses bursts of start_xmit
+		for c in "count 3200" "pkt_size 60" "xmit_mode netif_receive" "burst 32" "delay 0" \
+			 "src_mac $M1" "dst_mac $1"; do
+			pg "$P1" "$c"
+		done
+		pg pgctrl start
+		pg kpktgend_0 rem_device_all
+	}
+	pg_bursts $M2
 	settle
 	sysctl -qw net.core.netdev_max_backlog="$bl_old"
 	snap "$SW"
@@ -490,13 +494,7 @@ if modprobe -q pktgen 2>/dev/null && [ -w /proc/net/pktgen/pgctrl ]; then
 	snap "$SW"
 	rx1=$(stat_get "$P1" rx_packets); tx2=$(stat_get "$P2" tx_packets)
 	st1=$(stat_get "$P1" storm_limit)
-	pg kpktgend_0 "add_device $P1"
-	for c in "count 3200" "pkt_size 60" "xmit_mode netif_receive" "burst 32" "delay 0" \
-		 "src_mac $M1" "dst_mac $BC"; do
-		pg "$P1" "$c"
-	done
-	pg pgctrl start
-	pg kpktgend_0 rem_device_all
+	pg_bursts $BC
 	settle
 	must "$KVS" port set dev "$P1" bum-limit 0
 	snap "$SW"
