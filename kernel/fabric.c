@@ -360,8 +360,28 @@ static int kvs_vxlan_gro_complete(struct sock *sk, struct sk_buff *skb,
 /* ---- VXLAN transmit ---- */
 
 /*
+ * Whether a route found for the underlay may carry it. The routing table
+ * picks the output device, as for the vxlan device without `dev`: a
+ * gateway, ECMP or a VTEP address on lo work as the host's routes say
+ * (pinning the uplink as the output device made a missing route a silent
+ * black hole: the lookup then assumes the VTEP is on the uplink's link
+ * and ARPs for it). Never to this host itself, nor out of a VM port (into
+ * a tenant) or a kvs switch.
+ */
+static bool kvs_vxlan_route_ok(const struct dst_entry *dst)
+{
+	const struct net_device *dev = dst->dev;
+	const struct kvs_port *p;
+
+	if (dev->flags & IFF_LOOPBACK || kvs_switch_from_dev(dev))
+		return false;
+	p = kvs_port_from_dev_rcu(dev);
+	return !p || p->fabric;
+}
+
+/*
  * The route to the VTEP @r, from its dst_cache or looked up (and cached);
- * the source address in *@saddr. The uplink is the output device.
+ * the source address in *@saddr.
  */
 static struct dst_entry *kvs_vxlan_route(struct kvs_port *port,
 					 struct kvs_remote *r, struct sock *sk,
@@ -372,7 +392,6 @@ static struct dst_entry *kvs_vxlan_route(struct kvs_port *port,
 
 	if (r->ip.family == AF_INET) {
 		struct flowi4 fl4 = {
-			.flowi4_oif = port->dev->ifindex,
 			.flowi4_proto = IPPROTO_UDP,
 			.daddr = r->ip.ip4,
 			.saddr = fab->local.ip4,
@@ -387,6 +406,10 @@ static struct dst_entry *kvs_vxlan_route(struct kvs_port *port,
 		rt = ip_route_output_key(net, &fl4);
 		if (IS_ERR(rt))
 			return ERR_CAST(rt);
+		if (!kvs_vxlan_route_ok(&rt->dst)) {
+			ip_rt_put(rt);
+			return ERR_PTR(-ENETUNREACH);
+		}
 		dst_cache_set_ip4(&r->dst_cache, &rt->dst, fl4.saddr);
 		saddr->ip4 = fl4.saddr;
 		return &rt->dst;
@@ -394,7 +417,6 @@ static struct dst_entry *kvs_vxlan_route(struct kvs_port *port,
 #if IS_ENABLED(CONFIG_IPV6)
 	{
 		struct flowi6 fl6 = {
-			.flowi6_oif = port->dev->ifindex,
 			.flowi6_proto = IPPROTO_UDP,
 			.daddr = r->ip.ip6,
 			.saddr = fab->local.ip6,
@@ -409,6 +431,10 @@ static struct dst_entry *kvs_vxlan_route(struct kvs_port *port,
 		ndst = ipv6_stub->ipv6_dst_lookup_flow(net, sk, &fl6, NULL);
 		if (IS_ERR(ndst))
 			return ndst;
+		if (!kvs_vxlan_route_ok(ndst)) {
+			dst_release(ndst);
+			return ERR_PTR(-ENETUNREACH);
+		}
 		dst_cache_set_ip6(&r->dst_cache, ndst, &fl6.saddr);
 		saddr->ip6 = fl6.saddr;
 		return ndst;
@@ -716,7 +742,7 @@ static int kvs_vxlan_open(struct kvs_port *port, struct netlink_ext_ack *extack)
 	}
 	cfg.local_udp_port = fab->dstport;
 	/* datagrams to local:dstport that arrive on another device are not
-	 * the fabric's (the uplink is the way out, too: flowi_oif)
+	 * the fabric's
 	 */
 	cfg.bind_ifindex = port->dev->ifindex;
 

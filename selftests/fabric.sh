@@ -719,6 +719,38 @@ fsnap
 check_eq "$PA mtu +1 (the first echo request, 1520 bytes once encapsulated; none from iperf3)" \
 	"$(delta "$PA" mtu)" 1
 
+# ---- the routing table picks the underlay's way out ------------------------------------
+# The route to a VTEP is the host's, not pinned to the uplink: with no route at all the
+# frames are no_route on the VM port (a lookup pinned to the uplink assumed the VTEP on
+# its link, ARPed for it and counted the frames sent); a route out of a VM port (into a
+# tenant) is refused the same way.
+
+NOWHERE=203.0.113.9
+M_Q=02:00:00:88:0f:42	# static behind $NOWHERE
+check "kvs port del dev $U (the IPv6 fabric)" "$KVS" port del dev "$U"
+check "kvs port add dev $U switch $SW fabric vxlan local $L4 (no gateway)" \
+	"$KVS" port add dev "$U" switch "$SW" fabric vxlan local $L4
+check "kvs fdb add $M_Q net 100 switch $SW remote $NOWHERE" \
+	"$KVS" fdb add $M_Q net 100 switch "$SW" remote $NOWHERE
+check "the host has no route to $NOWHERE" eval "! ip route get $NOWHERE >/dev/null 2>&1"
+mark
+pkt "$NS_A" $M_A $M_Q count 3
+nap 0.3
+fsnap
+check_eq "no route to $NOWHERE: $PA no_route +3, $U tx_packets +0" \
+	"$(delta "$PA" no_route) $(delta "$U" tx_packets)" "3 0"
+run ip route add $NOWHERE/32 dev "$PB"
+tx0=$(link_stat "$PB" tx_packets)
+mark
+pkt "$NS_A" $M_A $M_Q count 3
+nap 0.3
+fsnap
+check_eq "a route to $NOWHERE out of VM port $PB: $PA no_route +3, $U tx_packets +0" \
+	"$(delta "$PA" no_route) $(delta "$U" tx_packets)" "3 0"
+check_eq "... and nothing was sent into vb (not even an ARP request)" \
+	"$(sub "$(link_stat "$PB" tx_packets)" "$tx0")" 0
+run ip route del $NOWHERE/32 dev "$PB"
+
 # ---- teardown: uplink deletion, switch deletion, netns deletion ----------------------
 
 defer_link "$SW2"
