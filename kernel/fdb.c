@@ -484,54 +484,105 @@ int kvs_fdb_learn_remote(struct kvs_port *fabric, struct kvs_network *network,
 }
 
 /*
- * Make (@network, @addr) a static entry of @port, or with @ip of the VTEP
- * at @ip behind the fabric port @port, with the @why bit
- * (KVS_FDB_F_PORT_MAC or KVS_FDB_F_ADMIN); a learned entry is taken over.
- * A static entry elsewhere is refused, or with @replace moved here unless
- * its port's `mac` list holds it. RTNL.
+ * What adding a static entry may need, allocated before fdb_lock where it
+ * can sleep and be charged to the caller: the entry, and the VTEP when
+ * the destination is one. Whatever the locked part did not use is freed.
  */
-static int kvs_fdb_set_static(struct kvs_switch *sw,
-			      struct kvs_network *network, const u8 *addr,
-			      struct kvs_port *port, const struct kvs_ip *ip,
-			      u32 why, bool replace,
-			      struct netlink_ext_ack *extack)
+struct kvs_fdb_prep {
+	struct kvs_fdb_entry *new;
+	struct kvs_remote *spare;
+};
+
+static int kvs_fdb_prep(struct kvs_fdb_prep *p, const struct kvs_fdb_key *key,
+			u32 flags, struct kvs_port *port,
+			const struct kvs_ip *ip)
 {
-	struct kvs_fdb_entry *f, *new;
-	struct kvs_remote *spare = NULL;
-	struct kvs_dst *dst, *old;
-	struct kvs_fdb_key key;
-	bool learned;
-	int err = 0;
-
-	ASSERT_RTNL();
-
-	kvs_fdb_key_init(&key, network->id, addr);
-	/* may go unused; allocated here, where it can sleep and be charged */
-	new = kvs_fdb_alloc(&key, KVS_FDB_F_STATIC | why, GFP_KERNEL_ACCOUNT);
-	if (!new)
+	p->spare = NULL;
+	p->new = kvs_fdb_alloc(key, flags, GFP_KERNEL_ACCOUNT);
+	if (!p->new)
 		return -ENOMEM;
 	if (ip) {
-		spare = kvs_remote_alloc(port, ip, GFP_KERNEL_ACCOUNT);
-		if (!spare) {
-			kvs_fdb_free(new);
+		p->spare = kvs_remote_alloc(port, ip, GFP_KERNEL_ACCOUNT);
+		if (!p->spare) {
+			kvs_fdb_free(p->new);
 			return -ENOMEM;
 		}
 	}
+	return 0;
+}
 
-	spin_lock_bh(&sw->fdb_lock);
-	f = kvs_fdb_find_locked(sw, &key);
-	if (f && (f->flags & KVS_FDB_F_STATIC)) {
+/* Free what the locked part did not use; returns @err */
+static int kvs_fdb_prep_done(struct kvs_fdb_prep *p, int err)
+{
+	if (p->new)
+		kvs_fdb_free(p->new);
+	if (p->spare)
+		kvs_remote_free(p->spare);
+	return err;
+}
+
+/*
+ * fdb_lock: publish the prepared entry as a new static one of @port (of
+ * the VTEP at @ip behind it), within the switch's static limit
+ */
+static int kvs_fdb_insert_static(struct kvs_switch *sw,
+				 struct kvs_network *network,
+				 struct kvs_port *port, const struct kvs_ip *ip,
+				 struct kvs_fdb_prep *p,
+				 struct netlink_ext_ack *extack)
+{
+	struct kvs_dst *dst;
+	int err;
+
+	if (sw->fdb_static >= KVS_FDB_STATIC_MAX) {
+		NL_SET_ERR_MSG(extack, "too many static entries on this switch");
+		return -ENOSPC;
+	}
+	dst = kvs_fdb_dst_get(port, ip, &p->spare, true);
+	if (!dst)
+		return -ENOMEM;
+	err = kvs_fdb_insert(sw, network, p->new, dst);
+	if (err) {
+		kvs_fdb_dst_put(dst, true);
+		return err;
+	}
+	kvs_notify_fdb(sw, p->new, KVS_CMD_FDB_NEW, true);
+	p->new = NULL;
+	return 0;
+}
+
+/*
+ * fdb_lock: make (@network, @addr) a static entry of @port, or with @ip
+ * of the VTEP at @ip behind the fabric port @port, with the @why bit
+ * (KVS_FDB_F_PORT_MAC or KVS_FDB_F_ADMIN); a learned entry is taken over.
+ * A static entry elsewhere is refused, or with @replace moved here unless
+ * its port's `mac` list holds it.
+ */
+static int kvs_fdb_set_static_locked(struct kvs_switch *sw,
+				     struct kvs_network *network,
+				     struct kvs_port *port,
+				     const struct kvs_ip *ip, u32 why,
+				     bool replace, struct kvs_fdb_prep *p,
+				     struct netlink_ext_ack *extack)
+{
+	struct kvs_fdb_entry *f;
+	struct kvs_dst *dst, *old;
+	bool learned;
+
+	f = kvs_fdb_find_locked(sw, &p->new->key);
+	if (!f)
+		return kvs_fdb_insert_static(sw, network, port, ip, p, extack);
+	if (f->flags & KVS_FDB_F_STATIC) {
 		old = kvs_fdb_dst_locked(sw, f);
 		if (ip ? kvs_dst_is_remote(old, ip) : old == &port->dst) {
 			/* already static here: nothing changes that listeners see */
 			WRITE_ONCE(f->flags, f->flags | why);
-			goto unlock;
+			return 0;
 		}
 		if (replace && (f->flags & KVS_FDB_F_PORT_MAC)) {
 			NL_SET_ERR_MSG(extack,
 				       "entry belongs to the port's mac list");
-			err = -EBUSY;
-			goto unlock;
+			return -EBUSY;
 		}
 		if (!replace) {
 			if (kvs_dst_remote(old))
@@ -543,31 +594,12 @@ static int kvs_fdb_set_static(struct kvs_switch *sw,
 			else
 				NL_SET_ERR_MSG(extack,
 					       "MAC is already static on another port");
-			err = -EEXIST;
-			goto unlock;
+			return -EEXIST;
 		}
 	}
-	if (!f && sw->fdb_static >= KVS_FDB_STATIC_MAX) {
-		NL_SET_ERR_MSG(extack, "too many static entries on this switch");
-		err = -ENOSPC;
-		goto unlock;
-	}
-	dst = kvs_fdb_dst_get(port, ip, &spare, true);
-	if (!dst) {
-		err = -ENOMEM;
-		goto unlock;
-	}
-
-	if (!f) {
-		err = kvs_fdb_insert(sw, network, new, dst);
-		if (err) {
-			kvs_fdb_dst_put(dst, true);
-			goto unlock;
-		}
-		kvs_notify_fdb(sw, new, KVS_CMD_FDB_NEW, true);
-		new = NULL;
-		goto unlock;
-	}
+	dst = kvs_fdb_dst_get(port, ip, &p->spare, true);
+	if (!dst)
+		return -ENOMEM;
 
 	/*
 	 * Learned, here or elsewhere, or (replace) static elsewhere: it
@@ -583,13 +615,31 @@ static int kvs_fdb_set_static(struct kvs_switch *sw,
 	kvs_fdb_dst_put(old, !learned);
 	WRITE_ONCE(f->updated, jiffies);
 	kvs_notify_fdb(sw, f, KVS_CMD_FDB_NEW, true);
-unlock:
+	return 0;
+}
+
+/* kvs_fdb_set_static_locked() with its allocations and the lock; RTNL */
+static int kvs_fdb_set_static(struct kvs_switch *sw,
+			      struct kvs_network *network, const u8 *addr,
+			      struct kvs_port *port, const struct kvs_ip *ip,
+			      u32 why, bool replace,
+			      struct netlink_ext_ack *extack)
+{
+	struct kvs_fdb_prep p;
+	struct kvs_fdb_key key;
+	int err;
+
+	ASSERT_RTNL();
+
+	kvs_fdb_key_init(&key, network->id, addr);
+	err = kvs_fdb_prep(&p, &key, KVS_FDB_F_STATIC | why, port, ip);
+	if (err)
+		return err;
+	spin_lock_bh(&sw->fdb_lock);
+	err = kvs_fdb_set_static_locked(sw, network, port, ip, why, replace,
+					&p, extack);
 	spin_unlock_bh(&sw->fdb_lock);
-	if (new)
-		kvs_fdb_free(new);
-	if (spare)
-		kvs_remote_free(spare);
-	return err;
+	return kvs_fdb_prep_done(&p, err);
 }
 
 /* KVS_CMD_FDB_NEW with a port (@replace: bridge fdb replace); RTNL */
@@ -618,76 +668,57 @@ int kvs_fdb_add_static(struct kvs_switch *sw, struct kvs_network *network,
 	return err;
 }
 
-/* A flood list member: MAC 00:00:00:00:00:00 to @ip, in a free slot */
-static int kvs_fdb_flood_add(struct kvs_switch *sw,
-			     struct kvs_network *network,
-			     struct kvs_port *fabric, const struct kvs_ip *ip,
-			     struct netlink_ext_ack *extack)
+/* fdb_lock: a flood list member to @ip, in a free slot */
+static int kvs_fdb_flood_add_locked(struct kvs_switch *sw,
+				    struct kvs_network *network,
+				    struct kvs_port *fabric,
+				    const struct kvs_ip *ip,
+				    struct kvs_fdb_prep *p,
+				    struct netlink_ext_ack *extack)
 {
 	DECLARE_BITMAP(used, KVS_FLOOD_MAX + 1);
-	struct kvs_remote *spare, *r;
-	struct kvs_fdb_entry *f, *new;
 	struct kvs_fdb_flood *fl;
-	static const u8 zero[ETH_ALEN];
-	struct kvs_fdb_key key;
 	unsigned long slot;
-	int err = 0;
 
-	kvs_fdb_key_init(&key, network->id, zero);
-	new = kvs_fdb_alloc(&key, KVS_FDB_F_STATIC | KVS_FDB_F_ADMIN |
-			    KVS_FDB_F_FLOOD, GFP_KERNEL_ACCOUNT);
-	if (!new)
-		return -ENOMEM;
-	spare = kvs_remote_alloc(fabric, ip, GFP_KERNEL_ACCOUNT);
-	if (!spare) {
-		kvs_fdb_free(new);
-		return -ENOMEM;
-	}
 	bitmap_zero(used, KVS_FLOOD_MAX + 1);
-
-	spin_lock_bh(&sw->fdb_lock);
 	hlist_for_each_entry(fl, &network->flood, node) {
-		f = &fl->f;
-		if (kvs_dst_is_remote(kvs_fdb_dst_locked(sw, f), ip)) {
+		if (kvs_dst_is_remote(kvs_fdb_dst_locked(sw, &fl->f), ip)) {
 			NL_SET_ERR_MSG(extack,
 				       "remote is already in the network's flood list");
-			err = -EEXIST;
-			goto unlock;
+			return -EEXIST;
 		}
-		__set_bit(f->key.pad, used);
+		__set_bit(fl->f.key.pad, used);
 	}
 	slot = find_next_zero_bit(used, KVS_FLOOD_MAX + 1, 1);
 	if (slot > KVS_FLOOD_MAX) {
 		NL_SET_ERR_MSG(extack,
 			       "the network's flood list is full (256 remotes)");
-		err = -ENOSPC;
-		goto unlock;
+		return -ENOSPC;
 	}
-	if (sw->fdb_static >= KVS_FDB_STATIC_MAX) {
-		NL_SET_ERR_MSG(extack, "too many static entries on this switch");
-		err = -ENOSPC;
-		goto unlock;
-	}
-	r = kvs_remote_get(fabric, ip, &spare, true);
-	if (!r) {
-		err = -ENOMEM;
-		goto unlock;
-	}
-	new->key.pad = slot;
-	err = kvs_fdb_insert(sw, network, new, &r->dst);
-	if (err) {
-		kvs_remote_put(r, true);
-		goto unlock;
-	}
-	kvs_notify_fdb(sw, new, KVS_CMD_FDB_NEW, true);
-	new = NULL;
-unlock:
+	p->new->key.pad = slot;
+	return kvs_fdb_insert_static(sw, network, fabric, ip, p, extack);
+}
+
+/* A flood list member: MAC 00:00:00:00:00:00 to @ip; RTNL */
+static int kvs_fdb_flood_add(struct kvs_switch *sw,
+			     struct kvs_network *network,
+			     struct kvs_port *fabric, const struct kvs_ip *ip,
+			     struct netlink_ext_ack *extack)
+{
+	static const u8 zero[ETH_ALEN];
+	struct kvs_fdb_key key;
+	struct kvs_fdb_prep p;
+	int err;
+
+	kvs_fdb_key_init(&key, network->id, zero);
+	err = kvs_fdb_prep(&p, &key, KVS_FDB_F_STATIC | KVS_FDB_F_ADMIN |
+			   KVS_FDB_F_FLOOD, fabric, ip);
+	if (err)
+		return err;
+	spin_lock_bh(&sw->fdb_lock);
+	err = kvs_fdb_flood_add_locked(sw, network, fabric, ip, &p, extack);
 	spin_unlock_bh(&sw->fdb_lock);
-	if (new)
-		kvs_fdb_free(new);
-	if (spare)
-		kvs_remote_free(spare);
-	return err;
+	return kvs_fdb_prep_done(&p, err);
 }
 
 /*
