@@ -935,8 +935,13 @@ else
 			txt+=$(ctr_delta "$H1" v100 drops)
 			check_eq "1: TCP: no drop on h1's fabric or VM port (mtu, no_memory...)" "$txt" "drops=- / drops=-"
 			tx=${k#tx_bytes=}
-			check_ge "1: TCP: h1's fabric port sent at least 1 MiB (tx_bytes)" "${tx%% *}" 1048576
-			check_ge "1: TCP: h1's fabric port received at least 1 MiB (rx_bytes)" "${k##*rx_bytes=}" 1048576
+			# iperf3 -n counts what it wrote: when the test ends the server closes
+			# its socket, and what the sender still held is reset, not sent (one
+			# slow 6.1 run: 1025944 bytes, 98%); 90% of it is the stream
+			check_ge "1: TCP: h1's fabric port sent at least 90% of 1 MiB (tx_bytes)" \
+				"${tx%% *}" 943718
+			check_ge "1: TCP: h1's fabric port received at least 90% of 1 MiB (rx_bytes)" \
+				"${k##*rx_bytes=}" 943718
 		fi
 	fi
 
