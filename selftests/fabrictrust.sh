@@ -379,6 +379,13 @@ EOF
 	# frames of the churn still queued on the way (B's qdisc, R, the backlog) take
 	# seconds to drain on a debug kernel: the new network must not learn any of them
 	check "IPv$fam: the churn's frames stop arriving on $U" wait_until 30 link_quiet "$U" rx_packets 3
+	# the network of the last net add learned under the churn: what it counts is what
+	# it holds (an entry learned into a network being deleted would be listed under
+	# its id but counted by nobody, and its removal would uncount this one)
+	n=$(fdb_count 300)
+	diag "IPv$fam: network 300 learned $n MACs since the last net add"
+	check_eq "IPv$fam: after the churn, network 300's learned count is its entries" \
+		"$(net_learned 300)" "$n"
 	must "$KVS" net del 300 switch "$SW"
 	must "$KVS" net add 300 switch "$SW" max-macs 0
 	check_eq "IPv$fam: after net add 300, no entry of the old network is left" "$(fdb_count 300)" 0
