@@ -9,10 +9,11 @@
  * time: one RCU section, the next frame's header prefetched while this
  * one is looked up, the ingress counters added once per run of frames
  * from one port, and a frame with the same ingress and addresses as the
- * one before it goes where that one went (struct kvs_flow) without a
- * look-up. Frames for veth peers take the nested shortcut as they do
- * with batch 1: handing them over as one list (netif_receive_skb_list())
- * cost 78 instructions a frame more in exact mode.
+ * one before it goes where that one went (input.c's per-CPU struct
+ * kvs_flow, as with batch 1) without a look-up. Frames for veth peers
+ * take the nested shortcut as they do with batch 1: handing them over
+ * as one list (netif_receive_skb_list()) cost 78 instructions a frame
+ * more in exact mode.
  *
  * A queue holds at most net.core.netdev_max_backlog frames, as the
  * stack's own backlog does: a port that sends faster than its CPU can
@@ -81,8 +82,6 @@ static int kvs_batch_pass(struct kvs_batch *b, int n)
 	struct kvs_rx_run run = {};
 	struct sk_buff_head frames;
 	struct sk_buff *skb;
-	struct kvs_flow flow = {};
-	struct kvs_pass pass = { .flow = &flow };
 	int taken = 0;
 
 	__skb_queue_head_init(&frames);
@@ -112,7 +111,7 @@ static int kvs_batch_pass(struct kvs_batch *b, int n)
 		run.packets++;
 		run.bytes += skb->len + ETH_HLEN;
 
-		kvs_port_input(port, skb, &pass);
+		kvs_port_input(port, skb, &kvs_pass_now);
 	}
 	kvs_rx_run_flush(&run);
 	rcu_read_unlock();

@@ -233,6 +233,7 @@ static int kvs_fdb_insert(struct kvs_switch *sw, struct kvs_network *network,
 		hlist_add_head_rcu(kvs_fdb_flood_node(f), &network->flood);
 	kvs_fdb_count(sw, network, kvs_dst_owner(dst),
 		      !(f->flags & KVS_FDB_F_STATIC), 1);
+	kvs_memo_stale();	/* an unknown destination is known now */
 	return 0;
 }
 
@@ -261,6 +262,7 @@ static void kvs_fdb_remove(struct kvs_switch *sw, struct kvs_fdb_entry *f,
 	kvs_fdb_count(sw, kvs_network_find(sw, f->key.net_id),
 		      kvs_dst_owner(old), !(f->flags & KVS_FDB_F_STATIC), -1);
 	kvs_fdb_dst_put(old, f->flags & KVS_FDB_F_STATIC);
+	kvs_memo_stale();
 	call_rcu(&f->rcu, kvs_fdb_free_rcu);
 }
 
@@ -278,7 +280,7 @@ static bool kvs_fdb_network_full(const struct kvs_network *network)
 	return max && atomic_read(&network->learned) >= max;
 }
 
-static void kvs_fdb_refresh(struct kvs_fdb_entry *f)
+void kvs_fdb_refresh(struct kvs_fdb_entry *f)
 {
 	u32 now = jiffies;
 
@@ -306,6 +308,7 @@ static int kvs_fdb_move(struct kvs_port *port, struct kvs_fdb_entry *f,
 	if (cmpxchg(&f->dst, RCU_INITIALIZER(old),
 		    RCU_INITIALIZER(&port->dst)) != RCU_INITIALIZER(old))
 		return 0;
+	kvs_memo_stale();
 
 	if (from)
 		atomic_dec(&from->learned);
@@ -345,6 +348,7 @@ static int kvs_fdb_learn_locked(struct kvs_port *port,
 		if (!dst)
 			return 0;	/* forward anyway, unlearned */
 		old = kvs_fdb_dst_xchg(f, dst);
+		kvs_memo_stale();
 		kvs_fdb_count(sw, network, kvs_dst_owner(old), true, -1);
 		kvs_fdb_count(sw, network, port, true, 1);
 		kvs_fdb_dst_put(old, false);
@@ -386,10 +390,11 @@ free:
  * Datapath, RCU: check @addr as the source of a frame of @network from
  * @port and learn it. Returns 0, or the drop reason + 1: the MAC is static
  * on another port (checked even with learning off), or it is new and the
- * port or the network has learned all it may.
+ * port or the network has learned all it may. *@seen: the entry, when it
+ * was learned here before and only needed a refresh (else untouched).
  */
 int kvs_fdb_learn(struct kvs_port *port, struct kvs_network *network,
-		  const u8 *addr)
+		  const u8 *addr, struct kvs_fdb_entry **seen)
 {
 	struct kvs_switch *sw = port->sw;
 	struct kvs_fdb_entry *f;
@@ -410,6 +415,7 @@ int kvs_fdb_learn(struct kvs_port *port, struct kvs_network *network,
 		/* the common case: a known MAC on its own port */
 		if (likely(dst == &port->dst)) {
 			kvs_fdb_refresh(f);
+			*seen = f;
 			return 0;
 		}
 		if (unlikely(!dst))
@@ -610,6 +616,7 @@ static int kvs_fdb_set_static_locked(struct kvs_switch *sw,
 	learned = !(f->flags & KVS_FDB_F_STATIC);
 	WRITE_ONCE(f->flags, KVS_FDB_F_STATIC | why);
 	old = kvs_fdb_dst_xchg(f, dst);
+	kvs_memo_stale();
 	kvs_fdb_count(sw, network, kvs_dst_owner(old), learned, -1);
 	kvs_fdb_count(sw, network, port, false, 1);
 	kvs_fdb_dst_put(old, !learned);

@@ -152,23 +152,32 @@ static void kvs_policy_drop(struct kvs_port *in, struct sk_buff *skb,
 	kvs_forward_drop(in, skb, reason);
 }
 
+atomic_long_t kvs_memo_gen;
+static DEFINE_PER_CPU(struct kvs_flow, kvs_flow_memo);
+
 static bool kvs_flow_match(const struct kvs_flow *flow,
-			   const struct kvs_port *in, const struct ethhdr *eth)
+			   const struct kvs_port *in,
+			   const struct kvs_network *network,
+			   const struct ethhdr *eth, unsigned long gen)
 {
-	return flow->in == in && ether_addr_equal(flow->dst, eth->h_dest) &&
+	return flow->in == in && flow->network == network && flow->gen == gen &&
+	       ether_addr_equal(flow->dst, eth->h_dest) &&
 	       ether_addr_equal(flow->src, eth->h_source);
 }
 
 /* The decision for @eth from @in (@to, or NULL: a flood), for the next */
-static void kvs_flow_keep(const struct kvs_pass *pass, struct kvs_port *in,
-			  struct kvs_port *to, const struct ethhdr *eth)
+static void kvs_flow_keep(struct kvs_flow *flow, unsigned long gen,
+			  struct kvs_port *in, struct kvs_network *network,
+			  struct kvs_port *to, struct kvs_fdb_entry *seen,
+			  const struct ethhdr *eth)
 {
-	struct kvs_flow *flow = pass ? pass->flow : NULL;
-
 	if (!flow)
 		return;
 	flow->in = in;
+	flow->network = network;
 	flow->to = to;
+	flow->seen = seen;
+	flow->gen = gen;
 	ether_addr_copy(flow->src, eth->h_source);
 	ether_addr_copy(flow->dst, eth->h_dest);
 }
@@ -187,13 +196,24 @@ void kvs_switch_frame(struct kvs_switch *sw, struct kvs_port *in,
 		      const struct kvs_ip *from, const struct kvs_pass *pass)
 {
 	const struct ethhdr *eth = eth_hdr(skb);
+	struct kvs_fdb_entry *seen = NULL;
+	struct kvs_flow *flow = NULL;
 	struct kvs_decision d;
+	unsigned long gen = 0;
 	int reason;
 
-	/* the frame before it in this batch decided already */
-	if (pass && pass->flow) {
-		if (kvs_flow_match(pass->flow, in, eth)) {
-			d.to = pass->flow->to;
+	/*
+	 * The frame before it on this CPU decided already. The generation
+	 * is read before anything the decision reads: a change after it
+	 * leaves a memo that no later frame takes.
+	 */
+	if (pass && !from) {
+		flow = this_cpu_ptr(&kvs_flow_memo);
+		gen = atomic_long_read_acquire(&kvs_memo_gen);
+		if (kvs_flow_match(flow, in, network, eth, gen)) {
+			if (flow->seen)
+				kvs_fdb_refresh(flow->seen);
+			d.to = flow->to;
 			if (d.to)
 				kvs_forward_unicast(in, d.to, skb, pass);
 			else if (unlikely(!kvs_storm_pass(in)))
@@ -202,8 +222,6 @@ void kvs_switch_frame(struct kvs_switch *sw, struct kvs_port *in,
 				kvs_forward_flood(in, network, skb);
 			return;
 		}
-		/* whatever this one changes (a move), the next decides anew */
-		pass->flow->in = NULL;
 	}
 
 	reason = kvs_check_source(in, eth->h_source);
@@ -220,7 +238,7 @@ void kvs_switch_frame(struct kvs_switch *sw, struct kvs_port *in,
 	if (from)
 		reason = kvs_fdb_learn_remote(in, network, eth->h_source, from);
 	else
-		reason = kvs_fdb_learn(in, network, eth->h_source);
+		reason = kvs_fdb_learn(in, network, eth->h_source, &seen);
 	if (unlikely(reason)) {
 		kvs_policy_drop(in, skb, reason - 1);
 		return;
@@ -233,7 +251,7 @@ void kvs_switch_frame(struct kvs_switch *sw, struct kvs_port *in,
 	d.to = rcu_dereference(in->highway);
 	if (d.to) {
 		if (!is_multicast_ether_addr(eth->h_dest)) {
-			kvs_flow_keep(pass, in, d.to, eth);
+			kvs_flow_keep(flow, gen, in, network, d.to, seen, eth);
 		} else if (unlikely(!kvs_storm_pass(in))) {
 			kvs_policy_drop(in, skb, KVS_DROP_STORM_LIMIT);
 			return;
@@ -245,11 +263,11 @@ void kvs_switch_frame(struct kvs_switch *sw, struct kvs_port *in,
 	kvs_classify(sw, in, network, eth->h_dest, &d);
 	switch (d.action) {
 	case KVS_ACT_UNICAST:
-		kvs_flow_keep(pass, in, d.to, eth);
+		kvs_flow_keep(flow, gen, in, network, d.to, seen, eth);
 		kvs_forward_unicast(in, d.to, skb, pass);
 		break;
 	case KVS_ACT_FLOOD:
-		kvs_flow_keep(pass, in, NULL, eth);
+		kvs_flow_keep(flow, gen, in, network, NULL, seen, eth);
 		if (unlikely(!kvs_storm_pass(in)))
 			kvs_policy_drop(in, skb, KVS_DROP_STORM_LIMIT);
 		else

@@ -448,33 +448,48 @@ void kvs_fdb_del_port_mac(struct kvs_port *port, const u8 *addr);
  * and learn it; returns 0 or the drop reason + 1.
  */
 int kvs_fdb_learn(struct kvs_port *port, struct kvs_network *network,
-		  const u8 *addr);
+		  const u8 *addr, struct kvs_fdb_entry **seen);
+void kvs_fdb_refresh(struct kvs_fdb_entry *f);
 /* The same for a frame from a vxlan fabric, sent by the VTEP @from */
 int kvs_fdb_learn_remote(struct kvs_port *fabric, struct kvs_network *network,
 			 const u8 *addr, const struct kvs_ip *from);
 
 /*
  * How a frame is switched: a kvs_pass allows the veth shortcut
- * (forward.c), and a batch pass's has a @flow; a NULL kvs_pass: the
- * transmit path only (kvs_pass_now: the shortcut, no flow).
+ * (forward.c); a NULL one: the transmit path only. kvs_pass_now is the
+ * one every receive path gives.
  */
-struct kvs_pass {
-	struct kvs_flow *flow;
-};
+struct kvs_pass { };
 
 /*
- * A batch pass's last decision (batch.c): the next frame from the same
- * port with the same two addresses goes the same way, without the source
- * checks, learning and look-ups its predecessor did in the same RCU
- * section: to @to, or flooded (@to NULL; the storm limit still counts
- * each flooded frame). A frame in between from elsewhere replaces it.
+ * The last decision on this CPU (input.c): the next frame from the same
+ * port, of the same network, with the same two addresses goes the same way, without the source
+ * checks, learning and look-ups its predecessor did: to @to, or flooded
+ * (@to NULL; the storm limit still counts each flooded frame), and its
+ * source entry @seen (NULL: none to refresh) is refreshed. Valid while
+ * kvs_memo_gen is @gen: every change a decision depends on (an fdb entry
+ * added, moved or removed, a port or its configuration) bumps it before
+ * what it removed is freed, so the pointers are live and current.
  */
 struct kvs_flow {
 	struct kvs_port *in;
+	struct kvs_network *network;	/* a vlan uplink's vary */
 	struct kvs_port *to;
+	struct kvs_fdb_entry *seen;
+	unsigned long gen;
 	u8 src[ETH_ALEN];
 	u8 dst[ETH_ALEN];
 };
+
+extern atomic_long_t kvs_memo_gen;
+
+/* After a change a decision depends on, before what it removed is freed */
+static inline void kvs_memo_stale(void)
+{
+	/* the change first: pairs with the acquire in kvs_switch_frame() */
+	smp_mb__before_atomic();
+	atomic_long_inc(&kvs_memo_gen);
+}
 
 extern const struct kvs_pass kvs_pass_now;
 

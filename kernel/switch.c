@@ -25,6 +25,7 @@ static const struct net_device_ops kvs_netdev_ops;
 void kvs_switch_changed(struct kvs_switch *sw)
 {
 	atomic_inc(&sw->generation);
+	kvs_memo_stale();
 }
 
 static unsigned long kvs_secs_to_jiffies(u32 secs)

@@ -400,49 +400,61 @@ for b in 16 64; do
 done
 check "batch 64: ping vm1 -> vm2" ip netns exec "$NS1" ping -c 3 -i 0.2 -W 5 10.9.0.2
 
-# A pass lets a frame go where the frame before it went when both came in on one port
-# with the same two addresses (struct kvs_flow). A frame in between that moves the
-# destination must end that. A tenant's tc program on a veth of its own (t1) turns one
-# frame into three out of its eth0, which reach the switch back to back, in one pass:
-# A->B (B is learned on vm2's port: to vm2), B->A (B moves to the tenant's port, where A
-# is: a hairpin, dropped as no-route) and A->B again (B is behind the ingress now: a
-# no-route drop too, not a frame for vm2).
-NSM=kvs-fp-$PID-m
-MA=02:00:00:90:00:a1; MB=02:00:00:90:00:b1
-mk_vm "$NSM" "$SW" 100 - $MA; PM=$VM_DEV
-must ip -n "$NSM" link add t0 type veth peer name t1
-# no IPv6: every frame t1 gets becomes three
-must ip -n "$NSM" link set t0 addrgenmode none up
-must ip -n "$NSM" link set t1 addrgenmode none up
-if [ -z "$BPFFS" ]; then
-	check "batch 64: a move ends a pass's memo (needs a bpf filesystem)" false
-elif ! tc -n "$NSM" qdisc add dev t1 clsact 2>/dev/null; then
-	skip "batch 64: a move ends a pass's memo" "this kernel has no clsact qdisc"
-elif ! out=$(tc_prog "$BPFFS/frames" frames "$(ip -n "$NSM" -j link show eth0 | jq '.[0].ifindex')" \
-		$MB,$MA $MA,$MB $MB,$MA 2>&1); then
-	_diag_out "$out"
-	check "the three-frame BPF program loads" false
-else
-	must ip netns exec "$NS2" "$KVS_PKT" send eth0 $MB $BC count 1 tag "$TAG-mb"
-	settle
-	check_match "batch 64: $MB is learned on vm2's $P2" "dev $P2" "$("$KVS" fdb show switch "$SW" | grep "$MB")"
-	check "a tc ingress program on the tenant's t1: frames A->B, B->A, A->B out of eth0" \
-		tc -n "$NSM" filter add dev t1 ingress bpf object-pinned "$BPFFS/frames" da
-	snap "$SW"
-	rxm=$(stat_get "$PM" rx_packets); nrm=$(stat_get "$PM" no_route)
-	sniff_start v2 "$NS2" "$TAG-memo"
-	must ip netns exec "$NSM" "$KVS_PKT" send t0 02:00:00:90:00:c1 $BC count 1 tag "$TAG-memo"
-	settle
-	sniff_stop v2
-	snap "$SW"
-	check_eq "batch 64: the tenant's port got the three frames" "$(sub "$(stat_get "$PM" rx_packets)" "$rxm")" 3
-	check_eq "batch 64: vm2 got the first A->B only" "$(sniffed v2 "$TAG-memo")" 1
-	check_eq "batch 64: B->A and the second A->B are no-route drops (hairpins)" \
-		"$(sub "$(stat_get "$PM" no_route)" "$nrm")" 2
-	check_match "batch 64: $MB moved to the tenant's $PM" "dev $PM" "$("$KVS" fdb show switch "$SW" | grep "$MB")"
-fi
-run "$KVS" port del dev "$PM"
-run ip netns del "$NSM"
+# A frame goes where the frame before it on its CPU went when both came in on one port
+# with the same two addresses (struct kvs_flow), in a batch pass or at batch 1 across
+# softirqs. A frame in between that moves the destination must end that. A tenant's tc
+# program on a veth of its own (t1) turns one frame into three out of its eth0, which
+# reach the switch back to back: A->B (B is learned on vm2's port: to vm2), B->A (B
+# moves to the tenant's port, where A is: a hairpin, dropped as no-route) and A->B again
+# (B is behind the ingress now: a no-route drop too, not a frame for vm2).
+memo_test() { # memo_test BATCH B_MAC
+	local L="batch $1" NSM=kvs-fp-$PID-m MA=02:00:00:90:00:a1 MB=$2 PM rxm nrm out
+	must "$KVS" switch set "$SW" batch "$1"
+	mk_vm "$NSM" "$SW" 100 - $MA; PM=$VM_DEV
+	must ip -n "$NSM" link add t0 type veth peer name t1
+	# no IPv6: every frame t1 gets becomes three
+	must ip -n "$NSM" link set t0 addrgenmode none up
+	must ip -n "$NSM" link set t1 addrgenmode none up
+	if [ -z "$BPFFS" ]; then
+		check "$L: a move ends the memo (needs a bpf filesystem)" false
+	elif ! tc -n "$NSM" qdisc add dev t1 clsact 2>/dev/null; then
+		skip "$L: a move ends the memo" "this kernel has no clsact qdisc"
+	elif ! out=$(tc_prog "$BPFFS/frames$1" frames \
+			"$(ip -n "$NSM" -j link show eth0 | jq '.[0].ifindex')" \
+			$MB,$MA $MA,$MB $MB,$MA 2>&1); then
+		_diag_out "$out"
+		check "the three-frame BPF program loads" false
+	else
+		# A and B known first: nothing the three frames learn anew can end the memo
+		must ip netns exec "$NS2" "$KVS_PKT" send eth0 $MB $BC count 1 tag "$TAG-mb"
+		must ip netns exec "$NSM" "$KVS_PKT" send eth0 $MA $BC count 1 tag "$TAG-ma"
+		settle
+		check_match "$L: $MB is learned on vm2's $P2" "dev $P2" \
+			"$("$KVS" fdb show switch "$SW" | grep "$MB")"
+		check_match "$L: $MA is learned on the tenant's $PM" "dev $PM" \
+			"$("$KVS" fdb show switch "$SW" | grep "$MA")"
+		check "a tc ingress program on the tenant's t1: frames A->B, B->A, A->B out of eth0" \
+			tc -n "$NSM" filter add dev t1 ingress bpf object-pinned "$BPFFS/frames$1" da
+		snap "$SW"
+		rxm=$(stat_get "$PM" rx_packets); nrm=$(stat_get "$PM" no_route)
+		sniff_start v2 "$NS2" "$TAG-memo$1"
+		must ip netns exec "$NSM" "$KVS_PKT" send t0 02:00:00:90:00:c1 $BC count 1 tag "$TAG-memo$1"
+		settle
+		sniff_stop v2
+		snap "$SW"
+		check_eq "$L: the tenant's port got the three frames" \
+			"$(sub "$(stat_get "$PM" rx_packets)" "$rxm")" 3
+		check_eq "$L: vm2 got the first A->B only" "$(sniffed v2 "$TAG-memo$1")" 1
+		check_eq "$L: B->A and the second A->B are no-route drops (hairpins)" \
+			"$(sub "$(stat_get "$PM" no_route)" "$nrm")" 2
+		check_match "$L: $MB moved to the tenant's $PM" "dev $PM" \
+			"$("$KVS" fdb show switch "$SW" | grep "$MB")"
+	fi
+	run "$KVS" port del dev "$PM"
+	run ip netns del "$NSM"
+}
+memo_test 1 02:00:00:90:00:b1
+memo_test 64 02:00:00:90:00:b2
 
 # The per-CPU queue is bounded by net.core.netdev_max_backlog, as the stack's own. pktgen
 # (xmit_mode netif_receive, burst 32) hands $P1 32 frames to receive at a time with
