@@ -63,6 +63,7 @@ RAW=$OUT/raw.tsv
 LOG=$OUT/bench.log
 : >"$LOG"
 LAT=$here/kvs_lat
+BLAST=$here/kvs_blast
 NCPU=$(nproc)
 T0=$(date +%s)
 
@@ -539,6 +540,20 @@ PG_PREFIX=()
 pg_run() {
 	local sys=$1 ns=$2 size=$3 pg d i before after sent=0 usec=0 r u s k pid txb txa cnt=0
 	shift 3
+	if [ "$GENMODE" = af ]; then
+		# kvs_blast instead of pktgen: frames nobody else holds (see kvs_blast.c)
+		before=$(sink_count "$SINK_NS" "${SINKS[@]}")
+		txb=$(tx_count "$sys" "$@")
+		r=$("${PG_PREFIX[@]}" ip netns exec "$ns" "$BLAST" "$1" "${DSTS[0]}" "$(mac a0 0)" \
+			"$size" "$NFRAMES" 2>&1) || { echo "kvs_blast: $r"; return 1; }
+		sleep 0.2
+		after=$(sink_count "$SINK_NS" "${SINKS[@]}")
+		txa=$(tx_count "$sys" "$@")
+		read -r sent usec <<<"$r"
+		[[ $before =~ ^[0-9]+$ && $after =~ ^[0-9]+$ ]] || { echo "cannot read the sink counters"; return 1; }
+		echo "$((after - before)) $sent $usec $((txa - txb))"
+		return 0
+	fi
 	pg=/proc/${ANCHOR[$sys]}/net/pktgen
 	[ -z "$EXACT" ] || cnt=$NFRAMES
 	for d in ${PGDEVS[$sys]}; do echo "count 1" >"$pg/$d" || { echo "pktgen $d: count refused"; return 1; }; done
@@ -596,6 +611,7 @@ softnet_drops() {
 # destination MAC instead of the sink's (a flood: still counted at d0 only).
 GEN=
 DST=
+GENMODE=
 measure() {
 	local what=$1 sys=$2 param=$3 rep=$4 size=$5 pairs=$6 fab=${7:-} ns=b-$2 out del sent usec tx i devs=() sd
 	if [ -n "${FAILED[$sys]:-}" ]; then emit "$what" "$sys" "$param" "$rep" FAIL "${FAILED[$sys]}"; return; fi
@@ -707,9 +723,12 @@ done
 #        once per 32 frames. (pktgen refuses "burst" > 1 for sending on a veth: veth has
 #        no IFF_TX_SKB_SHARING; a0 does not take part here.)
 #   gro  GRO on a0's peer (p0; floor: d0), so that veth receives through NAPI, burst 1
+#   af   as b1, but the frames come from kvs_blast (AF_PACKET, sendmmsg) instead of
+#        pktgen: nobody else holds them, as with a VM's or a container's frames, so a
+#        switch that changes a frame need not clone it first (pktgen's are shared)
 # In the first repetition each point runs once more under "perf stat -e napi:napi_poll"
 # (measure "polls"): NAPI polls per frame show the batches the switch really got.
-BURST_VARIANTS=(b1 b32 gro)
+BURST_VARIANTS=(b1 b32 gro af)
 burst_peer() { if [ "$1" = floor ]; then echo d0; else echo p0; fi; }
 # burst_on SYS VARIANT: GEN and the generator's peer set up for VARIANT
 burst_on() {
@@ -729,6 +748,9 @@ burst_on() {
 		done
 		PGDEVS[$sys]=$peer
 		GEN=$peer ;;
+	af)
+		[ -x "$BLAST" ] || { log "kvs_blast not built"; return 1; }
+		GENMODE=af ;;
 	gro)
 		run ip netns exec "$ns" ethtool -K "$peer" gro on || return 1
 		if ! ip netns exec "$ns" ethtool -k "$peer" | grep -q '^generic-receive-offload: on'; then
@@ -744,6 +766,7 @@ burst_off() {
 	peer=$(burst_peer "$1")
 	case $2 in
 	b32) GEN=; pg_attach "$1" ;;
+	af) GENMODE= ;;
 	gro) run ip netns exec "b-$1" ethtool -K "$peer" gro off ;;
 	esac
 }

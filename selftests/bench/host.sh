@@ -59,7 +59,8 @@ step "building kvs.ko and the tool for $KERNELRELEASE"
 "${mk[@]}" module tools >/tmp/kvs-bench-build.$$ 2>&1 || {
 	tail -n 30 /tmp/kvs-bench-build.$$; echo "bench: build failed" >&2; exit 1; }
 rm -f /tmp/kvs-bench-build.$$
-"$make" -C "$here" --no-print-directory -s kvs_lat || { echo "bench: kvs_lat did not build" >&2; exit 1; }
+"$make" -C "$here" --no-print-directory -s kvs_lat kvs_blast ||
+	{ echo "bench: kvs_lat or kvs_blast did not build" >&2; exit 1; }
 
 mkdir -p "$OUT" || exit 1
 OUT=$(cd "$OUT" && pwd)

@@ -197,7 +197,9 @@ def latency_table():
 # within a fraction of a percent, so the median is the figure and min/max the check.
 BURST_PARAMS = [("b1:uni", "burst 1, known unicast"), ("b1:flood", "burst 1, flood"),
                 ("b32:uni", "rx burst 32, known unicast"), ("b32:flood", "rx burst 32, flood"),
-                ("gro:uni", "veth GRO, known unicast"), ("gro:flood", "veth GRO, flood")]
+                ("gro:uni", "veth GRO, known unicast"), ("gro:flood", "veth GRO, flood"),
+                ("af:uni", "unshared (AF_PACKET), known unicast"),
+                ("af:flood", "unshared (AF_PACKET), flood")]
 
 
 def est(k):
@@ -342,6 +344,10 @@ def exact_tables():
                   "no veth hop): 32 frames received back to back with bottom halves off, as "
                   "from one NAPI poll, then the softirq work (sink backlog, kvs batch queue). "
                   "veth GRO: GRO on p0 (floor: d0), veth receives through NAPI, pktgen burst 1. "
+                  "Unshared: as burst 1, but sent by kvs_blast (AF_PACKET, sendmmsg): pktgen "
+                  "keeps a reference to its frames, so a switch that changes one (kvs, the "
+                  "bridge) must clone it first; a frame from a VM, a container or a socket is "
+                  "not shared, and these are not (the floor includes the sender's system call). "
                   "Flood: destination MAC unknown to the switch, copies to every other port "
                   "(10 with the 4 pairs, the latency and the spare port); counted at d0 only, so "
                   "the figure is per frame sent, every copy included. floor and mirred ignore "
