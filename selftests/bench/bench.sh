@@ -409,6 +409,12 @@ setup_fabric() {
 		run ip -n "$ns" link set h0 master br1 &&
 		run ip -n "$ns" link set br1 up &&
 		run ip netns exec "$ns" bridge fdb replace $M_FAR dev vxb master static ;;
+	floor)
+		# the encapsulation alone: h0's frames redirected into a vxlan device
+		run ip -n "$ns" link add vxm mtu 1550 type vxlan id 100 dstport 4789 local 192.0.2.1 remote 192.0.2.2 nolearning &&
+		run ip -n "$ns" link set vxm up &&
+		run tc -n "$ns" qdisc add dev h0 clsact &&
+		run tc -n "$ns" filter add dev h0 ingress matchall action mirred egress redirect dev vxm ;;
 	ovs)
 		run ovs-vsctl --timeout=60 add-br ob1 -- add-port ob1 h0 -- add-port ob1 vx0 \
 			-- set interface vx0 type=vxlan options:remote_ip=192.0.2.2 options:key=100 &&
@@ -468,7 +474,7 @@ setup_sys() { # setup_sys SYS
 		run kvs -n "$ns" -b "$f" || return 1 ;;
 	esac
 	rm -f "$f"
-	case $sys in kvs|bridge|ovs)
+	case $sys in kvs|bridge|ovs|floor)
 		if setup_fabric "$sys"; then FAB[$sys]=1
 		else FAILED[fabric-$sys]="fabric set-up failed (see bench.log)"; fi ;;
 	esac
@@ -514,7 +520,7 @@ pg_attach() {
 	for ((t = 0; t < NCPU; t++)); do
 		echo rem_device_all 2>>"$LOG" >"$pg/kpktgend_$t" || { log "pktgen: rem_device_all failed"; return 1; }
 	done
-	[ "$sys" = floor ] || [ "$sys" = mirred ] || [ -z "${FAB[$sys]:-}" ] || devs+=(g0)
+	[ "$sys" = mirred ] || [ -z "${FAB[$sys]:-}" ] || devs+=(g0)
 	for ((i = 0; i < MAXP; i++)); do devs+=("a$i"); done
 	i=0
 	for d in "${devs[@]}"; do
@@ -950,11 +956,12 @@ fi
 
 # ---- fabric ---------------------------------------------------------------------------
 phase fabric
-FABSYS=(kvs bridge ovs)
+FABSYS=(kvs bridge ovs floor)
 NFRAMES=$FRAMES
 for ((rep = 1; rep <= REPS; rep++)); do
 	for s in "${FAB_SIZES[@]}"; do
-		for sys in "${FABSYS[@]:$((rep % 3))}" "${FABSYS[@]:0:$((rep % 3))}"; do
+		r=$((rep % ${#FABSYS[@]}))
+		for sys in "${FABSYS[@]:$r}" "${FABSYS[@]:0:$r}"; do
 			measure fabric "$sys" "$s" "$rep" "$s" 1 fabric
 		done
 	done

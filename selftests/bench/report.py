@@ -417,7 +417,8 @@ def exact_tables():
 
     for param in params("fabric"):
         cost_table("fabric", param, "Fabric (VXLAN): %s-byte inner frames, to a Linux vxlan "
-                   "device in another netns, ns/frame" % param, floor=False)
+                   "device in another netns, ns/frame; floor: the VM port's frames redirected "
+                   "by tc mirred into a vxlan device (the encapsulation alone)" % param)
 
     if params("fdb"):
         levels = sorted(params("fdb"), key=int)
