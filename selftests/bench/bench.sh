@@ -251,7 +251,7 @@ mem_step() { # mem_step SYSTEM STEP DIVISOR BEFORE AFTER
 	emit mem "$1" "$2_hugepages" 1 "${a[4]}" "hugepages in use (total ${a[3]})"
 }
 mem_sys() {
-	local sys=$1 ns=m-$1 i m0 m1 m2 m3 f=/tmp/bench-mem.batch
+	local sys=$1 ns=m-$1 i m0 m1 m2 m3 m4 f=/tmp/bench-mem.batch
 	[ "$sys" = ovs ] && ns="b-ovs"
 	[ "$sys" = ovs ] && [ -z "$OVS_OK" ] && return 1
 	ip netns list | grep -qw "$ns" || nsadd "$ns" || return 1
@@ -299,6 +299,25 @@ mem_sys() {
 		esac || return 1
 		m3=$(meminfo)
 		mem_step "$sys" fdb "$MEM_FDB" "$m2" "$m3"
+		# learned: MEM_FDB frames from mq1 with as many source MACs, to a static MAC on mp0
+		if [ "$sys" = kvs ]; then
+			run kvs -n "$ns" net set 1 switch ms0 max-macs 0 &&
+			run kvs -n "$ns" port set dev mp1 max-macs 0 || return 1
+		fi
+		run ip netns exec "$ns" "$BLAST" mq1 02:bb:00:00:00:00 02:cc:00:00:00:00 64 \
+			"$MEM_FDB" "$MEM_FDB" || return 1
+		sleep 1
+		m4=$(meminfo)
+		local n
+		case $sys in
+		kvs) n=$(kvs -n "$ns" fdb show switch ms0 | grep -c '^02:cc:') ;;
+		bridge) n=$(ip netns exec "$ns" bridge fdb show dev mp1 | grep -c '^02:cc:') ;;
+		esac
+		if [ "$n" -eq "$MEM_FDB" ]; then
+			mem_step "$sys" learned "$MEM_FDB" "$m3" "$m4"
+		else
+			emit mem "$sys" learned_slab 1 FAIL "$n of $MEM_FDB source MACs learned"
+		fi
 	fi
 	rm -f $f
 	return 0

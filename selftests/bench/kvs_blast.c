@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kvs_blast IFNAME DST_MAC SRC_MAC SIZE COUNT
+ * kvs_blast IFNAME DST_MAC SRC_MAC SIZE COUNT [SOURCES]
  *
  * Sends COUNT copies of one UDP frame of SIZE bytes (with the 4-byte FCS,
  * as pktgen's pkt_size + 4) out of IFNAME through an AF_PACKET socket, 64
  * at a time with sendmmsg(), and prints "SENT USEC": the frames sent and
  * the time it took on CLOCK_MONOTONIC (in the bench's exact mode, the
- * guest's instruction clock).
+ * guest's instruction clock). With SOURCES, frame i has SRC_MAC plus
+ * i % SOURCES in its last three bytes (a switch learns SOURCES MACs).
  *
  * Why not pktgen: pktgen keeps a reference to every frame it sends, so the
  * frame reaches a switch shared, and a switch that changes it (kvs, the
@@ -52,26 +53,30 @@ static unsigned short ip_csum(const void *data, size_t len)
 
 int main(int argc, char **argv)
 {
-	unsigned char frame[ETH_FRAME_LEN] = { 0 };
+	static unsigned char frames[BATCH][ETH_FRAME_LEN];
+	unsigned char *frame = frames[0];
 	struct ether_header *eh = (void *)frame;
 	struct iphdr *ip = (void *)(eh + 1);
 	struct udphdr *udp = (void *)(ip + 1);
 	struct mmsghdr msgs[BATCH];
-	struct iovec iov;
+	struct iovec iov[BATCH];
 	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
 	struct timespec t0, t1;
-	long size, count, sent = 0;
+	long size, count, sources = 0, sent = 0, src0, k;
 	int fd, one = 1, n, i;
 
-	if (argc != 6) {
-		fprintf(stderr, "usage: kvs_blast IFNAME DST_MAC SRC_MAC SIZE COUNT\n");
+	if (argc != 6 && argc != 7) {
+		fprintf(stderr, "usage: kvs_blast IFNAME DST_MAC SRC_MAC SIZE COUNT [SOURCES]\n");
 		return 2;
 	}
 	size = strtol(argv[4], NULL, 10) - 4;	/* the FCS is not sent */
 	count = strtol(argv[5], NULL, 10);
+	if (argc == 7)
+		sources = strtol(argv[6], NULL, 10);
 	if (parse_mac(argv[2], eh->ether_dhost) || parse_mac(argv[3], eh->ether_shost) ||
-	    size < 60 || size > ETH_FRAME_LEN || count < 1) {
-		fprintf(stderr, "kvs_blast: bad MAC, SIZE (64..1518) or COUNT\n");
+	    size < 60 || size > ETH_FRAME_LEN || count < 1 || sources < 0 ||
+	    sources > 1 << 24) {
+		fprintf(stderr, "kvs_blast: bad MAC, SIZE (64..1518), COUNT or SOURCES\n");
 		return 2;
 	}
 	sll.sll_ifindex = if_nametoindex(argv[1]);
@@ -100,16 +105,27 @@ int main(int argc, char **argv)
 		fprintf(stderr, "kvs_blast: socket: %s\n", strerror(errno));
 		return 1;
 	}
-	iov.iov_base = frame;
-	iov.iov_len = size;
 	memset(msgs, 0, sizeof(msgs));
 	for (i = 0; i < BATCH; i++) {
-		msgs[i].msg_hdr.msg_iov = &iov;
+		if (i)
+			memcpy(frames[i], frame, size);
+		iov[i].iov_base = sources ? frames[i] : frame;
+		iov[i].iov_len = size;
+		msgs[i].msg_hdr.msg_iov = &iov[i];
 		msgs[i].msg_hdr.msg_iovlen = 1;
 	}
+	src0 = eh->ether_shost[3] << 16 | eh->ether_shost[4] << 8 | eh->ether_shost[5];
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (sent < count) {
+		for (i = 0; sources && i < BATCH; i++) {
+			unsigned char *src = frames[i] + ETH_ALEN;
+
+			k = (src0 + (sent + i) % sources) & 0xffffff;
+			src[3] = k >> 16;
+			src[4] = k >> 8;
+			src[5] = k;
+		}
 		n = sendmmsg(fd, msgs, count - sent < BATCH ? count - sent : BATCH, 0);
 		if (n < 0) {
 			if (errno == ENOBUFS || errno == EAGAIN || errno == EINTR)

@@ -538,14 +538,15 @@ else:
 # memory
 if any(k[0] == "mem" for k in vals):
     lines = ["## Kernel memory (Slab + Percpu + VmallocUsed deltas, caches dropped)\n",
-             "| system | idle switch (bytes) | per port (bytes) | per FDB entry (bytes) | hugepages used |",
-             "| --- | ---: | ---: | ---: | ---: |"]
+             "| system | idle switch (bytes) | per port (bytes) | per static FDB entry (bytes) "
+             "| per learned FDB entry (bytes) | hugepages used |",
+             "| --- | ---: | ---: | ---: | ---: | ---: |"]
     for s in systems("mem"):
         if ("mem", s, "all") in fails:
             lines.append("| %s | %s |" % (s, failtext(("mem", s, "all"))))
             continue
         cells = []
-        for step in ("idle", "port", "fdb"):
+        for step in ("idle", "port", "fdb", "learned"):
             parts = []
             tot = 0.0
             ok = False
@@ -557,11 +558,16 @@ if any(k[0] == "mem" for k in vals):
                     tot += st[1]
                     parts.append("%s %.0f" % (f, st[1]))
                     csv_add(s, "mem", "%s_%s" % (step, f), "bytes", k)
-            cells.append("%.0f (%s)" % (tot, ", ".join(parts)) if ok else "n/a")
-        hp = [stat(("mem", s, "%s_hugepages" % st)) for st in ("idle", "port", "fdb")]
+            if ok:
+                cells.append("%.0f (%s)" % (tot, ", ".join(parts)))
+            elif ("mem", s, "%s_slab" % step) in fails:
+                cells.append(failtext(("mem", s, "%s_slab" % step)))
+            else:
+                cells.append("n/a")
+        hp = [stat(("mem", s, "%s_hugepages" % st)) for st in ("idle", "port", "fdb", "learned")]
         hp = [h[1] for h in hp if h]
-        lines.append("| %s | %s | %s | %s | %s |" % (s, cells[0], cells[1], cells[2],
-                     "%d" % max(hp) if hp else "-"))
+        lines.append("| %s | %s | %s | %s | %s | %s |" % (s, cells[0], cells[1], cells[2],
+                     cells[3], "%d" % max(hp) if hp else "-"))
     md.append("\n".join(lines) + "\n")
     md.append("One measurement each (64 ports, 100k entries in the full run); slab figures "
               "move by a few KiB between readings, so small values are noise. OVS keeps its "
