@@ -233,7 +233,7 @@ static int kvs_fdb_insert(struct kvs_switch *sw, struct kvs_network *network,
 		hlist_add_head_rcu(kvs_fdb_flood_node(f), &network->flood);
 	kvs_fdb_count(sw, network, kvs_dst_owner(dst),
 		      !(f->flags & KVS_FDB_F_STATIC), 1);
-	kvs_memo_stale();	/* an unknown destination is known now */
+	kvs_memo_stale(network);	/* an unknown destination is known now */
 	return 0;
 }
 
@@ -244,6 +244,7 @@ static int kvs_fdb_insert(struct kvs_switch *sw, struct kvs_network *network,
 static void kvs_fdb_remove(struct kvs_switch *sw, struct kvs_fdb_entry *f,
 			   bool rtnl)
 {
+	struct kvs_network *network;
 	struct kvs_dst *old;
 
 	lockdep_assert_held(&sw->fdb_lock);
@@ -259,10 +260,11 @@ static void kvs_fdb_remove(struct kvs_switch *sw, struct kvs_fdb_entry *f,
 
 	/* a racing move loses from here on: its cmpxchg() sees NULL */
 	old = kvs_fdb_dst_xchg(f, NULL);
-	kvs_fdb_count(sw, kvs_network_find(sw, f->key.net_id),
-		      kvs_dst_owner(old), !(f->flags & KVS_FDB_F_STATIC), -1);
+	network = kvs_network_find(sw, f->key.net_id);
+	kvs_fdb_count(sw, network, kvs_dst_owner(old),
+		      !(f->flags & KVS_FDB_F_STATIC), -1);
 	kvs_fdb_dst_put(old, f->flags & KVS_FDB_F_STATIC);
-	kvs_memo_stale();
+	kvs_memo_stale(network);
 	call_rcu(&f->rcu, kvs_fdb_free_rcu);
 }
 
@@ -296,8 +298,8 @@ void kvs_fdb_refresh(struct kvs_fdb_entry *f)
  * update is fine: the next frame looks again. The event that tells of the
  * move is rate limited per port, so a flapping MAC cannot flood listeners.
  */
-static int kvs_fdb_move(struct kvs_port *port, struct kvs_fdb_entry *f,
-			struct kvs_dst *old)
+static int kvs_fdb_move(struct kvs_port *port, struct kvs_network *network,
+			struct kvs_fdb_entry *f, struct kvs_dst *old)
 {
 	struct kvs_port *from = kvs_dst_port(old);
 
@@ -308,7 +310,7 @@ static int kvs_fdb_move(struct kvs_port *port, struct kvs_fdb_entry *f,
 	if (cmpxchg(&f->dst, RCU_INITIALIZER(old),
 		    RCU_INITIALIZER(&port->dst)) != RCU_INITIALIZER(old))
 		return 0;
-	kvs_memo_stale();
+	kvs_memo_stale(network);
 
 	if (from)
 		atomic_dec(&from->learned);
@@ -348,7 +350,7 @@ static int kvs_fdb_learn_locked(struct kvs_port *port,
 		if (!dst)
 			return 0;	/* forward anyway, unlearned */
 		old = kvs_fdb_dst_xchg(f, dst);
-		kvs_memo_stale();
+		kvs_memo_stale(network);
 		kvs_fdb_count(sw, network, kvs_dst_owner(old), true, -1);
 		kvs_fdb_count(sw, network, port, true, 1);
 		kvs_fdb_dst_put(old, false);
@@ -422,7 +424,7 @@ int kvs_fdb_learn(struct kvs_port *port, struct kvs_network *network,
 			return 0;	/* being removed */
 		/* moves between ports take no lock; a VTEP is counted */
 		if (likely(dst->type == KVS_DST_PORT))
-			return kvs_fdb_move(port, f, dst);
+			return kvs_fdb_move(port, network, f, dst);
 		if (kvs_fdb_port_full(port))
 			return KVS_DROP_MAC_LIMIT + 1;
 		goto locked;
@@ -616,7 +618,7 @@ static int kvs_fdb_set_static_locked(struct kvs_switch *sw,
 	learned = !(f->flags & KVS_FDB_F_STATIC);
 	WRITE_ONCE(f->flags, KVS_FDB_F_STATIC | why);
 	old = kvs_fdb_dst_xchg(f, dst);
-	kvs_memo_stale();
+	kvs_memo_stale(network);
 	kvs_fdb_count(sw, network, kvs_dst_owner(old), learned, -1);
 	kvs_fdb_count(sw, network, port, false, 1);
 	kvs_fdb_dst_put(old, !learned);

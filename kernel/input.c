@@ -152,13 +152,13 @@ static void kvs_policy_drop(struct kvs_port *in, struct sk_buff *skb,
 	kvs_forward_drop(in, skb, reason);
 }
 
-atomic_long_t kvs_memo_gen;
+atomic64_t kvs_memo_epoch;
 static DEFINE_PER_CPU(struct kvs_flow, kvs_flow_memo);
 
 static bool kvs_flow_match(const struct kvs_flow *flow,
 			   const struct kvs_port *in,
 			   const struct kvs_network *network,
-			   const struct ethhdr *eth, unsigned long gen)
+			   const struct ethhdr *eth, u64 gen)
 {
 	return flow->in == in && flow->network == network && flow->gen == gen &&
 	       ether_addr_equal(flow->dst, eth->h_dest) &&
@@ -166,7 +166,7 @@ static bool kvs_flow_match(const struct kvs_flow *flow,
 }
 
 /* The decision for @eth from @in (@to, or NULL: a flood), for the next */
-static void kvs_flow_keep(struct kvs_flow *flow, unsigned long gen,
+static void kvs_flow_keep(struct kvs_flow *flow, u64 gen,
 			  struct kvs_port *in, struct kvs_network *network,
 			  struct kvs_port *to, struct kvs_fdb_entry *seen,
 			  const struct ethhdr *eth)
@@ -199,7 +199,7 @@ void kvs_switch_frame(struct kvs_switch *sw, struct kvs_port *in,
 	struct kvs_fdb_entry *seen = NULL;
 	struct kvs_flow *flow = NULL;
 	struct kvs_decision d;
-	unsigned long gen = 0;
+	u64 gen = 0;
 	int reason;
 
 	/*
@@ -209,7 +209,7 @@ void kvs_switch_frame(struct kvs_switch *sw, struct kvs_port *in,
 	 */
 	if (pass && !from) {
 		flow = this_cpu_ptr(&kvs_flow_memo);
-		gen = atomic_long_read_acquire(&kvs_memo_gen);
+		gen = atomic64_read_acquire(&network->memo_gen);
 		if (kvs_flow_match(flow, in, network, eth, gen)) {
 			if (flow->seen)
 				kvs_fdb_refresh(flow->seen);

@@ -240,6 +240,7 @@ struct kvs_network {
 					 * readers, fdb_lock writers
 					 */
 	bool highway;			/* RTNL: its two ports are linked */
+	atomic64_t memo_gen;		/* struct kvs_flow's generation */
 	struct rcu_head rcu;
 };
 
@@ -467,28 +468,37 @@ struct kvs_pass { };
  * checks, learning and look-ups its predecessor did: to @to, or flooded
  * (@to NULL; the storm limit still counts each flooded frame), and its
  * source entry @seen (NULL: none to refresh) is refreshed. Valid while
- * kvs_memo_gen is @gen: every change a decision depends on (an fdb entry
- * added, moved or removed, a port or its configuration) bumps it before
- * what it removed is freed, so the pointers are live and current.
+ * the network's memo_gen is @gen: every change a decision in the network
+ * depends on (an fdb entry of it added, moved or removed, a port or its
+ * configuration) bumps it before what it removed is freed, so the
+ * pointers are live and current. Per network, so that a tenant flapping
+ * a MAC dirties its own network's line only. A network starts at a new
+ * epoch (the high 32 bits), so one made where a freed one was never
+ * matches a memo of the old one.
  */
 struct kvs_flow {
 	struct kvs_port *in;
 	struct kvs_network *network;	/* a vlan uplink's vary */
 	struct kvs_port *to;
 	struct kvs_fdb_entry *seen;
-	unsigned long gen;
+	u64 gen;
 	u8 src[ETH_ALEN];
 	u8 dst[ETH_ALEN];
 };
 
-extern atomic_long_t kvs_memo_gen;
+extern atomic64_t kvs_memo_epoch;
 
-/* After a change a decision depends on, before what it removed is freed */
-static inline void kvs_memo_stale(void)
+/*
+ * After a change decisions in @network (NULL: none, it is gone) depend
+ * on, before what it removed is freed
+ */
+static inline void kvs_memo_stale(struct kvs_network *network)
 {
+	if (!network)
+		return;
 	/* the change first: pairs with the acquire in kvs_switch_frame() */
 	smp_mb__before_atomic();
-	atomic_long_inc(&kvs_memo_gen);
+	atomic64_inc(&network->memo_gen);
 }
 
 extern const struct kvs_pass kvs_pass_now;

@@ -24,8 +24,13 @@ static const struct net_device_ops kvs_netdev_ops;
 
 void kvs_switch_changed(struct kvs_switch *sw)
 {
+	struct kvs_network *network;
+	unsigned long id;
+
 	atomic_inc(&sw->generation);
-	kvs_memo_stale();
+	/* a port or its settings: every network's decisions may change */
+	xa_for_each(&sw->networks, id, network)
+		kvs_memo_stale(network);
 }
 
 static unsigned long kvs_secs_to_jiffies(u32 secs)
@@ -176,6 +181,8 @@ int kvs_network_create(struct kvs_switch *sw, u32 id, const char *label,
 	network->sw = sw;
 	network->max_macs = max_macs;
 	atomic_set(&network->learned, 0);
+	atomic64_set(&network->memo_gen,
+		     atomic64_inc_return(&kvs_memo_epoch) << 32);
 	INIT_LIST_HEAD(&network->ports);
 	INIT_HLIST_HEAD(&network->flood);
 
