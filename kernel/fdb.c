@@ -81,11 +81,18 @@ static struct kvs_dst *kvs_fdb_dst_locked(struct kvs_switch *sw,
 					 lockdep_is_held(&sw->fdb_lock));
 }
 
-/* Swap the destination of @f, under fdb_lock; returns the old one */
-static struct kvs_dst *kvs_fdb_dst_xchg(struct kvs_fdb_entry *f,
+/*
+ * Swap the destination of @f, an entry of @network (NULL: gone), under
+ * fdb_lock, and end the decisions that knew the old one; returns it
+ */
+static struct kvs_dst *kvs_fdb_dst_xchg(struct kvs_network *network,
+					struct kvs_fdb_entry *f,
 					struct kvs_dst *dst)
 {
-	return unrcu_pointer(xchg(&f->dst, RCU_INITIALIZER(dst)));
+	struct kvs_dst *old = unrcu_pointer(xchg(&f->dst, RCU_INITIALIZER(dst)));
+
+	kvs_memo_stale(network);
+	return old;
 }
 
 /* fdb_lock: an entry (@configured: a static one) no longer points to @dst */
@@ -259,12 +266,11 @@ static void kvs_fdb_remove(struct kvs_switch *sw, struct kvs_fdb_entry *f,
 		hlist_del_rcu(kvs_fdb_flood_node(f));
 
 	/* a racing move loses from here on: its cmpxchg() sees NULL */
-	old = kvs_fdb_dst_xchg(f, NULL);
 	network = kvs_network_find(sw, f->key.net_id);
+	old = kvs_fdb_dst_xchg(network, f, NULL);
 	kvs_fdb_count(sw, network, kvs_dst_owner(old),
 		      !(f->flags & KVS_FDB_F_STATIC), -1);
 	kvs_fdb_dst_put(old, f->flags & KVS_FDB_F_STATIC);
-	kvs_memo_stale(network);
 	call_rcu(&f->rcu, kvs_fdb_free_rcu);
 }
 
@@ -349,8 +355,7 @@ static int kvs_fdb_learn_locked(struct kvs_port *port,
 		dst = kvs_fdb_dst_get(port, ip, NULL, false);
 		if (!dst)
 			return 0;	/* forward anyway, unlearned */
-		old = kvs_fdb_dst_xchg(f, dst);
-		kvs_memo_stale(network);
+		old = kvs_fdb_dst_xchg(network, f, dst);
 		kvs_fdb_count(sw, network, kvs_dst_owner(old), true, -1);
 		kvs_fdb_count(sw, network, port, true, 1);
 		kvs_fdb_dst_put(old, false);
@@ -617,8 +622,7 @@ static int kvs_fdb_set_static_locked(struct kvs_switch *sw,
 	 */
 	learned = !(f->flags & KVS_FDB_F_STATIC);
 	WRITE_ONCE(f->flags, KVS_FDB_F_STATIC | why);
-	old = kvs_fdb_dst_xchg(f, dst);
-	kvs_memo_stale(network);
+	old = kvs_fdb_dst_xchg(network, f, dst);
 	kvs_fdb_count(sw, network, kvs_dst_owner(old), learned, -1);
 	kvs_fdb_count(sw, network, port, false, 1);
 	kvs_fdb_dst_put(old, !learned);

@@ -464,10 +464,11 @@ struct kvs_pass { };
 
 /*
  * The last decision on this CPU (input.c): the next frame from the same
- * port, of the same network, with the same two addresses goes the same way, without the source
- * checks, learning and look-ups its predecessor did: to @to, or flooded
- * (@to NULL; the storm limit still counts each flooded frame), and its
- * source entry @seen (NULL: none to refresh) is refreshed. Valid while
+ * port, of the same network, with the same two addresses goes the same
+ * way, without the source checks, learning and look-ups its predecessor
+ * did: to @to, or flooded (@to NULL; the storm limit still counts each
+ * flooded frame), and its source entry @seen (NULL: none to refresh) is
+ * refreshed. Valid while
  * the network's memo_gen is @gen: every change a decision in the network
  * depends on (an fdb entry of it added, moved or removed, a port or its
  * configuration) bumps it before what it removed is freed, so the

@@ -733,20 +733,18 @@ check "kvs port add dev $U switch $SW fabric vxlan local $L4 (no gateway)" \
 check "kvs fdb add $M_Q net 100 switch $SW remote $NOWHERE" \
 	"$KVS" fdb add $M_Q net 100 switch "$SW" remote $NOWHERE
 check "the host has no route to $NOWHERE" eval "! ip route get $NOWHERE >/dev/null 2>&1"
-mark
-pkt "$NS_A" $M_A $M_Q count 3
-nap 0.3
-fsnap
-check_eq "no route to $NOWHERE: $PA no_route +3, $U tx_packets +0" \
-	"$(delta "$PA" no_route) $(delta "$U" tx_packets)" "3 0"
+nowhere() { # nowhere DESC : va's 3 frames to M_Q must be no_route on $PA, none sent
+	mark
+	pkt "$NS_A" $M_A $M_Q count 3
+	nap 0.3
+	fsnap
+	check_eq "$1: $PA no_route +3, $U tx_packets +0" \
+		"$(delta "$PA" no_route) $(delta "$U" tx_packets)" "3 0"
+}
+nowhere "no route to $NOWHERE"
 run ip route add $NOWHERE/32 dev "$PB"
 tx0=$(link_stat "$PB" tx_packets)
-mark
-pkt "$NS_A" $M_A $M_Q count 3
-nap 0.3
-fsnap
-check_eq "a route to $NOWHERE out of VM port $PB: $PA no_route +3, $U tx_packets +0" \
-	"$(delta "$PA" no_route) $(delta "$U" tx_packets)" "3 0"
+nowhere "a route to $NOWHERE out of VM port $PB"
 check_eq "... and nothing was sent into vb (not even an ARP request)" \
 	"$(sub "$(link_stat "$PB" tx_packets)" "$tx0")" 0
 run ip route del $NOWHERE/32 dev "$PB"
