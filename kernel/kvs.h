@@ -282,13 +282,15 @@ struct kvs_fdb_entry {
 	u32 born;			/* insert stamp (sw->fdb_born): tells a
 					 * dump resuming here a re-added entry
 					 */
-	struct hlist_node list_node;	/* sw->fdb_list, for dumps */
+	struct hlist_node list_node;	/* sw->fdb_list, for dumps; once
+					 * removed, its pprev links the entry
+					 * into fdb.c's grave (no rcu_head)
+					 */
 	struct kvs_dst __rcu *dst;	/* where frames go; NULL: removed */
 	u32 flags;			/* KVS_FDB_F_* */
 	u32 updated;			/* jiffies (low 32 bits), written only
 					 * on change
 					 */
-	struct rcu_head rcu;
 };
 
 /* A flood list member (KVS_FDB_F_FLOOD), kmalloc()ed */

@@ -348,7 +348,7 @@ static struct kvs_fdb_entry *kvs_fdb_dump_resume(struct netlink_callback *cb,
 	if (st->last.net_id) {
 		f = kvs_fdb_lookup_key(sw, &st->last);
 		if (f && f->born == st->last_born &&
-		    !hlist_unhashed(&f->list_node)) {
+		    rcu_access_pointer(f->dst)) {
 			next = rcu_dereference(hlist_next_rcu(&f->list_node));
 			return hlist_entry_safe(next, struct kvs_fdb_entry,
 						list_node);
