@@ -385,6 +385,37 @@ static int kvs_fdb_move(struct kvs_port *port, struct kvs_network *network,
 }
 
 /*
+ * fdb_lock: the static entry @f is a MAC that a frame from @port (from a
+ * VM port: @ip NULL) uses as its source. An entry only an EVPN route holds
+ * is a VM that moved here (RFC 7432 section 15): it becomes learned on
+ * @port, and the agent, seeing it learned here, advertises it with a
+ * higher sequence number. A MAC static on this host stays where it is.
+ */
+static int kvs_fdb_evpn_move(struct kvs_port *port,
+			     struct kvs_network *network,
+			     struct kvs_fdb_entry *f, const struct kvs_ip *ip)
+{
+	struct kvs_switch *sw = port->sw;
+	struct kvs_dst *dst, *old;
+
+	old = kvs_fdb_dst_locked(sw, f);
+	if (ip || old == &port->dst || (f->flags & KVS_FDB_F_HOST))
+		return 0;
+	dst = kvs_fdb_dst_get(port, NULL, NULL, false);
+	if (!dst)
+		return 0;
+	/* learned first, then the destination: as in a take-over */
+	WRITE_ONCE(f->flags, f->flags & ~(KVS_FDB_F_STATIC | KVS_FDB_F_EVPN));
+	old = kvs_fdb_dst_xchg(network, f, dst);
+	kvs_fdb_count(sw, network, kvs_dst_owner(old), false, -1);
+	kvs_fdb_count(sw, network, port, true, 1);
+	kvs_fdb_dst_put(old, true);
+	WRITE_ONCE(f->updated, jiffies);
+	kvs_notify_fdb(sw, f, KVS_CMD_FDB_NEW, false);
+	return 0;
+}
+
+/*
  * Under fdb_lock: a MAC of @network learned on @port, or at the VTEP @ip
  * behind the fabric port @port: a new entry, or one that moves here.
  */
@@ -402,7 +433,7 @@ static int kvs_fdb_learn_locked(struct kvs_port *port,
 		/* it became static, or moved here, while we were not looking */
 		old = kvs_fdb_dst_locked(sw, f);
 		if (f->flags & KVS_FDB_F_STATIC)
-			return 0;
+			return kvs_fdb_evpn_move(port, network, f, ip);
 		if (ip ? kvs_dst_is_remote(old, ip) : old == &port->dst) {
 			kvs_fdb_refresh(f);
 			return 0;
@@ -469,11 +500,23 @@ int kvs_fdb_learn(struct kvs_port *port, struct kvs_network *network,
 	kvs_fdb_key_init(&key, network->id, addr);
 	f = rhashtable_lookup(&sw->fdb, &key, kvs_fdb_params);
 	if (likely(f)) {
+		u32 flags;
+
 		dst = rcu_dereference(f->dst);
 		/* pairs with the xchg() that made it static: flags first */
 		smp_rmb();
-		if (READ_ONCE(f->flags) & KVS_FDB_F_STATIC)
-			return dst == &port->dst ? 0 : KVS_DROP_SPOOFED_SRC + 1;
+		flags = READ_ONCE(f->flags);
+		if (flags & KVS_FDB_F_STATIC) {
+			if (dst == &port->dst)
+				return 0;
+			/* only EVPN holds it: the MAC moved here */
+			if ((flags & KVS_FDB_F_HOST) ||
+			    !READ_ONCE(port->learning))
+				return KVS_DROP_SPOOFED_SRC + 1;
+			if (kvs_fdb_port_full(port))
+				return KVS_DROP_MAC_LIMIT + 1;
+			goto locked;
+		}
 		if (!READ_ONCE(port->learning))
 			return 0;
 		/* the common case: a known MAC on its own port */
@@ -621,12 +664,25 @@ static int kvs_fdb_insert_static(struct kvs_switch *sw,
 	return 0;
 }
 
+/* fdb_lock: @f, static where it is asked to be, gains the @why claim */
+static void kvs_fdb_claim(struct kvs_switch *sw, struct kvs_fdb_entry *f,
+			  u32 why)
+{
+	u32 flags = f->flags;
+
+	WRITE_ONCE(f->flags, flags | why);
+	/* listeners see the EVPN mark come */
+	if (kvs_fdb_flags_uapi(flags) != kvs_fdb_flags_uapi(flags | why))
+		kvs_notify_fdb(sw, f, KVS_CMD_FDB_NEW, true);
+}
+
 /*
  * fdb_lock: make (@network, @addr) a static entry of @port, or with @ip
- * of the VTEP at @ip behind the fabric port @port, with the @why bit
- * (KVS_FDB_F_PORT_MAC or KVS_FDB_F_ADMIN); a learned entry is taken over.
- * A static entry elsewhere is refused, or with @replace moved here unless
- * its port's `mac` list holds it.
+ * of the VTEP at @ip behind the fabric port @port, with the @why claim
+ * (KVS_FDB_F_PORT_MAC, KVS_FDB_F_ADMIN or KVS_FDB_F_EVPN); a learned entry
+ * is taken over. A static entry elsewhere is refused, or with @replace
+ * moved here unless its port's `mac` list holds it. EVPN moves an entry
+ * only it holds, and never one static on this host.
  */
 static int kvs_fdb_set_static_locked(struct kvs_switch *sw,
 				     struct kvs_network *network,
@@ -645,9 +701,16 @@ static int kvs_fdb_set_static_locked(struct kvs_switch *sw,
 	if (f->flags & KVS_FDB_F_STATIC) {
 		old = kvs_fdb_dst_locked(sw, f);
 		if (ip ? kvs_dst_is_remote(old, ip) : old == &port->dst) {
-			/* already static here: nothing changes that listeners see */
-			WRITE_ONCE(f->flags, f->flags | why);
+			kvs_fdb_claim(sw, f, why);	/* already static here */
 			return 0;
+		}
+		if (why == KVS_FDB_F_EVPN) {
+			if (f->flags & KVS_FDB_F_HOST) {
+				NL_SET_ERR_MSG(extack,
+					       "MAC is static on this host: EVPN does not move it");
+				return -EBUSY;
+			}
+			replace = true;	/* a newer route for the MAC */
 		}
 		if (replace && (f->flags & KVS_FDB_F_PORT_MAC)) {
 			NL_SET_ERR_MSG(extack,
@@ -742,7 +805,7 @@ int kvs_fdb_add_static(struct kvs_switch *sw, struct kvs_network *network,
 static int kvs_fdb_flood_add_locked(struct kvs_switch *sw,
 				    struct kvs_network *network,
 				    struct kvs_port *fabric,
-				    const struct kvs_ip *ip,
+				    const struct kvs_ip *ip, u32 why,
 				    struct kvs_fdb_prep *p,
 				    struct netlink_ext_ack *extack)
 {
@@ -753,6 +816,10 @@ static int kvs_fdb_flood_add_locked(struct kvs_switch *sw,
 	bitmap_zero(used, KVS_FLOOD_MAX + 1);
 	hlist_for_each_entry(fl, &network->flood, node) {
 		if (kvs_dst_is_remote(kvs_fdb_dst_locked(sw, &fl->f), ip)) {
+			if (!(fl->f.flags & why)) {
+				kvs_fdb_claim(sw, &fl->f, why);
+				return 0;
+			}
 			NL_SET_ERR_MSG(extack,
 				       "remote is already in the network's flood list");
 			return -EEXIST;
@@ -773,7 +840,7 @@ static int kvs_fdb_flood_add_locked(struct kvs_switch *sw,
 static int kvs_fdb_flood_add(struct kvs_switch *sw,
 			     struct kvs_network *network,
 			     struct kvs_port *fabric, const struct kvs_ip *ip,
-			     struct netlink_ext_ack *extack)
+			     u32 why, struct netlink_ext_ack *extack)
 {
 	static const u8 zero[ETH_ALEN];
 	struct kvs_fdb_key key;
@@ -781,12 +848,13 @@ static int kvs_fdb_flood_add(struct kvs_switch *sw,
 	int err;
 
 	kvs_fdb_key_init(&key, network->id, zero);
-	err = kvs_fdb_prep(&p, &key, KVS_FDB_F_STATIC | KVS_FDB_F_ADMIN |
-			   KVS_FDB_F_FLOOD, fabric, ip);
+	err = kvs_fdb_prep(&p, &key, KVS_FDB_F_STATIC | why | KVS_FDB_F_FLOOD,
+			   fabric, ip);
 	if (err)
 		return err;
 	spin_lock_bh(&sw->fdb_lock);
-	err = kvs_fdb_flood_add_locked(sw, network, fabric, ip, &p, extack);
+	err = kvs_fdb_flood_add_locked(sw, network, fabric, ip, why, &p,
+				       extack);
 	spin_unlock_bh(&sw->fdb_lock);
 	return kvs_fdb_prep_done(&p, err);
 }
@@ -794,11 +862,12 @@ static int kvs_fdb_flood_add(struct kvs_switch *sw,
 /*
  * KVS_CMD_FDB_NEW with a remote VTEP: a static remote MAC, or with MAC
  * 00:00:00:00:00:00 a member of the network's flood list (which
- * @replace does not change: a flood list only grows by one). RTNL.
+ * @replace does not change: a flood list only grows by one). @why is the
+ * claim: KVS_FDB_F_ADMIN, or KVS_FDB_F_EVPN for a route's entry. RTNL.
  */
 int kvs_fdb_add_remote(struct kvs_switch *sw, struct kvs_network *network,
 		       const u8 *addr, const struct kvs_ip *ip, bool replace,
-		       struct netlink_ext_ack *extack)
+		       u32 why, struct netlink_ext_ack *extack)
 {
 	struct kvs_port *fabric = rtnl_dereference(sw->fabric);
 	int err;
@@ -825,10 +894,10 @@ int kvs_fdb_add_remote(struct kvs_switch *sw, struct kvs_network *network,
 		return -EINVAL;
 	}
 	if (is_zero_ether_addr(addr))
-		err = kvs_fdb_flood_add(sw, network, fabric, ip, extack);
+		err = kvs_fdb_flood_add(sw, network, fabric, ip, why, extack);
 	else
-		err = kvs_fdb_set_static(sw, network, addr, fabric, ip,
-					 KVS_FDB_F_ADMIN, replace, extack);
+		err = kvs_fdb_set_static(sw, network, addr, fabric, ip, why,
+					 replace, extack);
 	if (!err)
 		kvs_switch_changed(sw);
 	return err;
@@ -842,16 +911,19 @@ int kvs_fdb_add_port_mac(struct kvs_port *port, const u8 *addr,
 }
 
 /*
- * fdb_lock: @f loses the @why claim on it; it goes when no claim is left.
+ * fdb_lock: @f loses the @why claims on it; it goes when no claim is left.
  * Returns whether it went.
  */
 static bool kvs_fdb_unclaim(struct kvs_switch *sw, struct kvs_fdb_entry *f,
 			    u32 why)
 {
-	u32 flags = f->flags & ~why;
+	u32 old = f->flags, flags = old & ~why;
 
-	if (flags & (KVS_FDB_F_PORT_MAC | KVS_FDB_F_ADMIN)) {
+	if (flags & KVS_FDB_F_CLAIMS) {
 		WRITE_ONCE(f->flags, flags);
+		/* listeners see the EVPN mark go */
+		if (kvs_fdb_flags_uapi(flags) != kvs_fdb_flags_uapi(old))
+			kvs_notify_fdb(sw, f, KVS_CMD_FDB_NEW, true);
 		return false;
 	}
 	kvs_fdb_remove(sw, f, true);
@@ -876,10 +948,13 @@ void kvs_fdb_del_port_mac(struct kvs_port *port, const u8 *addr)
 	spin_unlock_bh(&sw->fdb_lock);
 }
 
-/* The network's flood list members at @ip, or all of them with no @ip */
+/*
+ * The network's flood list members at @ip, or all of them with no @ip: the
+ * @why claims on them (a member EVPN does not hold is not EVPN's to drop)
+ */
 static int kvs_fdb_flood_del(struct kvs_switch *sw,
 			     struct kvs_network *network,
-			     const struct kvs_ip *ip,
+			     const struct kvs_ip *ip, u32 why,
 			     struct netlink_ext_ack *extack)
 {
 	struct kvs_fdb_entry *f;
@@ -892,7 +967,9 @@ static int kvs_fdb_flood_del(struct kvs_switch *sw,
 		f = &fl->f;
 		if (ip && !kvs_dst_is_remote(kvs_fdb_dst_locked(sw, f), ip))
 			continue;
-		kvs_fdb_remove(sw, f, true);
+		if (!(f->flags & why))
+			continue;
+		kvs_fdb_unclaim(sw, f, why);
 		n++;
 	}
 	spin_unlock_bh(&sw->fdb_lock);
@@ -909,16 +986,23 @@ static int kvs_fdb_flood_del(struct kvs_switch *sw,
 }
 
 /*
- * KVS_CMD_FDB_DEL; RTNL. A learned entry goes; a static one loses the claim
- * of FDB_NEW, and is refused when only its port's `mac` list holds it.
- * With @port the entry must be on that port, with @ip at that VTEP.
- * MAC 00:00:00:00:00:00 is the flood list: the member at @ip, or every
- * member (with @port the look-up finds none: members are keyed by slot).
+ * KVS_CMD_FDB_DEL; RTNL. @why KVS_FDB_F_ADMIN: a learned entry goes; a
+ * static one loses the claims of FDB_NEW (the administrator's and EVPN's),
+ * and is refused when only its port's `mac` list holds it. @why
+ * KVS_FDB_F_EVPN: only EVPN's claim goes; an entry EVPN does not hold is
+ * not found. With @port the entry must be on that port, with @ip at that
+ * VTEP. MAC 00:00:00:00:00:00 is the flood list: the member at @ip, or
+ * every member (with @port the look-up finds none: members are keyed by
+ * slot).
  */
 int kvs_fdb_delete(struct kvs_switch *sw, struct kvs_network *network,
 		   const u8 *addr, const struct kvs_port *port,
-		   const struct kvs_ip *ip, struct netlink_ext_ack *extack)
+		   const struct kvs_ip *ip, u32 why,
+		   struct netlink_ext_ack *extack)
 {
+	u32 claims = why == KVS_FDB_F_EVPN ? why :
+		     KVS_FDB_F_ADMIN | KVS_FDB_F_EVPN;
+
 	struct kvs_fdb_entry *f;
 	struct kvs_fdb_key key;
 	struct kvs_dst *dst;
@@ -932,7 +1016,7 @@ int kvs_fdb_delete(struct kvs_switch *sw, struct kvs_network *network,
 		return -EINVAL;
 	}
 	if (is_zero_ether_addr(addr) && !port) {
-		err = kvs_fdb_flood_del(sw, network, ip, extack);
+		err = kvs_fdb_flood_del(sw, network, ip, claims, extack);
 		goto out;
 	}
 
@@ -950,14 +1034,16 @@ int kvs_fdb_delete(struct kvs_switch *sw, struct kvs_network *network,
 	} else if (port && kvs_dst_port(dst) != port) {
 		NL_SET_ERR_MSG(extack, "the entry is not on that port");
 		err = -ENOENT;
+	} else if (why == KVS_FDB_F_EVPN && !(f->flags & why)) {
+		NL_SET_ERR_MSG(extack, "the entry is not an EVPN route's");
+		err = -ENOENT;
 	} else if (!(f->flags & KVS_FDB_F_STATIC)) {
 		kvs_fdb_remove(sw, f, true);
-	} else if (!(f->flags & KVS_FDB_F_ADMIN) &&
-		   (f->flags & KVS_FDB_F_PORT_MAC)) {
+	} else if (!(f->flags & claims) && (f->flags & KVS_FDB_F_PORT_MAC)) {
 		NL_SET_ERR_MSG(extack, "entry belongs to the port's mac list");
 		err = -EBUSY;
 	} else {
-		kvs_fdb_unclaim(sw, f, KVS_FDB_F_ADMIN);
+		kvs_fdb_unclaim(sw, f, claims);
 	}
 	spin_unlock_bh(&sw->fdb_lock);
 out:
@@ -1191,6 +1277,9 @@ static int kvs_fdb_fill_neigh(struct sk_buff *skb, const struct kvs_switch *sw,
 	ndm->ndm_family = AF_BRIDGE;
 	ndm->ndm_state = f->flags & KVS_FDB_F_STATIC ? NUD_NOARP :
 			 NUD_REACHABLE;
+	/* a route's entry, as zebra's on a vxlan device */
+	if (READ_ONCE(f->flags) & KVS_FDB_F_EVPN)
+		ndm->ndm_flags |= NTF_EXT_LEARNED;
 	ndm->ndm_ifindex = port ? port->dev->ifindex : sw->dev->ifindex;
 
 	age = (u32)jiffies - READ_ONCE(f->updated);
@@ -1440,7 +1529,7 @@ int kvs_fdb_ndo_add(struct ndmsg *ndm, struct nlattr *tb[],
 	}
 	if (req.ip.family)
 		return kvs_fdb_add_remote(sw, req.network, addr, &req.ip,
-					  replace, extack);
+					  replace, KVS_FDB_F_ADMIN, extack);
 	if (!req.port) {
 		NL_SET_ERR_MSG(extack, "port (via) or remote VTEP (dst) required");
 		return -EINVAL;
@@ -1463,5 +1552,6 @@ int kvs_fdb_ndo_del(struct ndmsg *ndm, struct nlattr *tb[],
 	if (err)
 		return err;
 	return kvs_fdb_delete(sw, req.network, addr, req.port,
-			      req.ip.family ? &req.ip : NULL, extack);
+			      req.ip.family ? &req.ip : NULL, KVS_FDB_F_ADMIN,
+			      extack);
 }

@@ -249,10 +249,14 @@ struct kvs_network {
 /*
  * Internal KVS_FDB_F_* bits, never reported, of a static entry: PORT_MAC,
  * the MAC is in its port's `mac` list; ADMIN, it was also added by
- * FDB_NEW. The entry lives while either is set.
+ * FDB_NEW. With the reported KVS_FDB_F_EVPN (an EVPN agent added it) they
+ * are the entry's claims: it lives while one is set. PORT_MAC and ADMIN
+ * make it static on this host, which EVPN never moves.
  */
 #define KVS_FDB_F_PORT_MAC	BIT(31)
 #define KVS_FDB_F_ADMIN		BIT(30)
+#define KVS_FDB_F_HOST		(KVS_FDB_F_PORT_MAC | KVS_FDB_F_ADMIN)
+#define KVS_FDB_F_CLAIMS	(KVS_FDB_F_HOST | KVS_FDB_F_EVPN)
 /* a flood list member: MAC 00:00:00:00:00:00, key.pad its slot (1...) */
 #define KVS_FDB_F_FLOOD		BIT(29)
 #define KVS_FLOOD_MAX		256	/* members of one network's list */
@@ -260,7 +264,8 @@ struct kvs_network {
 /* What netlink may report of an entry's flags */
 static inline u32 kvs_fdb_flags_uapi(u32 flags)
 {
-	return flags & KVS_FDB_F_STATIC;	/* REMOTE: by destination */
+	/* REMOTE: by destination */
+	return flags & (KVS_FDB_F_STATIC | KVS_FDB_F_EVPN);
 }
 
 struct kvs_fdb_key {
@@ -431,10 +436,11 @@ int kvs_fdb_add_static(struct kvs_switch *sw, struct kvs_network *network,
 		       struct netlink_ext_ack *extack);
 int kvs_fdb_add_remote(struct kvs_switch *sw, struct kvs_network *network,
 		       const u8 *addr, const struct kvs_ip *ip, bool replace,
-		       struct netlink_ext_ack *extack);
+		       u32 why, struct netlink_ext_ack *extack);
 int kvs_fdb_delete(struct kvs_switch *sw, struct kvs_network *network,
 		   const u8 *addr, const struct kvs_port *port,
-		   const struct kvs_ip *ip, struct netlink_ext_ack *extack);
+		   const struct kvs_ip *ip, u32 why,
+		   struct netlink_ext_ack *extack);
 void kvs_fdb_flush_port(struct kvs_port *port);	/* every entry to it */
 void kvs_fdb_flush_network(struct kvs_network *network);
 void kvs_fdb_flush_switch(struct kvs_switch *sw);

@@ -150,6 +150,8 @@ static const struct nla_policy kvs_fdb_new_policy[KVS_ATTR_MAX + 1] = {
 	[KVS_ATTR_MAC]			= NLA_POLICY_ETH_ADDR,
 	[KVS_ATTR_FDB_REMOTE_IP4]	= { .type = NLA_BE32 },
 	[KVS_ATTR_FDB_REMOTE_IP6]	= KVS_POLICY_IP6,
+	[KVS_ATTR_FDB_ORIGIN]		= NLA_POLICY_MAX(NLA_U8,
+							 KVS_FDB_ORIGIN_MAX),
 };
 
 static const struct nla_policy kvs_fdb_del_policy[KVS_ATTR_MAX + 1] = {
@@ -159,6 +161,8 @@ static const struct nla_policy kvs_fdb_del_policy[KVS_ATTR_MAX + 1] = {
 	[KVS_ATTR_MAC]			= NLA_POLICY_ETH_ADDR,
 	[KVS_ATTR_FDB_REMOTE_IP4]	= { .type = NLA_BE32 },
 	[KVS_ATTR_FDB_REMOTE_IP6]	= KVS_POLICY_IP6,
+	[KVS_ATTR_FDB_ORIGIN]		= NLA_POLICY_MAX(NLA_U8,
+							 KVS_FDB_ORIGIN_MAX),
 };
 
 /* ---- look-ups, each refusal with its errno and message ---- */

@@ -495,6 +495,15 @@ static const u8 *kvs_nl_fdb_mac(struct genl_info *info)
 	return nla_data(info->attrs[KVS_ATTR_MAC]);
 }
 
+/* The claim FDB_NEW/DEL makes or drops: KVS_ATTR_FDB_ORIGIN's */
+static u32 kvs_nl_fdb_why(struct genl_info *info)
+{
+	struct nlattr *origin = info->attrs[KVS_ATTR_FDB_ORIGIN];
+
+	return origin && nla_get_u8(origin) == KVS_FDB_ORIGIN_EVPN ?
+	       KVS_FDB_F_EVPN : KVS_FDB_F_ADMIN;
+}
+
 /* The remote VTEP of FDB_NEW/DEL, if any; ip->family 0: none */
 static int kvs_nl_fdb_remote(struct genl_info *info, struct kvs_ip *ip)
 {
@@ -533,8 +542,14 @@ int kvs_nl_fdb_new(struct sk_buff *skb, struct genl_info *info)
 			return -EINVAL;
 		}
 		err = kvs_fdb_add_remote(sw, network, addr, &ip, false,
-					 info->extack);
+					 kvs_nl_fdb_why(info), info->extack);
 		return kvs_nl_msg(info, err, "cannot add the fdb entry");
+	}
+	if (kvs_nl_fdb_why(info) == KVS_FDB_F_EVPN) {
+		NL_SET_ERR_MSG_ATTR(info->extack,
+				    attrs[KVS_ATTR_FDB_ORIGIN],
+				    "an EVPN entry is at a remote VTEP");
+		return -EINVAL;
 	}
 
 	if (!is_valid_ether_addr(addr)) {
@@ -578,7 +593,8 @@ int kvs_nl_fdb_del(struct sk_buff *skb, struct genl_info *info)
 
 	/* the MAC is checked there, as for bridge fdb del */
 	err = kvs_fdb_delete(network->sw, network, addr, NULL,
-			     ip.family ? &ip : NULL, info->extack);
+			     ip.family ? &ip : NULL, kvs_nl_fdb_why(info),
+			     info->extack);
 	if (err && !info->extack->_msg)
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[KVS_ATTR_MAC],
 				    "no such fdb entry");

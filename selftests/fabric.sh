@@ -114,7 +114,8 @@ fsnap() {
 		(.[0] // [] | arr[] | "S|\(.ifname)|\(.ageing | n)"),
 		(.[1] // [] | arr[] | "P|\(.ifname)|\(.switch | n)|\(.type | n)|\(.encap | n)|\(.local | n)|\(.remote | n)|\(.dstport | n)"),
 		(.[2] // [] | arr[] | "F|\(.switch | n)|\(.net)|\(.mac)|" +
-			(if .remote then "remote \(.remote)" else "dev \(.ifname | n)" end) + " \(.state | n)"),
+			(if .remote then "remote \(.remote)" else "dev \(.ifname | n)" end) + " \(.state | n)" +
+			(if .origin then " origin \(.origin)" else "" end)),
 		(.[3] // [] | arr[] | "T|\(.ifname)|" + (.stats64 // {} |
 			"\(.rx.packets | n)|\(.rx.bytes | n)|\(.tx.packets | n)|\(.tx.bytes | n)|\(.drops.no_route | n)|\(.drops.spoofed_src | n)|\(.drops.mtu | n)"))
 		| . + "|$"' <<<"$out" 2>&1)
@@ -546,6 +547,86 @@ check_eq "frames from the fabric with va's configured MAC as source reach nobody
 fsnap
 check_eq "$U spoofed_src +4" "$(delta "$U" spoofed_src)" 4
 check_eq "va's MAC is still on $PA" "$(fdbx "$SW" 100 $M_A)" "dev $PA static"
+
+# ---- origin evpn: a BGP EVPN agent's entries and what they may not move -----------
+# The kernel side of issue 21: FDB_NEW/DEL with origin evpn make and drop EVPN's
+# claim on an entry. A route moves an entry only EVPN holds, takes a learned one
+# over, and never moves a MAC static on this host; a VM port that sends from a MAC
+# only EVPN holds takes it (the VM moved here: the agent then advertises it).
+
+M_E=02:00:00:88:0e:01
+check "origin evpn: kvs fdb add $M_E net 100 switch $SW remote $R4B origin evpn" \
+	"$KVS" fdb add $M_E net 100 switch "$SW" remote $R4B origin evpn
+fsnap
+check_eq "kvs -j fdb show: $M_E remote $R4B static, origin evpn" "$(fdbx "$SW" 100 $M_E)" \
+	"remote $R4B static origin evpn"
+check_match "kvs fdb show (text): ... remote $R4B static origin evpn" \
+	"^$M_E net 100 switch $SW remote $R4B static origin evpn\$" "$("$KVS" fdb show switch "$SW" net 100 2>&1)"
+check_match "bridge fdb show: the route's entry is extern_learn, as zebra's" \
+	"^$M_E dev $U dst $R4B .*extern_learn" "$(bridge fdb show 2>&1)"
+kvs_refused "origin evpn with dev is refused" 'remote VTEP' \
+	"$KVS" fdb add $M_E net 100 switch "$SW" dev "$PB" origin evpn
+kvs_usage_err "origin other than evpn: a usage error" '' \
+	"$KVS" fdb add $M_E net 100 switch "$SW" remote $R4 origin bgp
+kvs_refused "the administrator's add (no replace) does not move the route's entry" 'another remote' \
+	"$KVS" fdb add $M_E net 100 switch "$SW" remote $R4
+check "a newer route moves it: kvs fdb add $M_E ... remote $R4 origin evpn" \
+	"$KVS" fdb add $M_E net 100 switch "$SW" remote $R4 origin evpn
+kvs_refused "EVPN does not move va's port MAC $M_A" 'static on this host' \
+	"$KVS" fdb add $M_A net 100 switch "$SW" remote $R4 origin evpn
+kvs_refused "EVPN does not move the administrator's $M_Z" 'static on this host' \
+	"$KVS" fdb add $M_Z net 100 switch "$SW" remote $R4 origin evpn
+kvs_refused "fdb del origin evpn of the administrator's $M_Z: not EVPN's" 'not an EVPN' \
+	"$KVS" fdb del $M_Z net 100 switch "$SW" origin evpn
+check "EVPN takes the learned $M_S1 over: kvs fdb add ... remote $R4B origin evpn" \
+	"$KVS" fdb add $M_S1 net 100 switch "$SW" remote $R4B origin evpn
+fsnap
+check_eq "after the refusals: $M_E at $R4 (evpn), $M_A on $PA, $M_Z at $R4B, $M_S1 at $R4B (evpn)" \
+	"$(fdbx "$SW" 100 $M_E) / $(fdbx "$SW" 100 $M_A) / $(fdbx "$SW" 100 $M_Z) / $(fdbx "$SW" 100 $M_S1)" \
+	"remote $R4 static origin evpn / dev $PA static / remote $R4B static / remote $R4B static origin evpn"
+check "the route for $M_S1 withdrawn: kvs fdb del ... origin evpn" \
+	"$KVS" fdb del $M_S1 net 100 switch "$SW" origin evpn
+check "the administrator adds $M_E where EVPN has it: two claims" \
+	"$KVS" fdb add $M_E net 100 switch "$SW" remote $R4
+check "EVPN's claim goes: kvs fdb del $M_E ... remote $R4 origin evpn" \
+	"$KVS" fdb del $M_E net 100 switch "$SW" remote $R4 origin evpn
+fsnap
+check_eq "$M_E stays, the administrator's (no origin); $M_S1 is gone" \
+	"$(fdbx "$SW" 100 $M_E) / $(fdbx "$SW" 100 $M_S1)" "remote $R4 static / none"
+check "kvs fdb del $M_E (the administrator's)" "$KVS" fdb del $M_E net 100 switch "$SW"
+check "flood list: kvs fdb add $ZERO ... remote $R4 origin evpn" \
+	"$KVS" fdb add $ZERO net 100 switch "$SW" remote $R4 origin evpn
+kvs_refused "the same member from EVPN again: refused" 'already in the network' \
+	"$KVS" fdb add $ZERO net 100 switch "$SW" remote $R4 origin evpn
+check "and from the administrator: a second claim" \
+	"$KVS" fdb add $ZERO net 100 switch "$SW" remote $R4
+check "EVPN's claim on the member goes" \
+	"$KVS" fdb del $ZERO net 100 switch "$SW" remote $R4 origin evpn
+fsnap
+check_eq "the member stays, the administrator's" "$(flood "$SW" 100)" "$R4/static"
+check "kvs fdb del $ZERO net 100 switch $SW" "$KVS" fdb del $ZERO net 100 switch "$SW"
+
+# mobility: vb (no mac list now) sends from $M_E, which a route put at $R4
+must "$KVS" port set dev "$PB" mac none
+must "$KVS" fdb add $M_E net 100 switch "$SW" remote $R4 origin evpn
+mark
+pkt "$NS_B" $M_E $M_A count 2 tag "$TAG-mv"
+wait_seen a "$TAG-mv" 1
+nap 0.3
+fsnap
+check_eq "a VM port sending from a MAC only EVPN holds takes it: $M_E learned on $PB" \
+	"$(fdbx "$SW" 100 $M_E)" "dev $PB learned"
+check_eq "its frames were forwarded, none dropped as spoofed" \
+	"$(seen_all "$TAG-mv") $(delta "$PB" spoofed_src)" "a:2 b:0 c:0 s1:0 s2:0 z:0 0"
+mark
+pkt "$NS_B" $M_Z $M_A count 2 tag "$TAG-mz"
+nap 0.5
+fsnap
+check_eq "but not the administrator's remote $M_Z: it stays, spoofed_src +2" \
+	"$(fdbx "$SW" 100 $M_Z) / $(seen_all "$TAG-mz") / $(delta "$PB" spoofed_src)" \
+	"remote $R4B static / a:0 b:0 c:0 s1:0 s2:0 z:0 / 2"
+must "$KVS" fdb del $M_E net 100 switch "$SW"
+must "$KVS" port set dev "$PB" mac $M_B
 
 # ---- MTU -------------------------------------------------------------------------
 

@@ -154,6 +154,25 @@ enum kvs_peers {
 /* KVS_ATTR_FDB_FLAGS bits */
 #define KVS_FDB_F_STATIC	0x1	/* configured, never ages */
 #define KVS_FDB_F_REMOTE	0x2	/* behind the fabric (a VTEP, a vlan uplink) */
+#define KVS_FDB_F_EVPN		0x4	/* installed from a BGP EVPN route */
+
+/**
+ * enum kvs_fdb_origin - KVS_ATTR_FDB_ORIGIN: who adds or deletes an entry
+ * @KVS_FDB_ORIGIN_ADMIN: the administrator (the default): FDB_NEW adds a
+ *	static entry, FDB_DEL removes it
+ * @KVS_FDB_ORIGIN_EVPN: a BGP EVPN agent, with a remote VTEP: FDB_NEW
+ *	takes a learned entry over and moves an entry only EVPN holds, but
+ *	never one static on this host (the administrator's or a port's `mac`
+ *	list); FDB_DEL removes only EVPN's claim. The entry reports
+ *	KVS_FDB_F_EVPN while EVPN holds it.
+ */
+enum kvs_fdb_origin {
+	KVS_FDB_ORIGIN_ADMIN,
+	KVS_FDB_ORIGIN_EVPN,
+	__KVS_FDB_ORIGIN_MAX
+};
+
+#define KVS_FDB_ORIGIN_MAX (__KVS_FDB_ORIGIN_MAX - 1)
 
 /**
  * enum kvs_drop_reason - why a frame was dropped; one counter each
@@ -244,6 +263,8 @@ enum kvs_drop_reason {
  * @KVS_ATTR_PORT_PEERS: u8, enum kvs_peers: which VTEPs a vxlan fabric port
  *	takes frames from (PORT_NEW and PORT_SET of a vxlan fabric port,
  *	replies; KVS_PEERS_ANY when absent from PORT_NEW)
+ * @KVS_ATTR_FDB_ORIGIN: u8, enum kvs_fdb_origin (FDB_NEW, FDB_DEL;
+ *	KVS_FDB_ORIGIN_ADMIN when absent)
  *
  * KVS_ATTR_PORT_MAX_MACS is KVS_PORT_MAX_MACS_DEFAULT when absent from
  * PORT_NEW; 0 given explicitly means no limit.
@@ -279,6 +300,7 @@ enum kvs_attr {
 	KVS_ATTR_SWITCH_BATCH,
 	KVS_ATTR_NET_HIGHWAY,
 	KVS_ATTR_PORT_PEERS,
+	KVS_ATTR_FDB_ORIGIN,
 	__KVS_ATTR_MAX
 };
 

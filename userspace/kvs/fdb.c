@@ -17,9 +17,10 @@ struct fdb_args {
 	const char *dev;
 	const char *remote_str;
 	struct kvs_addr remote;
+	const char *origin;		/* "evpn" or NULL */
 };
 
-/* MAC net ID switch SWITCH [ dev IFNAME ] [ remote ADDR ] */
+/* MAC net ID switch SWITCH [ dev IFNAME ] [ remote ADDR ] [ origin evpn ] */
 static int fdb_parse(struct kvs *ctx, struct args *a, struct fdb_args *p,
 		     bool with_dev)
 {
@@ -48,6 +49,12 @@ static int fdb_parse(struct kvs *ctx, struct args *a, struct fdb_args *p,
 			if (arg_value(ctx, a, kw, &p->remote_str) ||
 			    arg_addr(ctx, kw, p->remote_str, &p->remote))
 				return -1;
+		} else if (!strcmp(kw, "origin")) {
+			if (arg_value(ctx, a, kw, &p->origin))
+				return -1;
+			if (strcmp(p->origin, "evpn"))
+				return kvs_usage(ctx, "\"origin\" must be evpn, not \"%s\"",
+						 p->origin);
 		} else {
 			return arg_unknown(ctx, a, kw);
 		}
@@ -92,6 +99,8 @@ static int fdb_change(struct kvs *ctx, struct args *a, uint8_t cmd)
 		err |= nla_put_string(msg, KVS_ATTR_PORT_NAME, p.dev);
 	if (p.remote_str)
 		err |= put_remote(msg, &p.remote);
+	if (p.origin)
+		err |= nla_put_u8(msg, KVS_ATTR_FDB_ORIGIN, KVS_FDB_ORIGIN_EVPN);
 	if (err)
 		return kvs_put_err(ctx, msg);
 	return kvs_do(ctx, msg);
@@ -147,6 +156,8 @@ static void fdb_print(struct nlattr **tb, const char *sw)
 	print_string(PRINT_ANY, "remote", " remote %s", remote);
 	print_string(PRINT_ANY, "state", " %s",
 		     is_static ? "static" : "learned");
+	if (flags & KVS_FDB_F_EVPN)
+		print_string(PRINT_ANY, "origin", " origin %s", "evpn");
 	if (tb[KVS_ATTR_FDB_AGE]) {
 		uint32_t ms = nla_get_u32(tb[KVS_ATTR_FDB_AGE]);
 
@@ -223,9 +234,9 @@ static int fdb_show(struct kvs *ctx, struct args *a)
 
 static const struct kvs_command fdb_cmds[] = {
 	{ "add", NULL, fdb_add,
-	  "MAC net ID switch SWITCH { dev IFNAME | remote ADDR }" },
+	  "MAC net ID switch SWITCH { dev IFNAME | remote ADDR } [ origin evpn ]" },
 	{ "del", del_aliases, fdb_del,
-	  "MAC net ID switch SWITCH [ remote ADDR ]" },
+	  "MAC net ID switch SWITCH [ remote ADDR ] [ origin evpn ]" },
 	{ "show", show_aliases, fdb_show, "[ switch SWITCH ] [ net ID ]" },
 	{ NULL, NULL, NULL, NULL },
 };

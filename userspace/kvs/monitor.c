@@ -203,6 +203,8 @@ static void event_print(struct kvs *ctx, uint8_t cmd, struct nlattr **tb,
 		if (tb[KVS_ATTR_FDB_FLAGS])
 			print_string(PRINT_JSON, "state", NULL,
 				     is_static ? "static" : "learned");
+		if (attr_u32(tb, KVS_ATTR_FDB_FLAGS, 0) & KVS_FDB_F_EVPN)
+			print_string(PRINT_ANY, "origin", " origin %s", "evpn");
 		break;
 	case EV_DROP:
 		reason = attr_u32(tb, KVS_ATTR_DROP_REASON, UINT32_MAX);

@@ -87,7 +87,8 @@ const char *drop_reason_key(uint32_t reason)
 	X(KVS_ATTR_PORT_GROUP_FWD_MASK)	\
 	X(KVS_ATTR_SWITCH_BATCH)	\
 	X(KVS_ATTR_NET_HIGHWAY)		\
-	X(KVS_ATTR_PORT_PEERS)
+	X(KVS_ATTR_PORT_PEERS)		\
+	X(KVS_ATTR_FDB_ORIGIN)
 
 #define ATTR_ENTRY(x) [x] = #x,
 
