@@ -108,8 +108,11 @@ for t in "${tests[@]}"; do
 	esac
 	before=$(leftovers)
 	start=$SECONDS
+	# a test that needs longer says so in a "# timeout=SECONDS" line
+	limit=$(sed -n 's/^# timeout=\([0-9]*\)$/\1/p' "$t" 2>/dev/null | head -n 1)
+	limit=$(( ${limit:-$per_test} > per_test ? ${limit:-0} * ${KVS_TIMEOUT_SCALE:-1} : per_test ))
 	if [ -x "$t" ]; then
-		timeout -k 10 "$per_test" "./$t" </dev/null 2>&1 | sed -u 's/^/# /'
+		timeout -k 10 "$limit" "./$t" </dev/null 2>&1 | sed -u 's/^/# /'
 		rc=${PIPESTATUS[0]}
 	else
 		echo "# $t: not found or not executable"

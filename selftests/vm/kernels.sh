@@ -260,7 +260,7 @@ check() {
 	# fabrictrust.sh tests both underlays on the 6.1 lane and IPv4 on 6.12. kvsd's systemd
 	# units (systemd-analyze, then one VM boot with systemd as PID 1: check.sh) are tested
 	# on the first lane only (KVS_SYSTEMD_TEST).
-	local once="dumps.sh kvsd.sh cni.sh podman.sh"
+	local once="dumps.sh kvsd.sh cni.sh podman.sh evpn.sh"
 	local rt_only="forwarding.sh lifecycle.sh churn.sh framefuzz.sh tenant.sh fastpath.sh fabric.sh"
 	local stock_only="isolation.sh security.sh ageing.sh fdbscale.sh badinput.sh permission.sh
 		nlfuzz.sh accounting.sh hosttools.sh fabrictrust.sh fabricfuzz.sh interop.sh"
