@@ -174,21 +174,31 @@ for d in zebra bgpd; do
 	[ $d = zebra ] && wait_until 10 test -S "$TMPD/c/zserv.api"
 done
 
-# evpn_start H : kvs-evpn (and its gobgpd) on host H, state in $TMPD/H
-evpn_start() {
-	local ns=$P-$1 ip
-	case $1 in a) ip=$A ;; b) ip=$B ;; esac
-	ip netns exec "$ns" "$EVPN" --switch "$SW" --asn 65000 --router-id $ip --neighbor $C \
-		--hold-time $HOLD --state-dir "$TMPD/$1" --kvs "$KVSBIN" >"$TMPD/agent-$1.log" 2>&1 &
-	AGENT[$1]=$!
-	defer_pid "${AGENT[$1]}"
-}
-declare -A AGENT=()
-evpn_start a
-evpn_start b
+# A: kvsd runs the agent from an evpn line of its configuration (the agent's
+# state in <kvsd's socket directory>/evpn-SWITCH); B: the agent is started by hand
+cat >"$TMPD/kvsd-a.conf" <<EOF
+# nothing but BGP EVPN: the switch is the test's
+evpn switch $SW asn 65000 router-id $A neighbor $C hold-time $HOLD
+EOF
+out=$(kvsd --check "$TMPD/kvsd-a.conf" 2>&1)
+check_match "kvsd --check: the evpn line is valid" "1 evpn line, valid" "$out"
+printf 'evpn switch %s asn 70000 router-id %s neighbor %s\n' "$SW" $A $C >"$TMPD/bad.conf"
+check_fail "kvsd --check refuses asn 70000" kvsd --check "$TMPD/bad.conf"
+check_match "... saying why" "asn must be 1..65535" "$(kvsd --check "$TMPD/bad.conf" 2>&1)"
+mkdir "$TMPD/a"
+KVSD_EVPN_AGENT=$EVPN ip netns exec "$NS_A" kvsd -f -c "$TMPD/kvsd-a.conf" -s "$TMPD/a/kvsd.sock" \
+	-S "$TMPD/a/state" >"$TMPD/kvsd-a.log" 2>&1 &
+KVSD_A=$!
+defer_pid "$KVSD_A"
+ip netns exec "$NS_B" "$EVPN" --switch "$SW" --asn 65000 --router-id $B --neighbor $C \
+	--hold-time $HOLD --state-dir "$TMPD/evpn-$SW.b" --kvs "$KVSBIN" >"$TMPD/agent-b.log" 2>&1 &
+AGENT_B=$!
+defer_pid "$AGENT_B"
+declare -A SDIR=([a]="$TMPD/a/evpn-$SW" [b]="$TMPD/evpn-$SW.b")
+agent_a() { pgrep -f "kvs-evpn --switch $SW --asn 65000 --router-id $A" | head -1; }
 
 # st H JQ : from host H's agent status (kvs-evpn --status -j)
-st() { "$EVPN" --switch "$SW" --status -j --state-dir "$TMPD/$1" 2>/dev/null | jq -r "$2"; }
+st() { "$EVPN" --switch "$SW" --status -j --state-dir "${SDIR[$1]}" 2>/dev/null | jq -r "$2"; }
 peer_up() { [ "$(st "$1" '.peers[0].state')" = established ]; }
 # efdb H : host H's fdb as "MAC NET DEST STATE [origin]" lines
 efdb() {
@@ -284,7 +294,7 @@ check_within "vmc1 reaches the moved VM at B" 20 ping_ok c1 "${IP[a1]}"
 
 # ---- the engine on B stops, then resumes -----------------------------------------------------
 
-gpid=$(pgrep -f "gobgpd -f $TMPD/b/gobgpd.toml" | head -1)
+gpid=$(pgrep -f "gobgpd -f ${SDIR[b]}/gobgpd.toml" | head -1)
 if [ -z "$gpid" ]; then
 	fail "B's gobgpd is running" "no process"
 else
@@ -313,7 +323,7 @@ check_eq "and the MAC stays on A's port" "$(has a "${MAC[a2]} 200 dev pa2 static
 must inC bridge fdb del "${MAC[a2]}" dev pc2 master static
 check_ge "A ignored and counted the routes of VNI 300 (no such network)" "$(st a .ignored.unknown_vni)" 1
 # garbage on GoBGP's API socket: neither gobgpd nor the agent go down
-/usr/bin/python3 - "$TMPD/a/gobgpd.sock" <<'EOF'
+/usr/bin/python3 - "${SDIR[a]}/gobgpd.sock" <<'EOF'
 import os, socket, sys
 for n in range(5):
     s = socket.socket(socket.AF_UNIX)
@@ -322,7 +332,9 @@ for n in range(5):
     s.close()
 EOF
 nap 1
-check "garbage on A's GoBGP API socket: the agent still runs" kill -0 "${AGENT[a]}"
+apid=$(agent_a)
+check "garbage on A's GoBGP API socket: the agent still runs" kill -0 "$apid"
+check "and kvsd" kill -0 "$KVSD_A"
 check_within "and A's session is still established" 10 peer_up a
 check_within "and a new route still arrives: vmc1's MAC after a flush of A's entry" 30 eval \
 	'inA "$KVS" fdb del "${MAC[c1]}" net 100 switch "$SW" origin evpn >/dev/null 2>&1; nap 2;
@@ -354,7 +366,16 @@ check_eq "A's kernel holds the $N MACs, origin evpn at $C" \
 	"$(efdb a | grep -c "^02:00:ee:.* 100 remote $C static origin evpn\$" || :)" "$N"
 diag "scale: $n_in of $N MAC routes from C installed on A in $((t1 - t0)) s; Slab +$((slab1 - slab0)) KiB in this VM (zebra's, the bridge's and both kvs hosts' entries)"
 
-check "A's agent ran throughout" kill -0 "${AGENT[a]}"
-check "B's agent ran throughout" kill -0 "${AGENT[b]}"
-diag "A's agent log:"$'\n'"$(tail -5 "$TMPD/agent-a.log")"
+check_eq "A's agent ran throughout" "$(agent_a)" "$apid"
+check "B's agent ran throughout" kill -0 "$AGENT_B"
+
+# ---- kvsd restarts an agent that dies ---------------------------------------------------------
+
+must kill -KILL "$apid"
+check_within "kvsd starts A's agent again" 20 eval '[ -n "$(agent_a)" ] && [ "$(agent_a)" != "$apid" ]'
+check_within "A's session is back" 60 peer_up a
+check_within "and A holds B's and C's MACs again" 60 eval \
+	'has a "${MAC[b1]} 100 remote $B static origin evpn" && has a "${MAC[c1]} 100 remote $C static origin evpn"'
+check "kvsd still runs" kill -0 "$KVSD_A"
+diag "kvsd on A:"$'\n'"$(grep -i evpn "$TMPD/kvsd-a.log" | tail -4)"
 tests_done

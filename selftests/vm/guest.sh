@@ -98,7 +98,7 @@ if [ -f "$res/kvs.ko" ] && [ -d "$res/modules" ]; then
 fi
 
 export HOME=/tmp TERM=dumb LANG=C.UTF-8 KVS_VM=1
-for d in userspace/kvsd userspace/kvs; do
+for d in userspace/kvsd userspace/kvs userspace/evpn; do
 	[ -d "$KVS_TREE/$d" ] && PATH=$KVS_TREE/$d:$PATH
 done
 export PATH

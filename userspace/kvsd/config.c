@@ -30,6 +30,7 @@ void objset_free(struct objset *s)
 		dobj_free(&s->v[i]);
 	free(s->v);
 	free(s->rules);
+	free(s->evpn);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -345,6 +346,54 @@ static int rule_line(struct kvsd *d, const char *path, unsigned long lineno,
 	return 1;
 }
 
+/* An "evpn" line: 1 (parsed into @out, or logged: *ret = -1), or 0 if
+ * @line is something else
+ */
+static int evpn_line(struct kvsd *d, const char *path, unsigned long lineno,
+		     const char *line, struct objset *out, int *ret)
+{
+	char *words, *argv[MAX_WORDS], err[256];
+	struct evpn_cfg *v, e;
+	int argc;
+	size_t i;
+
+	words = strdup(line);
+	if (!words) {
+		*ret = -1;
+		return 1;
+	}
+	argc = split_words(words, argv, MAX_WORDS);
+	if (argc < 1 || strcmp(argv[0], "evpn")) {
+		free(words);
+		return 0;
+	}
+	if (evpn_parse(&e, argc, argv, err, sizeof(err))) {
+		cfgerr(d, "%s:%lu: %s", path, lineno, err);
+		*ret = -1;
+		goto out;
+	}
+	e.lineno = lineno;
+	for (i = 0; i < out->nevpn; i++) {
+		if (!strcmp(out->evpn[i].sw, e.sw)) {
+			cfgerr(d, "%s:%lu: evpn for switch %s is already declared on line %lu",
+			       path, lineno, e.sw, out->evpn[i].lineno);
+			*ret = -1;
+			goto out;
+		}
+	}
+	v = realloc(out->evpn, (out->nevpn + 1) * sizeof(*v));
+	if (!v) {
+		cfgerr(d, "%s: %s", path, strerror(ENOMEM));
+		*ret = -1;
+		goto out;
+	}
+	out->evpn = v;
+	v[out->nevpn++] = e;
+out:
+	free(words);
+	return 1;
+}
+
 int config_load(struct kvsd *d, const char *path, struct objset *out,
 		bool check)
 {
@@ -365,7 +414,8 @@ int config_load(struct kvsd *d, const char *path, struct objset *out,
 		struct dobj *o, *dup;
 
 		lineno++;
-		if (rule_line(d, path, lineno, line, out, &ret))
+		if (rule_line(d, path, lineno, line, out, &ret) ||
+		    evpn_line(d, path, lineno, line, out, &ret))
 			continue;
 		o = objset_add(out);
 		if (!o) {

@@ -87,11 +87,30 @@ struct rpc_rule {
 	unsigned long lineno;
 };
 
+/* An "evpn" line (evpn.c), and the agent kvsd runs for it */
+#define EVPN_MAX_NEIGHBORS	8
+struct evpn_cfg {
+	char sw[IFNAMSIZ];
+	unsigned long asn;
+	char router_id[16];
+	char neighbors[EVPN_MAX_NEIGHBORS][46];
+	int n_neighbors;
+	unsigned long hold;		/* seconds */
+	unsigned long lineno;
+	/* the agent (kvsd's running copy only) */
+	pid_t pid;
+	long long started_at;		/* mono_ms() */
+	long long restart_at;		/* mono_ms(), 0: not waiting */
+	unsigned int backoff;		/* ms */
+};
+
 struct objset {
 	struct dobj *v;
 	size_t n, cap;
 	struct rpc_rule *rules;		/* configuration only */
 	size_t nrules;
+	struct evpn_cfg *evpn;		/* configuration only */
+	size_t nevpn;
 };
 
 /* An attachment made through the RPC socket (persisted) */
@@ -241,5 +260,13 @@ void rpc_handle(struct kvsd *d, struct pollfd *pfd, int n);
 void rpc_collect_detached(struct kvsd *d);
 /* Milliseconds until the next client timeout, -1 if none */
 int rpc_timeout(void);
+
+/* ---- evpn.c ---- */
+int evpn_parse(struct evpn_cfg *e, int argc, char **argv, char *err,
+	       size_t size);
+void evpn_apply(struct kvsd *d);
+void evpn_reap(void);
+int evpn_tick(const struct kvsd *d);
+void evpn_stop_all(void);
 
 #endif /* KVSD_H */

@@ -335,6 +335,7 @@ int load_config(struct kvsd *d, char *why, size_t size)
 	drop_conflicts(d, &s);
 	objset_free(&d->desired);
 	d->desired = s;
+	evpn_apply(d);
 	logmsg("%s: %zu objects, %zu rpc allow lines", d->config, s.n,
 	       s.nrules);
 	d->dirty = true;
@@ -509,10 +510,14 @@ int main(int argc, char **argv)
 		if (config_load(&d, d.config, &s, true))
 			return 1;
 		if (s.nrules)
-			printf("%s: %zu objects and %zu rpc allow line%s, valid\n",
+			printf("%s: %zu objects and %zu rpc allow line%s",
 			       d.config, s.n, s.nrules, s.nrules > 1 ? "s" : "");
 		else
-			printf("%s: %zu objects, valid\n", d.config, s.n);
+			printf("%s: %zu objects", d.config, s.n);
+		if (s.nevpn)
+			printf(", %zu evpn line%s", s.nevpn,
+			       s.nevpn > 1 ? "s" : "");
+		printf(", valid\n");
 		objset_free(&s);
 		return 0;
 	}
@@ -530,6 +535,7 @@ int main(int argc, char **argv)
 	sigaddset(&mask, SIGHUP);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGCHLD);	/* the evpn agents */
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -607,6 +613,9 @@ int main(int argc, char **argv)
 			if (timeout < 0 || left < timeout)
 				timeout = left;
 		}
+		i = evpn_tick(&d);
+		if (i >= 0 && (timeout < 0 || i < timeout))
+			timeout = i;
 		if (poll(pfd, n + nr, timeout) < 0 && errno != EINTR) {
 			logerr("poll: %s", strerror(errno));
 			break;
@@ -617,6 +626,8 @@ int main(int argc, char **argv)
 				sd_notify(0, "RELOADING=1");
 				load_config(&d, NULL, 0);
 				sd_notify(0, "READY=1");
+			} else if (si.ssi_signo == SIGCHLD) {
+				evpn_reap();
 			} else {
 				stop = true;
 			}
@@ -652,6 +663,7 @@ int main(int argc, char **argv)
 	}
 	sd_notify(0, "STOPPING=1");
 	logmsg("kvsd stopping: the kvs objects stay as they are");
+	evpn_stop_all();
 	rpc_close();
 	module_gone(&d);
 	watch_close(&ctrl_w);
