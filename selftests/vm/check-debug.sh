@@ -93,7 +93,7 @@ export FT_FAMILIES=${FT_FAMILIES:-4}
 export FT_CHURN=${FT_CHURN:-8}
 export KVS_TESTS_SKIP=${KVS_TESTS_SKIP-forwarding.sh isolation.sh security.sh ageing.sh \
 fdbscale.sh permission.sh tenant.sh hosttools.sh fabric.sh interop.sh kvsd.sh cni.sh \
-podman.sh dumps.sh}
+podman.sh dumps.sh evpn.sh}
 targs=()
 for t in ${KVS_DEBUG_TESTS:-}; do	# only these tests (names as for run_tests.sh -t)
 	targs+=(-t "$t")
