@@ -10,7 +10,7 @@
 #  | kvs -b: net add, 4000 x   | -------> | net 100 .. 103, port P1 (veth)    |
 #  |   fdb add ... dev P1      |  charged | 4000 static + 200 learned entries |
 #  +---------------------------+          +-----------------------------------+
-#  memory.stat "slab" of the cgroup grows by at least 72 bytes (an fdb entry's size) an entry;
+#  memory.stat "slab" of the cgroup grows by at least 56 bytes (an fdb entry's size) an entry;
 #  then `kvs switch del`: `kvs monitor` shows "switch ... deleted" and no
 #  "fdb deleted" line.
 
@@ -76,12 +76,12 @@ else
 		# the kernel every 2 seconds (6.12 batches up to 64 pages a CPU): wait for it
 		for _ in 1 2 3 4 5 6 7 8; do
 			after=$(cg_slab "$cg")
-			[ "$(sub "$after" "$before")" -ge $((N * 72)) ] 2>/dev/null && break
+			[ "$(sub "$after" "$before")" -ge $((N * 56)) ] 2>/dev/null && break
 			sleep 1
 		done
 		diag "slab charged to the cgroup: $before -> $after bytes"
-		check_ge "the cgroup pays for the $N entries (>= 72 bytes each, the entry's size)" \
-			"$(sub "$after" "$before")" $((N * 72))
+		check_ge "the cgroup pays for the $N entries (>= 56 bytes each, the entry's size)" \
+			"$(sub "$after" "$before")" $((N * 56))
 	fi
 fi
 snap

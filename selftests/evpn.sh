@@ -143,6 +143,7 @@ for n in 1 2 3; do
 done
 
 # ---- the daemons -----------------------------------------------------------------------
+diag "at ${SECONDS} s: the daemons"
 
 chmod 0711 "$TMPD"	# FRR runs as user frr: it goes through to its directory
 mkdir -m 0777 "$TMPD/c"
@@ -216,6 +217,7 @@ check_within "B's BGP session to C is established" 60 peer_up b
 diag "$(vty 'show bgp l2vpn evpn summary' | grep -E '^10\.99')"
 
 # ---- routes both ways ------------------------------------------------------------------
+diag "at ${SECONDS} s: routes both ways"
 
 # each VM says where it is (a VM port, a bridge port learns from its first frame)
 for vm in a1 a2 b1 b2 c1 c2 c3; do
@@ -246,6 +248,7 @@ check_eq "A ignored nothing yet but VNI 300 (C's vx300: no network here)" \
 	"$(st a '.ignored | "\(.foreign_rt) \(.route_type) \(.refused)"') $(st a '.ignored.unknown_vni > 0')" "0 0 0 true"
 
 # ---- traffic ----------------------------------------------------------------------------
+diag "at ${SECONDS} s: traffic"
 
 for net in 1 2; do
 	for pair in a:b a:c b:c b:a c:a c:b; do
@@ -266,6 +269,7 @@ check_eq "10 broadcasts from vma1 leave A as 20 VXLAN frames: one per flood-list
 	"$(sub "$(tx)" "$before")" 20
 
 # ---- a MAC moves from A to B --------------------------------------------------------------
+diag "at ${SECONDS} s: a MAC moves from A to B"
 # vma1 stops on A (its port stays: A's entry stays learned) and starts on B, at pb3
 
 must ip -n "$P-a1" link set dev eth0 down
@@ -293,6 +297,7 @@ check_within "A advertises it no more (A's routes out of net 100: none)" 20 eval
 check_within "vmc1 reaches the moved VM at B" 20 ping_ok c1 "${IP[a1]}"
 
 # ---- the engine on B stops, then resumes -----------------------------------------------------
+diag "at ${SECONDS} s: the engine on B stops, then resumes"
 
 gpid=$(pgrep -f "gobgpd -f ${SDIR[b]}/gobgpd.toml" | head -1)
 if [ -z "$gpid" ]; then
@@ -311,6 +316,7 @@ else
 fi
 
 # ---- bad input ---------------------------------------------------------------------------------
+diag "at ${SECONDS} s: bad input"
 
 # shellcheck disable=SC2034 # read in the eval below
 refused=$(st a '.ignored.refused')
@@ -341,6 +347,7 @@ check_within "and a new route still arrives: vmc1's MAC after a flush of A's ent
 	 has a "${MAC[c1]} 100 remote $C static origin evpn"'
 
 # ---- scale: MACs from C (reported) -------------------------------------------------------
+diag "at ${SECONDS} s: scale: MACs from C (reported)"
 # EVPN_SCALE static MACs on vmc1's bridge port: zebra advertises each, A installs
 # them. The figure is reported (time, kernel memory), the count checked. The
 # default keeps the test within its time in an emulated VM; 10 000 is measured
@@ -368,8 +375,10 @@ diag "scale: $n_in of $N MAC routes from C installed on A in $((t1 - t0)) s; Sla
 
 check_eq "A's agent ran throughout" "$(agent_a)" "$apid"
 check "B's agent ran throughout" kill -0 "$AGENT_B"
+diag "at ${SECONDS} s: the agent restart"
 
 # ---- kvsd restarts an agent that dies ---------------------------------------------------------
+diag "at ${SECONDS} s: kvsd restarts an agent that dies"
 
 must kill -KILL "$apid"
 check_within "kvsd starts A's agent again" 20 eval '[ -n "$(agent_a)" ] && [ "$(agent_a)" != "$apid" ]'
