@@ -353,7 +353,7 @@ diag "at ${SECONDS} s: scale: MACs from C (reported)"
 # default keeps the test within its time in an emulated VM; 10 000 is measured
 # in the closing notes.
 
-N=${EVPN_SCALE:-2000}
+N=${EVPN_SCALE:-1000}
 {
 	for ((i = 0; i < N; i++)); do
 		printf 'fdb add 02:00:ee:%02x:%02x:%02x dev pc1 master static\n' \
