@@ -345,6 +345,14 @@ static bool kvs_fdb_network_full(const struct kvs_network *network)
 	return max && atomic_read(&network->learned) >= max;
 }
 
+/* fdb_lock: the network holds max-macs MACs, learned and static */
+static bool kvs_fdb_network_total_full(const struct kvs_network *network)
+{
+	u32 max = READ_ONCE(network->max_macs);
+
+	return max && atomic_read(&network->learned) + network->fdb_static >= max;
+}
+
 void kvs_fdb_refresh(struct kvs_fdb_entry *f)
 {
 	u32 now = jiffies;
@@ -649,6 +657,16 @@ static int kvs_fdb_insert_static(struct kvs_switch *sw,
 
 	if (sw->fdb_static >= KVS_FDB_STATIC_MAX) {
 		NL_SET_ERR_MSG(extack, "too many static entries on this switch");
+		return -ENOSPC;
+	}
+	/*
+	 * A route's MAC counts against the network's max-macs with every
+	 * MAC the network has: a peer cannot grow it past the limit its
+	 * own frames would meet.
+	 */
+	if ((p->new->flags & (KVS_FDB_F_EVPN | KVS_FDB_F_FLOOD)) ==
+	    KVS_FDB_F_EVPN && kvs_fdb_network_total_full(network)) {
+		NL_SET_ERR_MSG(extack, "the network has max-macs MACs already");
 		return -ENOSPC;
 	}
 	dst = kvs_fdb_dst_get(port, ip, &p->spare, true);

@@ -564,6 +564,11 @@ check_match "kvs fdb show (text): ... remote $R4B static origin evpn" \
 	"^$M_E net 100 switch $SW remote $R4B static origin evpn\$" "$("$KVS" fdb show switch "$SW" net 100 2>&1)"
 check_match "bridge fdb show: the route's entry is extern_learn, as zebra's" \
 	"^$M_E dev $U dst $R4B .*extern_learn" "$(bridge fdb show 2>&1)"
+MAXM=$("$KVS" -j net show switch "$SW" | jq -r '.[] | select(.net == 100) | .max_macs // 0')
+must "$KVS" net set 100 switch "$SW" max-macs 2
+kvs_refused "a route's new MAC beyond the network's max-macs (2: va's and vb's) is refused" 'max-macs' \
+	"$KVS" fdb add 02:00:00:88:0e:02 net 100 switch "$SW" remote $R4B origin evpn
+must "$KVS" net set 100 switch "$SW" max-macs "$MAXM"
 kvs_refused "origin evpn with dev is refused" 'remote VTEP' \
 	"$KVS" fdb add $M_E net 100 switch "$SW" dev "$PB" origin evpn
 kvs_usage_err "origin other than evpn: a usage error" '' \
