@@ -192,10 +192,13 @@ check "net add after the ID" "switch name max-macs" "kvs net add 10 "
 check "net set: no name" "max-macs" "kvs net set 10 switch sw0 "
 check "switch add after NAME" "ageing batch" "kvs switch add br0 "
 check "switch add: ageing used" "batch" "kvs switch add br0 ageing 30 "
-check "fdb add: dev or remote" "net switch" \
+check "fdb add: dev or remote" "net switch origin" \
 	"kvs fdb add 02:00:00:00:00:01 remote 10.0.0.2 "
-check "fdb add after the MAC" "net switch dev remote" \
+check "fdb add after the MAC" "net switch dev remote origin" \
 	"kvs fdb add 02:00:00:00:00:01 "
+check "fdb add: origin excludes dev" "net switch remote" \
+	"kvs fdb add 02:00:00:00:00:01 origin evpn "
+check "origin values" "evpn" "kvs fdb del 02:00:00:00:00:01 origin "
 check "stats show: switch or dev" "" "kvs stats show switch sw0 "
 check "abbreviated object and command" "dev help" "kvs po del "
 check "alias ls" "switch dev help" "kvs port ls "
