@@ -393,37 +393,6 @@ static int kvs_fdb_move(struct kvs_port *port, struct kvs_network *network,
 }
 
 /*
- * fdb_lock: the static entry @f is a MAC that a frame from @port (from a
- * VM port: @ip NULL) uses as its source. An entry only an EVPN route holds
- * is a VM that moved here (RFC 7432 section 15): it becomes learned on
- * @port, and the agent, seeing it learned here, advertises it with a
- * higher sequence number. A MAC static on this host stays where it is.
- */
-static int kvs_fdb_evpn_move(struct kvs_port *port,
-			     struct kvs_network *network,
-			     struct kvs_fdb_entry *f, const struct kvs_ip *ip)
-{
-	struct kvs_switch *sw = port->sw;
-	struct kvs_dst *dst, *old;
-
-	old = kvs_fdb_dst_locked(sw, f);
-	if (ip || old == &port->dst || (f->flags & KVS_FDB_F_HOST))
-		return 0;
-	dst = kvs_fdb_dst_get(port, NULL, NULL, false);
-	if (!dst)
-		return 0;
-	/* learned first, then the destination: as in a take-over */
-	WRITE_ONCE(f->flags, f->flags & ~(KVS_FDB_F_STATIC | KVS_FDB_F_EVPN));
-	old = kvs_fdb_dst_xchg(network, f, dst);
-	kvs_fdb_count(sw, network, kvs_dst_owner(old), false, -1);
-	kvs_fdb_count(sw, network, port, true, 1);
-	kvs_fdb_dst_put(old, true);
-	WRITE_ONCE(f->updated, jiffies);
-	kvs_notify_fdb(sw, f, KVS_CMD_FDB_NEW, false);
-	return 0;
-}
-
-/*
  * Under fdb_lock: a MAC of @network learned on @port, or at the VTEP @ip
  * behind the fabric port @port: a new entry, or one that moves here.
  */
@@ -438,25 +407,40 @@ static int kvs_fdb_learn_locked(struct kvs_port *port,
 
 	f = kvs_fdb_find_locked(sw, key);
 	if (f) {
+		bool was_static = f->flags & KVS_FDB_F_STATIC;
+
 		/* it became static, or moved here, while we were not looking */
 		old = kvs_fdb_dst_locked(sw, f);
-		if (f->flags & KVS_FDB_F_STATIC)
-			return kvs_fdb_evpn_move(port, network, f, ip);
 		if (ip ? kvs_dst_is_remote(old, ip) : old == &port->dst) {
-			kvs_fdb_refresh(f);
+			if (!was_static)
+				kvs_fdb_refresh(f);
 			return 0;
 		}
+		/*
+		 * A static entry moves only when an EVPN route alone holds it
+		 * and a VM port sends from it: the VM moved here (RFC 7432
+		 * section 15). It becomes learned on @port, and the agent,
+		 * seeing it learned here, advertises it with a higher
+		 * sequence number. A MAC static on this host stays.
+		 */
+		if (was_static && (ip || (f->flags & KVS_FDB_F_HOST)))
+			return 0;
 		if (kvs_dst_owner(old) != port && kvs_fdb_port_full(port))
 			return KVS_DROP_MAC_LIMIT + 1;
 		dst = kvs_fdb_dst_get(port, ip, NULL, false);
 		if (!dst)
 			return 0;	/* forward anyway, unlearned */
+		/* learned first, then the destination: as in a take-over */
+		if (was_static)
+			WRITE_ONCE(f->flags,
+				   f->flags & ~(KVS_FDB_F_STATIC | KVS_FDB_F_EVPN));
 		old = kvs_fdb_dst_xchg(network, f, dst);
-		kvs_fdb_count(sw, network, kvs_dst_owner(old), true, -1);
+		kvs_fdb_count(sw, network, kvs_dst_owner(old), !was_static, -1);
 		kvs_fdb_count(sw, network, port, true, 1);
-		kvs_fdb_dst_put(old, false);
+		kvs_fdb_dst_put(old, was_static);
 		WRITE_ONCE(f->updated, jiffies);
-		if (__ratelimit(&port->move_rs))
+		/* a mobility event is always told: the agent advertises it */
+		if (was_static || __ratelimit(&port->move_rs))
 			kvs_notify_fdb(sw, f, KVS_CMD_FDB_NEW, false);
 		return 0;
 	}
