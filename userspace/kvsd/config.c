@@ -309,6 +309,27 @@ static void cfgerr(struct kvsd *d, const char *fmt, ...)
 		snprintf(d->cfg_err, sizeof(d->cfg_err), "%s", msg);
 }
 
+/*
+ * The words of @line into @argv, in a copy (*@words, the caller's to free),
+ * if its first word is @kw: their count; 0 (nothing to free) if it is
+ * another line; -1 without memory
+ */
+static int line_words(const char *line, const char *kw, char **words,
+		      char **argv)
+{
+	int argc;
+
+	*words = strdup(line);
+	if (!*words)
+		return -1;
+	argc = split_words(*words, argv, MAX_WORDS);
+	if (argc < 1 || strcmp(argv[0], kw)) {
+		free(*words);
+		return 0;
+	}
+	return argc;
+}
+
 /* An "rpc allow" line: 1 (parsed into @out, or logged: *ret = -1), or 0
  * if @line is something else
  */
@@ -319,15 +340,12 @@ static int rule_line(struct kvsd *d, const char *path, unsigned long lineno,
 	struct rpc_rule *v;
 	int argc;
 
-	words = strdup(line);
-	if (!words) {
+	argc = line_words(line, "rpc", &words, argv);
+	if (argc == 0)
+		return 0;
+	if (argc < 0) {
 		*ret = -1;
 		return 1;
-	}
-	argc = split_words(words, argv, MAX_WORDS);
-	if (argc < 1 || strcmp(argv[0], "rpc")) {
-		free(words);
-		return 0;
 	}
 	v = realloc(out->rules, (out->nrules + 1) * sizeof(*v));
 	if (!v) {
@@ -357,15 +375,12 @@ static int evpn_line(struct kvsd *d, const char *path, unsigned long lineno,
 	int argc;
 	size_t i;
 
-	words = strdup(line);
-	if (!words) {
+	argc = line_words(line, "evpn", &words, argv);
+	if (argc == 0)
+		return 0;
+	if (argc < 0) {
 		*ret = -1;
 		return 1;
-	}
-	argc = split_words(words, argv, MAX_WORDS);
-	if (argc < 1 || strcmp(argv[0], "evpn")) {
-		free(words);
-		return 0;
 	}
 	if (evpn_parse(&e, argc, argv, err, sizeof(err))) {
 		cfgerr(d, "%s:%lu: %s", path, lineno, err);
