@@ -32,17 +32,6 @@ static bool is_ip(const char *s, bool v4_only)
 	       (!v4_only && inet_pton(AF_INET6, s, buf) == 1);
 }
 
-static bool number(const char *s, unsigned long min, unsigned long max,
-		   unsigned long *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtoul(s, &end, 10);
-	return !errno && *s >= '0' && *s <= '9' && !*end && *out >= min &&
-	       *out <= max;
-}
-
 /* One "evpn" line's words into @e; 0, or -1 with @err set */
 int evpn_parse(struct evpn_cfg *e, int argc, char **argv, char *err,
 	       size_t size)
@@ -65,7 +54,7 @@ int evpn_parse(struct evpn_cfg *e, int argc, char **argv, char *err,
 			}
 			strcpy(e->sw, v);
 		} else if (!strcmp(kw, "asn")) {
-			if (!number(v, 1, 65535, &e->asn)) {
+			if (!parse_u32(v, 1, 65535, &e->asn)) {
 				snprintf(err, size,
 					 "evpn: asn must be 1..65535 (route targets are ASN:VNI), not \"%s\"",
 					 v);
@@ -93,7 +82,7 @@ int evpn_parse(struct evpn_cfg *e, int argc, char **argv, char *err,
 			}
 			strcpy(e->neighbors[e->n_neighbors++], v);
 		} else if (!strcmp(kw, "hold-time")) {
-			if (!number(v, 3, 65535, &e->hold)) {
+			if (!parse_u32(v, 3, 65535, &e->hold)) {
 				snprintf(err, size,
 					 "evpn: hold-time must be 3..65535 seconds, not \"%s\"",
 					 v);
@@ -148,8 +137,8 @@ static void agent_start(const struct kvsd *d, struct evpn_cfg *e)
 	int argc = 0, i;
 	pid_t pid;
 
-	snprintf(asn, sizeof(asn), "%lu", e->asn);
-	snprintf(hold, sizeof(hold), "%lu", e->hold);
+	snprintf(asn, sizeof(asn), "%u", e->asn);
+	snprintf(hold, sizeof(hold), "%u", e->hold);
 	agent_state_dir(d, e, dir, sizeof(dir));
 	argv[argc++] = (char *)prog;
 	argv[argc++] = "--switch";

@@ -91,11 +91,11 @@ struct rpc_rule {
 #define EVPN_MAX_NEIGHBORS	8
 struct evpn_cfg {
 	char sw[IFNAMSIZ];
-	unsigned long asn;
+	uint32_t asn;
 	char router_id[16];
 	char neighbors[EVPN_MAX_NEIGHBORS][46];
 	int n_neighbors;
-	unsigned long hold;		/* seconds */
+	uint32_t hold;			/* seconds */
 	unsigned long lineno;
 	/* the agent (kvsd's running copy only) */
 	pid_t pid;
