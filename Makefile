@@ -60,7 +60,7 @@ DEPS := build-essential gcc make bc flex bison libelf-dev kmod cpio xz-utils zst
 	qemu-system-x86 busybox-static iproute2 iputils-ping tcpdump ethtool procps \
 	python3 python3-scapy jq openvswitch-switch iperf3 \
 	podman containernetworking-plugins \
-	gobgpd frr golang-github-osrg-gobgp-dev protobuf-compiler python3-grpcio python3-protobuf
+	gobgpd frr golang-github-osrg-gobgp-dev protobuf-compiler libprotobuf-dev python3-grpcio python3-protobuf
 
 all: module tools
 
