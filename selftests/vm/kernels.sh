@@ -21,8 +21,10 @@
 #                        and 6.12.117+deb12-rt-amd64
 #   kernels.sh check [--debug]
 #                        the lanes: "make check-quick KERNELRELEASE=KVER" for the 6.1
-#                        kernel and for each listed one, then with --debug "make
-#                        check-debug" (its kernel built in the background meanwhile); a
+#                        kernel and for each listed one, one after the other; with
+#                        --debug also "make check-debug", in the background: its kernel
+#                        builds at nice 19 during the first lane, then the debug lane
+#                        runs beside the other stock lanes (its output follows theirs); a
 #                        table of the lanes with the kernel each ran, counts and wall
 #                        times, then the sum "N passed, M failed" ("make check" is "check
 #                        --debug"). A missing 6.1 or 6.12 kernel is a failed lane, never
@@ -188,27 +190,47 @@ list() {
 # lane NAME COMMAND...: one lane, its output shown with its summary line turned into a
 # comment; adds its counts to the sum and a line to the table
 lane() {
-	local name=$1 out p f start=$SECONDS
+	local name=$1 out start=$SECONDS
 
 	shift
 	echo "# === lane $name: $*"
 	out=$(mktemp) || exit 1
 	"$@" 2>&1 | tee "$out" | sed -u -E 's/^([0-9]+ passed, [0-9]+ failed)$/# '"$name"': \1/'
 	[ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
-	read -r p f < <(sed -n -E 's/^([0-9]+) passed, ([0-9]+) failed$/\1 \2/p' "$out" | tail -n 1)
+	lane_count "$name" "$out" $((SECONDS - start))
 	rm -f "$out"
+}
+
+# lane_count NAME OUTPUT SECONDS: a finished lane's counts (from the summary line in the
+# file OUTPUT) into the sum, and its line into the table
+lane_count() {
+	local p f
+
+	read -r p f < <(sed -n -E 's/^([0-9]+) passed, ([0-9]+) failed$/\1 \2/p' "$2" | tail -n 1)
 	if [ -z "${p:-}" ]; then
 		p=0 f=1
-		echo "not ok - lane $name printed no summary"
+		echo "not ok - lane $1 printed no summary"
 	fi
 	passed=$((passed + p))
 	failed=$((failed + f))
-	table+=("# lane $name: $p passed, $f failed, $((SECONDS - start)) s")
+	table+=("# lane $1: $p passed, $f failed, $3 s")
+}
+
+# debug_chain DIR: in the background, the debug kernel's build (nice 19: it takes what the
+# first lane's VM leaves of the two cores), then its lane at normal priority beside the
+# stock lanes still running; the output, exit status and wall time land in DIR
+debug_chain() {
+	local d=$1 t
+
+	nice -n 19 "$here/debug-kernel.sh" >"$d/build.log" 2>&1
+	t=$SECONDS
+	make -C "$tree" --no-print-directory check-debug >"$d/lane.log" 2>&1
+	echo "$? $((SECONDS - t))" >"$d/status"
 }
 
 check() {
-	local kernels='' k rc=0 passed=0 failed=0 table=() debug='' bg='' bglog='' start=$SECONDS
-	local dver out
+	local kernels='' k rc=0 passed=0 failed=0 table=() debug='' bg='' bgpid='' start=$SECONDS
+	local dver drc dsecs out
 
 	[ "${1:-}" = --debug ] && debug=1
 	# how the lanes are chosen, tested offline first (counted like a lane's results)
@@ -240,13 +262,17 @@ check() {
 	[ -n "$kernels" ] || die "no kernel to check"
 	echo "# lanes: $kernels${debug:+ debug}"
 	if [ -n "$debug" ]; then
-		# The debug kernel builds (or is found in the cache) at the lowest priority while
-		# the stock lanes run: their VMs leave much of the two cores idle. check-debug.sh
-		# asks debug-kernel.sh again, which waits on the build's lock, then finds it.
-		bglog=$(mktemp) || exit 1
-		nice -n 19 "$here/debug-kernel.sh" >"$bglog" 2>&1 &
-		bg=$!
-		echo "# building the debug kernel in the background (nice 19), log: $bglog"
+		# A lane's VM keeps about one of the two cores busy (its tests wait on timers,
+		# peers and sessions much of the time). So the debug kernel builds (or is found
+		# in the cache) at the lowest priority while the first lane runs, and the debug
+		# lane, the longest, runs beside the other stock lanes instead of after them.
+		# check-debug.sh asks debug-kernel.sh again and finds the build. Each lane builds
+		# its kvs.ko apart (check-debug.sh in a copy of the sources); the tools are built
+		# by the first lane, and later builds of them find nothing to do.
+		bg=$(mktemp -d) || exit 1
+		debug_chain "$bg" &
+		bgpid=$!
+		echo "# the debug kernel builds in the background (nice 19), then its lane runs beside the stock lanes: $bg"
 	fi
 	# What runs where (run_tests.sh prints a TAP skip for the rest; the CI has 70 minutes
 	# on 2 cores without KVM). The first lane (the default kernel, 6.1) runs everything
@@ -280,12 +306,16 @@ check() {
 			KERNELRELEASE="$k" KERNELDIR="/lib/modules/$k/build"
 	done
 	if [ -n "$debug" ]; then
-		echo "# waiting for the debug kernel"
-		wait "$bg"
-		sed 's/^/# /' "$bglog"
-		dver=$(cat "$(tail -n 1 "$bglog")/include/config/kernel.release" 2>/dev/null)
-		rm -f "$bglog"
-		lane "debug ${dver:-kernel}" make -C "$tree" --no-print-directory check-debug
+		echo "# waiting for the debug lane"
+		wait "$bgpid"
+		sed 's/^/# /' "$bg/build.log"
+		dver=$(cat "$(tail -n 1 "$bg/build.log")/include/config/kernel.release" 2>/dev/null)
+		read -r drc dsecs <"$bg/status" 2>/dev/null || drc=1 dsecs=0
+		echo "# === lane debug ${dver:-kernel}: make -C $tree check-debug (ran beside the stock lanes)"
+		sed -E 's/^([0-9]+ passed, [0-9]+ failed)$/# debug '"${dver:-kernel}"': \1/' "$bg/lane.log"
+		[ "$drc" = 0 ] || rc=1
+		lane_count "debug ${dver:-kernel}" "$bg/lane.log" "$dsecs"
+		rm -rf "$bg"
 	fi
 	printf '%s\n' "${table[@]}"
 	echo "# all lanes: $((SECONDS - start)) s"
