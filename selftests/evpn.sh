@@ -25,7 +25,8 @@
 # pings within networks, none across; one broadcast copy per flood member; a
 # MAC that moves from A to B (MAC mobility sequence numbers); B's BGP stopped
 # (SIGSTOP: the hold time) and resumed; a route for a MAC static on A, a VNI A
-# does not have, garbage on GoBGP's API socket; 10 000 MACs from C (reported).
+# does not have, a foreign route target, a route type not handled (both from
+# B's GoBGP), garbage on GoBGP's API socket; MACs from C (reported).
 #
 # The daemons' start, the hold time and the resumption take their time:
 # timeout=600
@@ -328,6 +329,53 @@ check_within "A refused C's route for the MAC static on A (counted)" 30 eval \
 check_eq "and the MAC stays on A's port" "$(has a "${MAC[a2]} 200 dev pa2 static" && echo y)" y
 must inC bridge fdb del "${MAC[a2]}" dev pc2 master static
 check_ge "A ignored and counted the routes of VNI 300 (no such network)" "$(st a .ignored.unknown_vni)" 1
+# B's GoBGP originates two routes A must not take, and C reflects them: net 100's
+# MAC with a foreign route target (65000:999), and a type 5 (IP prefix) route
+fr=$(st a .ignored.foreign_rt) rt=$(st a .ignored.route_type)
+must /usr/bin/python3 - "${SDIR[b]}/gobgpd.sock" "$(dirname "$EVPN")/pb" $B <<'EOF'
+import sys
+sys.path.insert(0, sys.argv[2])
+import grpc
+from google.protobuf import any_pb2
+import attribute_pb2 as attr
+import gobgp_pb2 as api
+
+
+def pack(m):
+    a = any_pb2.Any()
+    a.Pack(m)
+    return a
+
+
+fam = api.Family(afi=api.Family.AFI_L2VPN, safi=api.Family.SAFI_EVPN)
+rd = pack(attr.RouteDistinguisherIPAddress(admin="192.0.2.99", assigned=100))
+esi = attr.EthernetSegmentIdentifier()
+comms = pack(attr.ExtendedCommunitiesAttribute(communities=[
+    pack(attr.TwoOctetAsSpecificExtended(is_transitive=True, sub_type=2,
+                                         asn=65000, local_admin=999)),
+    pack(attr.EncapExtended(tunnel_type=8))]))
+mac = pack(attr.EVPNMACIPAdvertisementRoute(rd=rd, esi=esi, ethernet_tag=0,
+                                            mac_address="02:ee:00:00:00:99",
+                                            labels=[100]))
+pfx = pack(attr.EVPNIPPrefixRoute(rd=rd, esi=esi, ethernet_tag=0,
+                                  ip_prefix="198.51.100.0", ip_prefix_len=24,
+                                  gw_address="0.0.0.0", label=100))
+add = grpc.insecure_channel("unix://" + sys.argv[1]).unary_unary(
+    "/apipb.GobgpApi/AddPath",
+    request_serializer=api.AddPathRequest.SerializeToString,
+    response_deserializer=api.AddPathResponse.FromString)
+for nlri in (mac, pfx):
+    reach = pack(attr.MpReachNLRIAttribute(family=fam, next_hops=[sys.argv[3]],
+                                           nlris=[nlri]))
+    add(api.AddPathRequest(table_type=api.GLOBAL, path=api.Path(
+        nlri=nlri, family=fam,
+        pattrs=[pack(attr.OriginAttribute(origin=0)), comms, reach])), timeout=10)
+EOF
+check_within "A ignored and counted net 100's MAC with a foreign route target (65000:999)" 30 \
+	eval '[ "$(st a .ignored.foreign_rt)" -gt "$fr" ]'
+check_within "A ignored and counted a type 5 route (a type not handled)" 30 \
+	eval '[ "$(st a .ignored.route_type)" -gt "$rt" ]'
+check "and installed nothing for that MAC" eval '! efdb a | grep -q "^02:ee:00:00:00:99 "'
 # garbage on GoBGP's API socket: neither gobgpd nor the agent go down
 /usr/bin/python3 - "${SDIR[a]}/gobgpd.sock" <<'EOF'
 import os, socket, sys
