@@ -331,6 +331,7 @@ must inC bridge fdb del "${MAC[a2]}" dev pc2 master static
 check_ge "A ignored and counted the routes of VNI 300 (no such network)" "$(st a .ignored.unknown_vni)" 1
 # B's GoBGP originates two routes A must not take, and C reflects them: net 100's
 # MAC with a foreign route target (65000:999), and a type 5 (IP prefix) route
+# shellcheck disable=SC2034 # read in the evals below
 fr=$(st a .ignored.foreign_rt) rt=$(st a .ignored.route_type)
 must /usr/bin/python3 - "${SDIR[b]}/gobgpd.sock" "$(dirname "$EVPN")/pb" $B <<'EOF'
 import sys
