@@ -402,6 +402,27 @@ diag "at ${SECONDS} s: scale: MACs from C (reported)"
 # default keeps the test within its time in an emulated VM; 10 000 is measured
 # in the closing notes.
 
+# cpu_all : "NAME=CENTISECONDS" lines, the user + system CPU time so far of each daemon
+# the scale test drives: where an install's time goes in this VM (reported)
+cpu_of() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+cpu_all() {
+	local ag
+
+	ag=$(agent_a)
+	echo "zebra(C)=$(cpu_of "$(cat "$TMPD/c/zebra.pid")")"
+	echo "bgpd(C)=$(cpu_of "$(cat "$TMPD/c/bgpd.pid")")"
+	echo "gobgpd(A)=$(cpu_of "$(pgrep -f "gobgpd -f ${SDIR[a]}/gobgpd.toml" | head -1)")"
+	echo "agent(A)=$(cpu_of "$ag")"
+	echo "kvs batch(A)=$(cpu_of "$(pgrep -P "$ag" -f "kvs -f -b" | head -1)")"
+	echo "gobgpd(B)=$(cpu_of "$(pgrep -f "gobgpd -f ${SDIR[b]}/gobgpd.toml" | head -1)")"
+	echo "agent(B)=$(cpu_of "$AGENT_B")"
+}
+# cpu_delta BEFORE AFTER : "NAME Ns, ..." of the two cpu_all outputs
+cpu_delta() {
+	join -t = <(sort <<<"$1") <(sort <<<"$2") |
+		awk -F = '{ printf "%s%s %.1f s", sep, $1, ($3 - $2) / 100; sep = ", " }'
+}
+
 N=${EVPN_SCALE:-1000}
 {
 	for ((i = 0; i < N; i++)); do
@@ -410,17 +431,20 @@ N=${EVPN_SCALE:-1000}
 	done
 } >"$TMPD/scale.batch"
 slab0=$(awk '/^Slab:/ {print $2}' /proc/meminfo)
+cpu0=$(cpu_all)
 t0=$SECONDS
 must inC bridge -batch "$TMPD/scale.batch"
 # the agent's own count (cheap to read), then the kernel's once
 check_within "A's agent installed all $N MACs from C" 150 eval \
 	'[ "$(st a '"'"'.networks["100"].macs_in'"'"')" -ge "$N" ]'
 t1=$SECONDS
+cpu1=$(cpu_all)
 n_in=$(efdb a | grep -c '^02:00:ee:' || :)
 slab1=$(awk '/^Slab:/ {print $2}' /proc/meminfo)
 check_eq "A's kernel holds the $N MACs, origin evpn at $C" \
 	"$(efdb a | grep -c "^02:00:ee:.* 100 remote $C static origin evpn\$" || :)" "$N"
 diag "scale: $n_in of $N MAC routes from C installed on A in $((t1 - t0)) s; Slab +$((slab1 - slab0)) KiB in this VM (zebra's, the bridge's and both kvs hosts' entries)"
+diag "scale: CPU time meanwhile: $(cpu_delta "$cpu0" "$cpu1")"
 
 check_eq "A's agent ran throughout" "$(agent_a)" "$apid"
 check "B's agent ran throughout" kill -0 "$AGENT_B"

@@ -78,7 +78,7 @@ COMMAND runs as root from the top of the work tree, with userspace/kvs first in 
 Environment: KVS_CACHE (cache directory, default /var/cache/kvs), KVS_VM_APPEND (more
 kernel command line), KVS_SYSTEMD_UNITS (-y: a directory whose kvsd.service and
 kvsd.socket are installed instead of the work tree's, e.g. an older version); the
-selftests' knobs FDB_SCALE, CHURN_SECS, TENANT_FLOOD, NLFUZZ_*, KVS_TESTS_SKIP,
+selftests' knobs FDB_SCALE, EVPN_SCALE, CHURN_SECS, TENANT_FLOOD, NLFUZZ_*, KVS_TESTS_SKIP,
 FRAMEFUZZ_*, FABRICFUZZ_*, FT_* are passed on to the guest.
 EOF
 }
@@ -302,7 +302,7 @@ fi
 	[ -z "$tscale" ] || printf 'export KVS_TIMEOUT_SCALE=%q\n' "$tscale"
 	[ -z "$systemd" ] || printf 'export KVS_SYSTEMD=1\n'
 	# the selftests' own knobs (amounts of work, seeds) reach the guest as they are set here
-	for v in $(compgen -e | grep -E '^(FDB_SCALE|CHURN_SECS|TENANT_FLOOD|NLFUZZ_[A-Z]+|FRAMEFUZZ_[A-Z]+|FABRICFUZZ_[A-Z]+|FT_[A-Z_]+|KVS_TESTS_SKIP)$'); do
+	for v in $(compgen -e | grep -E '^(FDB_SCALE|CHURN_SECS|TENANT_FLOOD|NLFUZZ_[A-Z]+|FRAMEFUZZ_[A-Z]+|FABRICFUZZ_[A-Z]+|FT_[A-Z_]+|EVPN_SCALE|KVS_TESTS_SKIP)$'); do
 		printf 'export %s=%q\n' "$v" "${!v}"
 	done
 } >"$res/env"
