@@ -435,7 +435,9 @@ cpu0=$(cpu_all)
 t0=$SECONDS
 must inC bridge -batch "$TMPD/scale.batch"
 # the agent's own count (cheap to read), then the kernel's once
-check_within "A's agent installed all $N MACs from C" 150 eval \
+# (the window grows with N: in this VM each host's gobgpd used 6 to 13 ms of CPU a
+# route and its agent 7 to 8; 10 000 routes took 276 s on a quiet machine)
+check_within "A's agent installed all $N MACs from C" $((150 + N / 20)) eval \
 	'[ "$(st a '"'"'.networks["100"].macs_in'"'"')" -ge "$N" ]'
 t1=$SECONDS
 cpu1=$(cpu_all)
@@ -456,7 +458,7 @@ diag "at ${SECONDS} s: kvsd restarts an agent that dies"
 must kill -KILL "$apid"
 check_within "kvsd starts A's agent again" 20 eval '[ -n "$(agent_a)" ] && [ "$(agent_a)" != "$apid" ]'
 check_within "A's session is back" 60 peer_up a
-check_within "and A holds B's and C's MACs again" 60 eval \
+check_within "and A holds B's and C's MACs again" $((60 + N / 20)) eval \
 	'has a "${MAC[b1]} 100 remote $B static origin evpn" && has a "${MAC[c1]} 100 remote $C static origin evpn"'
 check "kvsd still runs" kill -0 "$KVSD_A"
 diag "kvsd on A:"$'\n'"$(grep -i evpn "$TMPD/kvsd-a.log" | tail -4)"
