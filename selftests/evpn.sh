@@ -435,7 +435,7 @@ cpu0=$(cpu_all)
 t0=$SECONDS
 must inC bridge -batch "$TMPD/scale.batch"
 # the agent's own count (cheap to read), then the kernel's once
-# (the window grows with N: in this VM each host's gobgpd used 6 to 13 ms of CPU a
+# (the window grows with N: in this VM each host's gobgpd used 4 to 13 ms of CPU a
 # route and its agent 7 to 8; 10 000 routes took 276 s on a quiet machine)
 check_within "A's agent installed all $N MACs from C" $((150 + N / 20)) eval \
 	'[ "$(st a '"'"'.networks["100"].macs_in'"'"')" -ge "$N" ]'

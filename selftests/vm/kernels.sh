@@ -195,10 +195,16 @@ lane() {
 	shift
 	echo "# === lane $name: $*"
 	out=$(mktemp) || exit 1
-	"$@" 2>&1 | tee "$out" | sed -u -E 's/^([0-9]+ passed, [0-9]+ failed)$/# '"$name"': \1/'
+	"$@" 2>&1 | tee "$out" | summary_as "$name"
 	[ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
 	lane_count "$name" "$out" $((SECONDS - start))
 	rm -f "$out"
+}
+
+# summary_as NAME: stdin to stdout, a lane's summary line "N passed, M failed" turned into
+# the comment "# NAME: N passed, M failed" (the sum of all lanes is the only such line)
+summary_as() {
+	sed -u -E 's/^([0-9]+ passed, [0-9]+ failed)$/# '"$1"': \1/'
 }
 
 # lane_count NAME OUTPUT SECONDS: a finished lane's counts (from the summary line in the
@@ -313,7 +319,7 @@ check() {
 		dver=$(cat "$(tail -n 1 "$bg/build.log")/include/config/kernel.release" 2>/dev/null)
 		read -r drc dsecs <"$bg/status" 2>/dev/null || drc=1 dsecs=0
 		echo "# === lane debug ${dver:-kernel}: make -C $tree check-debug (ran beside the stock lanes)"
-		sed -E 's/^([0-9]+ passed, [0-9]+ failed)$/# debug '"${dver:-kernel}"': \1/' "$bg/lane.log"
+		summary_as "debug ${dver:-kernel}" <"$bg/lane.log"
 		[ "$drc" = 0 ] || rc=1
 		lane_count "debug ${dver:-kernel}" "$bg/lane.log" "$dsecs"
 		rm -rf "$bg"
